@@ -1,0 +1,29 @@
+// Encoded values as they appear in JSON (SPEC §1). Shape only: canonical decoding (points on the
+// curve, scalars < ℓ, trailing base64 bits) is @hanpyo/crypto's job.
+import { z } from 'zod';
+
+/** 32 bytes in base64url without padding (points, scalars, public keys, nullifiers). */
+export const b64u32 = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'expected 32 bytes in base64url');
+/** 64 bytes in base64url without padding (Ed25519 signatures). */
+export const b64u64 = z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'expected 64 bytes in base64url');
+/** A SHA-256 identifier: 64 lowercase hex digits. */
+export const hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits');
+/** An identifier chosen by the commission (election, contest, option, district, key). */
+export const identifier = z.string().min(1).max(128);
+/** A non-negative safe integer. */
+export const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** RFC 3339 instant with a zone designator. */
+export const instant = z
+  .string()
+  .regex(
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/,
+    'expected an RFC 3339 instant',
+  )
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'not a real instant');
+
+/** A non-interactive proof `{c:[…], z:[…]}` with one challenge and one response per branch. */
+export const proofSchema = z
+  .object({ c: z.array(b64u32).min(1), z: z.array(b64u32).min(1) })
+  .strict()
+  .refine((p) => p.c.length === p.z.length, 'c and z must have the same length');
+export type Proof = z.infer<typeof proofSchema>;

@@ -1,0 +1,210 @@
+// The ristretto255 group (RFC 9496) behind one small interface, with two backends:
+// `noble` (@noble/curves, the audited reference) and `sodium` (libsodium's ristretto255 compiled to
+// WASM, much faster). Points travel as their canonical 32-byte encodings, which is what the protocol
+// hashes and publishes anyway. docs/crypto.md records the measurements and the constant-time notes.
+import { ristretto255 } from '@noble/curves/ed25519.js';
+import { base64url, fromBase64url } from './bytes.js';
+import { CryptoError } from './errors.js';
+import { L, scalarToBytes } from './scalar.js';
+import type { Scalar } from './scalar.js';
+
+/** A group element as its canonical 32-byte ristretto255 encoding. */
+export type Point = Uint8Array;
+
+/** A point prepared for many multiplications (a precomputed table where the backend has one). */
+export interface PreparedPoint {
+  readonly point: Point;
+  /** `k·P`. Constant-time in `k` for both backends. */
+  mul(k: Scalar): Point;
+}
+
+/** Group operations; inputs are valid encodings (checked by `decodePoint`). */
+export interface GroupBackend {
+  readonly name: 'noble' | 'sodium';
+  /** True iff `bytes` is the canonical encoding of a group element (the identity included). */
+  isValid(bytes: Uint8Array): boolean;
+  /** `k·G`, constant-time in `k`. */
+  mulBase(k: Scalar): Point;
+  /** `k·P`, constant-time in `k`. */
+  mul(k: Scalar, p: Point): Point;
+  add(p: Point, q: Point): Point;
+  sub(p: Point, q: Point): Point;
+  prepare(p: Point): PreparedPoint;
+}
+
+/** The identity element's encoding (all zero bytes). */
+export const IDENTITY: Point = new Uint8Array(32);
+
+type NoblePoint = InstanceType<typeof ristretto255.Point>;
+const NP = ristretto255.Point;
+
+function nobleMul(p: NoblePoint, k: Scalar): NoblePoint {
+  // noble's constant-time multiply rejects 0; 0·P is the identity.
+  return k === 0n ? NP.ZERO : p.multiply(k);
+}
+
+/** The @noble/curves reference backend. */
+export const nobleBackend: GroupBackend = {
+  name: 'noble',
+  isValid(bytes) {
+    if (!(bytes instanceof Uint8Array) || bytes.length !== 32) return false;
+    try {
+      NP.fromBytes(bytes);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  mulBase: (k) => nobleMul(NP.BASE, k).toBytes(),
+  mul: (k, p) => nobleMul(NP.fromBytes(p), k).toBytes(),
+  add: (p, q) => NP.fromBytes(p).add(NP.fromBytes(q)).toBytes(),
+  sub: (p, q) => NP.fromBytes(p).subtract(NP.fromBytes(q)).toBytes(),
+  prepare(p) {
+    // An 8-bit window table: 32 additions per multiplication instead of ~252 doublings.
+    const point = NP.fromBytes(p);
+    point.precompute(8, false);
+    return { point: p, mul: (k) => nobleMul(point, k).toBytes() };
+  },
+};
+
+/** The raw libsodium module functions the sodium backend calls (no per-call allocation). */
+interface SodiumModule {
+  HEAPU8: Uint8Array;
+  _malloc(n: number): number;
+  _crypto_core_ristretto255_is_valid_point(p: number): number;
+  _crypto_core_ristretto255_add(r: number, p: number, q: number): number;
+  _crypto_core_ristretto255_sub(r: number, p: number, q: number): number;
+  _crypto_scalarmult_ristretto255(q: number, n: number, p: number): number;
+  _crypto_scalarmult_ristretto255_base(q: number, n: number): number;
+}
+
+function makeSodiumBackend(m: SodiumModule): GroupBackend {
+  // One scratch area in WASM memory: three 32-byte slots. HEAPU8 is re-read on every call because
+  // the view is replaced when WASM memory grows.
+  const base = m._malloc(96);
+  const A = base;
+  const B = base + 32;
+  const R = base + 64;
+  const put = (at: number, bytes: Uint8Array) => m.HEAPU8.set(bytes, at);
+  const take = (rc: number): Point =>
+    // -1 from a multiplication means "the result is the identity" (inputs are pre-validated).
+    rc === 0 ? m.HEAPU8.slice(R, R + 32) : new Uint8Array(32);
+  const backend: GroupBackend = {
+    name: 'sodium',
+    isValid(bytes) {
+      if (!(bytes instanceof Uint8Array) || bytes.length !== 32) return false;
+      put(A, bytes);
+      return m._crypto_core_ristretto255_is_valid_point(A) === 1;
+    },
+    mulBase(k) {
+      put(A, scalarToBytes(k));
+      return take(m._crypto_scalarmult_ristretto255_base(R, A));
+    },
+    mul(k, p) {
+      put(A, scalarToBytes(k));
+      put(B, p);
+      return take(m._crypto_scalarmult_ristretto255(R, A, B));
+    },
+    add(p, q) {
+      put(A, p);
+      put(B, q);
+      m._crypto_core_ristretto255_add(R, A, B);
+      return m.HEAPU8.slice(R, R + 32);
+    },
+    sub(p, q) {
+      put(A, p);
+      put(B, q);
+      m._crypto_core_ristretto255_sub(R, A, B);
+      return m.HEAPU8.slice(R, R + 32);
+    },
+    prepare(p) {
+      return { point: p, mul: (k) => backend.mul(k, p) };
+    },
+  };
+  return backend;
+}
+
+let active: GroupBackend = nobleBackend;
+let sodiumBackend: GroupBackend | undefined;
+
+/** The backend in use (noble until `initCrypto` switches to sodium). */
+export function group(): GroupBackend {
+  return active;
+}
+
+/**
+ * Loads the fast backend (libsodium WASM) and makes it the active one. Call once at start-up;
+ * `{ backend: 'noble' }` keeps the reference backend.
+ */
+export async function initCrypto(options: { backend?: 'sodium' | 'noble' } = {}): Promise<GroupBackend> {
+  if (options.backend === 'noble') {
+    active = nobleBackend;
+    return active;
+  }
+  active = await loadSodiumBackend();
+  return active;
+}
+
+/** Loads the sodium backend without activating it (for differential tests and benchmarks). */
+export async function loadSodiumBackend(): Promise<GroupBackend> {
+  if (sodiumBackend) return sodiumBackend;
+  const mod = (await import('libsodium-wrappers-sumo')) as unknown as {
+    default: { ready: Promise<void>; libsodium: SodiumModule };
+  };
+  await mod.default.ready;
+  sodiumBackend = makeSodiumBackend(mod.default.libsodium);
+  return sodiumBackend;
+}
+
+/** Runs `f` with `backend` active (tests and benchmarks). */
+export function withBackend<T>(backend: GroupBackend, f: () => T): T {
+  const previous = active;
+  active = backend;
+  try {
+    return f();
+  } finally {
+    active = previous;
+  }
+}
+
+/**
+ * Decodes a point from its 32 bytes: rejects wrong lengths and non-canonical encodings, and the
+ * identity unless `allowIdentity`.
+ */
+export function decodePoint(bytes: Uint8Array, options: { allowIdentity?: boolean } = {}): Point {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== 32) {
+    throw new CryptoError('LENGTH_INVALID', 'a point is 32 bytes');
+  }
+  if (!active.isValid(bytes)) throw new CryptoError('POINT_INVALID', 'not a canonical ristretto255 encoding');
+  if (!options.allowIdentity && isIdentity(bytes)) {
+    throw new CryptoError('POINT_IDENTITY', 'the identity is not allowed here');
+  }
+  return bytes;
+}
+
+/** Parses a base64url point (SPEC §1), rejecting non-canonical text and encodings. */
+export function pointFromText(text: string, options: { allowIdentity?: boolean } = {}): Point {
+  return decodePoint(fromBase64url(text, 32), options);
+}
+
+/** A point as base64url text. */
+export function pointToText(p: Point): string {
+  return base64url(p);
+}
+
+/** True for the identity's encoding. */
+export function isIdentity(p: Point): boolean {
+  let d = 0;
+  for (let i = 0; i < 32; i++) d |= p[i]!;
+  return d === 0;
+}
+
+/** The standard generator `G` (encoding). */
+export const G: Point = NP.BASE.toBytes();
+
+/** `m·G` for a small public integer `m` (counts, selection values). */
+export function smallMulBase(m: number | bigint): Point {
+  const k = BigInt(m);
+  if (k < 0n || k >= L) throw new CryptoError('PARAMETER_INVALID', 'small multiple out of range');
+  return active.mulBase(k);
+}

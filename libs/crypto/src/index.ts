@@ -1,0 +1,77 @@
+// @hanpyo/crypto: SPEC §1, §3, §5, §7, §9. Pure: runs in Node and in a browser.
+export { CryptoError } from './errors.js';
+export type { CryptoErrorCode } from './errors.js';
+export { base64url, bytesEqual, concatBytes, fromBase64url, fromHex, toHex, utf8 } from './bytes.js';
+export { canonicalize, jcs } from './jcs.js';
+export { H, Hs, frame } from './hash.js';
+export type { HashPart } from './hash.js';
+export {
+  L,
+  invert,
+  mod,
+  scalarFromBytes,
+  scalarFromText,
+  scalarFromWideBytes,
+  scalarToBytes,
+  scalarToText,
+  systemRandom,
+} from './scalar.js';
+export type { RandomSource, Scalar } from './scalar.js';
+export {
+  G,
+  IDENTITY,
+  decodePoint,
+  group,
+  initCrypto,
+  isIdentity,
+  loadSodiumBackend,
+  nobleBackend,
+  pointFromText,
+  pointToText,
+  smallMulBase,
+  withBackend,
+} from './group.js';
+export type { GroupBackend, Point, PreparedPoint } from './group.js';
+export {
+  generateSigningKey,
+  sign,
+  signatureFromText,
+  signatureToText,
+  signingKeyFromSeed,
+  verifySignature,
+} from './signature.js';
+export type { SigningKey } from './signature.js';
+export { electionBaseHash, electionContext, manifestHash, manifestHashHex } from './election.js';
+export type { ElectionContext } from './election.js';
+export { proveRange, randomRangeNonces, verifyRange } from './proofs.js';
+export type { ProofStatement, RangeNonces, RangeProof } from './proofs.js';
+export {
+  assertBallotValid,
+  checkBallot,
+  encryptBallot,
+  randomBallotNonces,
+  selectionVector,
+  trackingCode,
+} from './ballot.js';
+export type { BallotIssue, BallotNonceSource, BallotVoter, SelectionNonces } from './ballot.js';
+export {
+  checkCeremony,
+  combinePrivateShares,
+  commitPolynomial,
+  committedValue,
+  evaluatePolynomial,
+  jointPublicKey,
+  publicShare,
+  randomPolynomial,
+  verifyPrivateShare,
+} from './ceremony.js';
+export type { CeremonyIssue, Polynomial, TrusteeCommitments } from './ceremony.js';
+export {
+  combinePartialDecryptions,
+  discreteLog,
+  lagrangeCoefficient,
+  partialDecrypt,
+  verifyPartialDecryption,
+} from './tally.js';
+export type { PartialDecryption } from './tally.js';
+export { receiptDigest, signReceipt, verifyReceipt } from './receipt.js';

@@ -1,0 +1,50 @@
+// Ed25519 (RFC 8032) signatures of receipts (SPEC §7) and blocks (SPEC §8).
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { base64url, fromBase64url } from './bytes.js';
+import { CryptoError } from './errors.js';
+
+/** An Ed25519 key pair from a 32-byte seed (the RFC 8032 secret key). */
+export interface SigningKey {
+  readonly keyId: string;
+  readonly seed: Uint8Array;
+  readonly publicKey: Uint8Array;
+}
+
+/** Derives the key pair of a 32-byte seed. */
+export function signingKeyFromSeed(keyId: string, seed: Uint8Array): SigningKey {
+  if (seed.length !== 32) throw new CryptoError('LENGTH_INVALID', 'an Ed25519 seed is 32 bytes');
+  return { keyId, seed, publicKey: ed25519.getPublicKey(seed) };
+}
+
+/** A fresh random key pair. */
+export function generateSigningKey(keyId: string): SigningKey {
+  return signingKeyFromSeed(keyId, ed25519.utils.randomSecretKey());
+}
+
+/** Ed25519 signature (64 bytes) of `message`. */
+export function sign(key: SigningKey, message: Uint8Array): Uint8Array {
+  return ed25519.sign(message, key.seed);
+}
+
+/**
+ * Verifies an Ed25519 signature under RFC 8032's cofactorless equation with canonical `S` and
+ * canonical `A`/`R` encodings (noble's default strict mode); never throws on malformed input.
+ */
+export function verifySignature(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (publicKey.length !== 32 || signature.length !== 64) return false;
+  try {
+    return ed25519.verify(signature, message, publicKey, { zip215: false });
+  } catch {
+    return false;
+  }
+}
+
+/** Signature as base64url (SPEC §1). */
+export function signatureToText(signature: Uint8Array): string {
+  return base64url(signature);
+}
+
+/** Parses a base64url Ed25519 signature (64 bytes). */
+export function signatureFromText(text: string): Uint8Array {
+  return fromBase64url(text, 64);
+}
