@@ -4,7 +4,7 @@ import { fromBase64url, base64url, toHex } from './bytes.js';
 import type { ElectionContext } from './election.js';
 import { CryptoError } from './errors.js';
 import type { CryptoErrorCode } from './errors.js';
-import { decodePoint, group, pointToText } from './group.js';
+import { G, decodePoint, group, pointToText } from './group.js';
 import type { Point } from './group.js';
 import { H } from './hash.js';
 import { jcs } from './jcs.js';
@@ -93,7 +93,6 @@ export function encryptBallot(
   const vector = selectionVector(election, voter.districtId, selections);
   const contests: EncryptedContest[] = vector.map(({ contestId, values }) => {
     const contest = election.contests.get(contestId)!;
-    let alphaSum: Point | undefined;
     let betaSum: Point | undefined;
     let rSum = 0n;
     const encrypted = contest.options.map((option, i) => {
@@ -102,7 +101,7 @@ export function encryptBallot(
       // Encryption of m with nonce r: alpha = r·G, beta = m·G + r·K.
       const alpha = g.mulBase(n.r);
       const rK = election.K.mul(n.r);
-      const beta = m === 1 ? g.add(rK, g.mulBase(1n)) : rK;
+      const beta = m === 1 ? g.add(rK, G) : rK;
       const proof = proveRange(
         {
           tag: 'hanpyo/1/selection',
@@ -118,19 +117,20 @@ export function encryptBallot(
         n.r,
         n,
       );
-      alphaSum = alphaSum ? g.add(alphaSum, alpha) : alpha;
       betaSum = betaSum ? g.add(betaSum, beta) : beta;
       rSum += n.r;
       return { optionId: option.optionId, alpha: pointToText(alpha), beta: pointToText(beta), proof: proofToJson(proof) };
     });
     const total = values.reduce((a, b) => a + b, 0);
+    // Σα = (Σr)·G: one fixed-base multiplication instead of a chain of additions.
+    const alphaSum = g.mulBase(mod(rSum));
     const limitProof = proveRange(
       {
         tag: 'hanpyo/1/limit',
         Q: election.Q,
         ctx: [voter.nullifier, contestId],
         K: election.K,
-        alpha: alphaSum!,
+        alpha: alphaSum,
         beta: betaSum!,
         lo: contest.minSelections,
         hi: contest.maxSelections,

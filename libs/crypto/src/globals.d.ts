@@ -7,4 +7,5 @@ declare class TextDecoder {
   constructor(label?: string, options?: { fatal?: boolean });
   decode(input?: Uint8Array): string;
 }
+// eslint-disable-next-line no-var -- a global declaration must be `var`
 declare var crypto: { getRandomValues<T extends Uint8Array>(array: T): T };

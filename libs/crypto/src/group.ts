@@ -20,7 +20,7 @@ export interface PreparedPoint {
 
 /** Group operations; inputs are valid encodings (checked by `decodePoint`). */
 export interface GroupBackend {
-  readonly name: 'noble' | 'sodium';
+  readonly name: 'noble' | 'sodium' | 'native';
   /** True iff `bytes` is the canonical encoding of a group element (the identity included). */
   isValid(bytes: Uint8Array): boolean;
   /** `k·G`, constant-time in `k`. */
@@ -89,6 +89,11 @@ function makeSodiumBackend(m: SodiumModule): GroupBackend {
   const take = (rc: number): Point =>
     // -1 from a multiplication means "the result is the identity" (inputs are pre-validated).
     rc === 0 ? m.HEAPU8.slice(R, R + 32) : new Uint8Array(32);
+  const checked = (rc: number): Point => {
+    // Never hand back a stale slot: an add/sub fails only on an invalid encoding.
+    if (rc !== 0) throw new CryptoError('POINT_INVALID', 'not a canonical ristretto255 encoding');
+    return m.HEAPU8.slice(R, R + 32);
+  };
   const backend: GroupBackend = {
     name: 'sodium',
     isValid(bytes) {
@@ -103,19 +108,22 @@ function makeSodiumBackend(m: SodiumModule): GroupBackend {
     mul(k, p) {
       put(A, scalarToBytes(k));
       put(B, p);
-      return take(m._crypto_scalarmult_ristretto255(R, A, B));
+      const rc = m._crypto_scalarmult_ristretto255(R, A, B);
+      // -1 is either an identity result or an invalid input: tell them apart on this rare path.
+      if (rc !== 0 && m._crypto_core_ristretto255_is_valid_point(B) !== 1) {
+        throw new CryptoError('POINT_INVALID', 'not a canonical ristretto255 encoding');
+      }
+      return take(rc);
     },
     add(p, q) {
       put(A, p);
       put(B, q);
-      m._crypto_core_ristretto255_add(R, A, B);
-      return m.HEAPU8.slice(R, R + 32);
+      return checked(m._crypto_core_ristretto255_add(R, A, B));
     },
     sub(p, q) {
       put(A, p);
       put(B, q);
-      m._crypto_core_ristretto255_sub(R, A, B);
-      return m.HEAPU8.slice(R, R + 32);
+      return checked(m._crypto_core_ristretto255_sub(R, A, B));
     },
     prepare(p) {
       return { point: p, mul: (k) => backend.mul(k, p) };
@@ -154,6 +162,14 @@ export async function loadSodiumBackend(): Promise<GroupBackend> {
   await mod.default.ready;
   sodiumBackend = makeSodiumBackend(mod.default.libsodium);
   return sodiumBackend;
+}
+
+/**
+ * Makes an externally provided backend active (e.g. the native one from @hanpyo/crypto-native,
+ * which only Node processes can load). It must pass the same differential tests as sodium.
+ */
+export function useBackend(backend: GroupBackend): void {
+  active = backend;
 }
 
 /** Runs `f` with `backend` active (tests and benchmarks). */

@@ -16,8 +16,11 @@ function encPart(part: HashPart): Uint8Array {
   if (part instanceof Uint8Array) body = part;
   else if (typeof part === 'string') body = utf8(part);
   else {
+    if (typeof part === 'number' && !Number.isSafeInteger(part)) {
+      throw new CryptoError('INTEGER_INVALID', 'hash integer must be a safe integer');
+    }
     const n = BigInt(part);
-    if (n < 0n || n > U64_MAX || (typeof part === 'number' && !Number.isSafeInteger(part))) {
+    if (n < 0n || n > U64_MAX) {
       throw new CryptoError('INTEGER_INVALID', 'hash integer out of u64 range');
     }
     body = new Uint8Array(8);

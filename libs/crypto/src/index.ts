@@ -29,6 +29,7 @@ export {
   pointFromText,
   pointToText,
   smallMulBase,
+  useBackend,
   withBackend,
 } from './group.js';
 export type { GroupBackend, Point, PreparedPoint } from './group.js';
@@ -75,3 +76,4 @@ export {
 } from './tally.js';
 export type { PartialDecryption } from './tally.js';
 export { receiptDigest, signReceipt, verifyReceipt } from './receipt.js';
+export { deterministicRandom, randomInt } from './drbg.js';

@@ -25,7 +25,13 @@ function serialize(value: unknown, path: string): string {
       return quote(value, path);
     case 'object': {
       if (Array.isArray(value)) {
-        return `[${value.map((v, i) => serialize(v, `${path}[${i}]`)).join(',')}]`;
+        const items: string[] = [];
+        for (let i = 0; i < value.length; i++) {
+          // A hole in a sparse array is not JSON (`.map` would skip it and emit "[,1]").
+          if (!(i in value)) throw new CryptoError('JCS_INVALID', `${path}[${i}]: hole in array`);
+          items.push(serialize(value[i], `${path}[${i}]`));
+        }
+        return `[${items.join(',')}]`;
       }
       const proto = Object.getPrototypeOf(value) as unknown;
       if (proto !== Object.prototype && proto !== null) {
@@ -41,9 +47,13 @@ function serialize(value: unknown, path: string): string {
       }
       return `{${parts.join(',')}}`;
     }
-    default:
+    case 'undefined':
+    case 'bigint':
+    case 'symbol':
+    case 'function':
       throw new CryptoError('JCS_INVALID', `${path}: ${typeof value} is not JSON`);
   }
+  throw new CryptoError('JCS_INVALID', `${path}: not JSON`);
 }
 
 function quote(s: string, path: string): string {

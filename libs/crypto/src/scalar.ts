@@ -32,12 +32,9 @@ export function invert(x: Scalar): Scalar {
 /** 32-byte little-endian encoding of a scalar. */
 export function scalarToBytes(s: Scalar): Uint8Array {
   if (s < 0n || s >= L) throw new CryptoError('SCALAR_NONCANONICAL', 'scalar out of range');
+  const hex = s.toString(16).padStart(64, '0');
   const out = new Uint8Array(32);
-  let x = s;
-  for (let i = 0; i < 32; i++) {
-    out[i] = Number(x & 0xffn);
-    x >>= 8n;
-  }
+  for (let i = 0; i < 32; i++) out[i] = parseInt(hex.slice(62 - 2 * i, 64 - 2 * i), 16);
   return out;
 }
 
@@ -80,11 +77,24 @@ export interface RandomSource {
   bytes(n: number): Uint8Array;
 }
 
+// Scalars are drawn from a pooled buffer: one getRandomValues call per 64 scalars. Each pooled
+// slice is zeroed as soon as it is read, so no nonce material lingers in the pool.
+const pool = new Uint8Array(4096);
+let poolOffset = pool.length;
+
 /** The platform CSPRNG (Web Crypto `getRandomValues`, in Node and browsers). */
 export const systemRandom: RandomSource = {
   scalar(): Scalar {
+    if (poolOffset + 64 > pool.length) {
+      globalThis.crypto.getRandomValues(pool);
+      poolOffset = 0;
+    }
     // 64 uniform bytes reduced mod ℓ: bias below 2^-250.
-    return scalarFromWideBytes(this.bytes(64));
+    const wide = pool.subarray(poolOffset, poolOffset + 64);
+    const s = scalarFromWideBytes(wide);
+    wide.fill(0);
+    poolOffset += 64;
+    return s;
   },
   bytes(n: number): Uint8Array {
     const out = new Uint8Array(n);

@@ -3,16 +3,28 @@
 // written apart from this project, nonces given by role). Every construction is reproduced byte for
 // byte, on both group backends.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { parseManifest } from '@hanpyo/contracts';
 import type { EncryptedBallot } from '@hanpyo/contracts';
 import { checkBallot, encryptBallot, trackingCode } from './ballot.js';
 import type { BallotNonceSource } from './ballot.js';
 import { fromBase64url, fromHex, toHex } from './bytes.js';
-import { checkCeremony, commitPolynomial, evaluatePolynomial, jointPublicKey, publicShare } from './ceremony.js';
+import {
+  checkCeremony,
+  commitPolynomial,
+  evaluatePolynomial,
+  jointPublicKey,
+  publicShare,
+} from './ceremony.js';
 import { electionContext, manifestHashHex } from './election.js';
-import { loadSodiumBackend, nobleBackend, pointFromText, pointToText, withBackend } from './group.js';
+import {
+  loadSodiumBackend,
+  nobleBackend,
+  pointFromText,
+  pointToText,
+  withBackend,
+} from './group.js';
 import type { GroupBackend } from './group.js';
 import { receiptDigest, signReceipt, verifyReceipt } from './receipt.js';
 import { mod, scalarFromText, scalarToText } from './scalar.js';
@@ -29,7 +41,13 @@ interface Vectors {
   vectors: {
     manifest: { manifest: unknown; manifestHash: string; ed25519SeedsHex: Record<string, string> };
     ceremony: {
-      trustees: { index: number; coefficients: string[]; pokNonces: string[]; commitments: string[]; proofs: { c: string; z: string }[] }[];
+      trustees: {
+        index: number;
+        coefficients: string[];
+        pokNonces: string[];
+        commitments: string[];
+        proofs: { c: string; z: string }[];
+      }[];
       jointPublicKey: string;
       secretShares: Record<string, string>;
       publicShares: Record<string, string>;
@@ -38,7 +56,10 @@ interface Vectors {
     ballot: {
       choice: Record<string, string[]>;
       nonces: {
-        selections: Record<string, { r: string; w: string; simulated: Record<string, { c: string; z: string }> }>;
+        selections: Record<
+          string,
+          { r: string; w: string; simulated: Record<string, { c: string; z: string }> }
+        >;
         limit: { w: string; simulated?: Record<string, { c: string; z: string }> };
       };
       ballot: EncryptedBallot;
@@ -58,19 +79,36 @@ interface Vectors {
 }
 
 export const specVectors = JSON.parse(
-  readFileSync(new URL('../../../../shared/vectors/spec-v1.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../../vectors/spec-v1.json', import.meta.url), 'utf8'),
 ) as Vectors;
 const v = specVectors.vectors;
 
+// vectors/spec-v1.json is a copy of ../shared/vectors/spec-v1.json so a clone runs alone; when the
+// shared original sits beside the checkout, the copy must not have drifted from it.
+describe('vendored copy of spec-v1.json', () => {
+  const upstream = new URL('../../../../shared/vectors/spec-v1.json', import.meta.url);
+  it('equals ../shared/vectors/spec-v1.json byte for byte', { skip: !existsSync(upstream) && 'no ../shared beside this checkout' }, () => {
+    assert.equal(readFileSync(new URL('../../../vectors/spec-v1.json', import.meta.url), 'utf8'), readFileSync(upstream, 'utf8'));
+  });
+});
+
 function vectorNonces(): BallotNonceSource {
   const simulated = (s: Record<string, { c: string; z: string }> | undefined) =>
-    new Map(Object.entries(s ?? {}).map(([k, x]) => [Number(k), { c: scalarFromText(x.c), z: scalarFromText(x.z) }]));
+    new Map(
+      Object.entries(s ?? {}).map(([k, x]) => [
+        Number(k),
+        { c: scalarFromText(x.c), z: scalarFromText(x.z) },
+      ]),
+    );
   return {
     selection: (_contestId, optionId) => {
       const n = v.ballot.nonces.selections[optionId]!;
       return { r: scalarFromText(n.r), w: scalarFromText(n.w), simulated: simulated(n.simulated) };
     },
-    limit: () => ({ w: scalarFromText(v.ballot.nonces.limit.w), simulated: simulated(v.ballot.nonces.limit.simulated) }),
+    limit: () => ({
+      w: scalarFromText(v.ballot.nonces.limit.w),
+      simulated: simulated(v.ballot.nonces.limit.simulated),
+    }),
   };
 }
 
@@ -101,11 +139,23 @@ for (const [name, load] of backends) {
           assert.deepEqual(published.commitments, t.commitments);
           assert.deepEqual(published.proofs, t.proofs);
         }
-        const record = { trustees: v.ceremony.trustees.map(({ index, commitments, proofs }) => ({ index, commitments, proofs })), jointPublicKey: v.ceremony.jointPublicKey };
+        const record = {
+          trustees: v.ceremony.trustees.map(({ index, commitments, proofs }) => ({
+            index,
+            commitments,
+            proofs,
+          })),
+          jointPublicKey: v.ceremony.jointPublicKey,
+        };
         assert.deepEqual(checkCeremony(mh, manifest.trustees, record), []);
         assert.equal(pointToText(jointPublicKey(record)), v.ceremony.jointPublicKey);
         for (const [j, expected] of Object.entries(v.ceremony.secretShares)) {
-          const s = mod(v.ceremony.trustees.reduce((acc, t) => acc + evaluatePolynomial(t.coefficients.map(scalarFromText), Number(j)), 0n));
+          const s = mod(
+            v.ceremony.trustees.reduce(
+              (acc, t) => acc + evaluatePolynomial(t.coefficients.map(scalarFromText), Number(j)),
+              0n,
+            ),
+          );
           assert.equal(scalarToText(s), expected);
           assert.equal(pointToText(publicShare(record, Number(j))), v.ceremony.publicShares[j]);
         }
@@ -118,7 +168,10 @@ for (const [name, load] of backends) {
         const election = electionContext(manifest, pointFromText(v.ceremony.jointPublicKey));
         const ballot = encryptBallot(
           election,
-          { districtId: v.ballot.ballot.districtId, nullifier: fromBase64url(v.ballot.ballot.nullifier, 32) },
+          {
+            districtId: v.ballot.ballot.districtId,
+            nullifier: fromBase64url(v.ballot.ballot.nullifier, 32),
+          },
           v.ballot.choice,
           vectorNonces(),
         );
@@ -156,7 +209,10 @@ for (const [name, load] of backends) {
           assert.equal(scalarToText(p.z), share.z);
           assert.ok(verifyPartialDecryption(Q, publicShare(record, share.trustee), A, p));
         }
-        const M = combinePartialDecryptions(B, d.shares.map((s) => ({ trustee: s.trustee, D: pointFromText(s.D) })));
+        const M = combinePartialDecryptions(
+          B,
+          d.shares.map((s) => ({ trustee: s.trustee, D: pointFromText(s.D) })),
+        );
         assert.equal(discreteLog(M, 100), d.count);
       }));
 
