@@ -1,0 +1,33 @@
+// `hanpyo verify DIR` on the command line: exit 0 valid, 1 invalid, 2 unreadable.
+import { UnreadableRecord, formatPlace } from './failures.js';
+import { terminalProgress } from './progress.js';
+import { verifyRecord } from './verify.js';
+
+export async function runVerify(dir: string, options: { json: boolean; workers?: number; backend?: string }): Promise<number> {
+  const progress = terminalProgress();
+  try {
+    const report = await verifyRecord(dir, { ...options, onProgress: (s, d, t) => progress.update(s, d, t) });
+    progress.done();
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    } else {
+      const { stats } = report;
+      for (const f of report.failures) process.stdout.write(`FAIL ${f.code} at ${formatPlace(f.place)}: ${f.message}\n`);
+      for (const [code, n] of Object.entries(report.unlisted)) process.stdout.write(`FAIL ${code}: ${n} more not listed\n`);
+      const what = `${stats.ballots} ballots (${stats.validBallots} valid, ${stats.counted} counted), ${stats.blocks} blocks`;
+      process.stdout.write(
+        report.valid
+          ? `VALID: ${dir}: ${what}, checked in ${stats.seconds.toFixed(1)} s\n`
+          : `INVALID: ${dir}: ${report.failures.length + Object.values(report.unlisted).reduce((a, b) => a + b, 0)} failures; ${what}\n`,
+      );
+    }
+    return report.valid ? 0 : 1;
+  } catch (e) {
+    progress.done();
+    if (e instanceof UnreadableRecord) {
+      process.stderr.write(`hanpyo verify: unreadable record: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
