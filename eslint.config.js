@@ -3,7 +3,11 @@ import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
-const pureLibs = ['libs/crypto/src/**/*.ts', 'libs/ledger/src/**/*.ts', 'libs/contracts/src/**/*.ts'];
+const pureLibs = [
+  'libs/crypto/src/**/*.ts',
+  'libs/ledger/src/**/*.ts',
+  'libs/contracts/src/**/*.ts',
+];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '.infra/**', '.hanpyo/**', 'docs/vectors/**'] },
@@ -19,14 +23,30 @@ export default tseslint.config(
         'error',
         {
           allowForKnownSafeCalls: [
-            { from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] },
+            {
+              from: 'package',
+              package: 'node:test',
+              name: [
+                'describe',
+                'it',
+                'test',
+                'suite',
+                'before',
+                'after',
+                'beforeEach',
+                'afterEach',
+              ],
+            },
           ],
         },
       ],
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
       'no-restricted-syntax': [
         'error',
         { selector: 'ExportAllDeclaration', message: 'No `export *` barrels (STYLE.md §3).' },
@@ -48,7 +68,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['node:*'], message: 'Pure libs run in a browser too.' },
-            { group: ['@nestjs/*', 'kafkajs', 'cassandra-driver', 'prom-client'], message: 'Pure libs import no framework or driver.' },
+            {
+              group: ['@nestjs/*', 'kafkajs', 'cassandra-driver', 'prom-client'],
+              message: 'Pure libs import no framework or driver.',
+            },
           ],
         },
       ],

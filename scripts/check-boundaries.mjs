@@ -8,8 +8,15 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const PURE = new Set(['libs/crypto', 'libs/ledger', 'libs/contracts']);
-const FORBIDDEN_IN_PURE = [/^@nestjs\//, /^kafkajs$/, /^cassandra-driver$/, /^prom-client$/, /^fastify/];
-const IMPORT_RE = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const FORBIDDEN_IN_PURE = [
+  /^@nestjs\//,
+  /^kafkajs$/,
+  /^cassandra-driver$/,
+  /^prom-client$/,
+  /^fastify/,
+];
+const IMPORT_RE =
+  /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 /** Lists the violations of one package directory. */
 export function checkPackage(root, pkgDir) {
@@ -29,7 +36,9 @@ export function checkPackage(root, pkgDir) {
       const line = text.slice(0, m.index).split('\n').length + (m[0].startsWith('\n') ? 1 : 0);
       const where = `${relative(root, file)}:${line}`;
       const bare = spec.startsWith('node:') ? spec.slice(5) : spec;
-      const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+      const name = spec.startsWith('@')
+        ? spec.split('/').slice(0, 2).join('/')
+        : spec.split('/')[0];
       const isSpec = /\.spec\.[cm]?[jt]s$/.test(file);
       if (spec.startsWith('node:') || builtinModules.includes(bare.split('/')[0])) {
         // Tests run under Node only; the purity rule is for what ships.

@@ -15,7 +15,11 @@ export const encryptedBallotSchema = z
           .object({
             contestId: identifier,
             selections: z
-              .array(z.object({ optionId: identifier, alpha: b64u32, beta: b64u32, proof: proofSchema }).strict())
+              .array(
+                z
+                  .object({ optionId: identifier, alpha: b64u32, beta: b64u32, proof: proofSchema })
+                  .strict(),
+              )
               .min(1),
             limitProof: proofSchema,
           })

@@ -4,7 +4,14 @@ export type { ContractIssue } from './validation.js';
 export { b64u32, b64u64, count, hex32, identifier, instant, proofSchema } from './primitives.js';
 export type { Proof } from './primitives.js';
 export { ed25519Jwk, manifestSchema, parseManifest } from './manifest.js';
-export type { BallotStyle, Contest, District, Ed25519Jwk, Manifest, SignerKey } from './manifest.js';
+export type {
+  BallotStyle,
+  Contest,
+  District,
+  Ed25519Jwk,
+  Manifest,
+  SignerKey,
+} from './manifest.js';
 export {
   boardEntrySchema,
   encryptedBallotSchema,

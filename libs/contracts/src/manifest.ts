@@ -33,11 +33,16 @@ export const manifestSchema = z
     opens: instant,
     closes: instant,
     revotePolicy: z.enum(['first', 'last']),
-    encryptionModes: z.array(z.enum(['client', 'edge'])).min(1).max(2),
+    encryptionModes: z
+      .array(z.enum(['client', 'edge']))
+      .min(1)
+      .max(2),
     commitmentIntervalSeconds: z.number().int().min(1),
     contests: z.array(contest).min(1),
     ballotStyles: z
-      .array(z.object({ ballotStyleId: identifier, contestIds: z.array(identifier).min(1) }).strict())
+      .array(
+        z.object({ ballotStyleId: identifier, contestIds: z.array(identifier).min(1) }).strict(),
+      )
       .min(1),
     districts: z
       .array(
@@ -51,7 +56,9 @@ export const manifestSchema = z
           .strict(),
       )
       .min(1),
-    trustees: z.object({ count: z.number().int().min(1), threshold: z.number().int().min(1) }).strict(),
+    trustees: z
+      .object({ count: z.number().int().min(1), threshold: z.number().int().min(1) })
+      .strict(),
     tokenIssuers: z.array(ed25519Jwk),
     edgeSigners: z.array(keyRef),
     ledgerSigners: z.array(keyRef),
@@ -59,32 +66,64 @@ export const manifestSchema = z
   })
   .strict()
   .superRefine((m, ctx) => {
-    const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
-    if (Date.parse(m.closes) <= Date.parse(m.opens)) issue(['closes'], 'closes must be after opens');
+    const issue = (path: PropertyKey[], message: string) =>
+      ctx.addIssue({ code: 'custom', path, message });
+    if (Date.parse(m.closes) <= Date.parse(m.opens))
+      issue(['closes'], 'closes must be after opens');
     if (new Set(m.encryptionModes).size !== m.encryptionModes.length) {
       issue(['encryptionModes'], 'duplicate encryption mode');
     }
-    unique(m.contests.map((c) => c.contestId), ['contests'], 'contestId', issue);
+    unique(
+      m.contests.map((c) => c.contestId),
+      ['contests'],
+      'contestId',
+      issue,
+    );
     m.contests.forEach((c, i) => {
-      unique(c.options.map((o) => o.optionId), ['contests', i, 'options'], 'optionId', issue);
-      if (c.minSelections > c.maxSelections) issue(['contests', i, 'minSelections'], 'minSelections > maxSelections');
-      if (c.maxSelections > c.options.length) issue(['contests', i, 'maxSelections'], 'maxSelections > number of options');
+      unique(
+        c.options.map((o) => o.optionId),
+        ['contests', i, 'options'],
+        'optionId',
+        issue,
+      );
+      if (c.minSelections > c.maxSelections)
+        issue(['contests', i, 'minSelections'], 'minSelections > maxSelections');
+      if (c.maxSelections > c.options.length)
+        issue(['contests', i, 'maxSelections'], 'maxSelections > number of options');
     });
     const contestIds = new Set(m.contests.map((c) => c.contestId));
-    unique(m.ballotStyles.map((s) => s.ballotStyleId), ['ballotStyles'], 'ballotStyleId', issue);
+    unique(
+      m.ballotStyles.map((s) => s.ballotStyleId),
+      ['ballotStyles'],
+      'ballotStyleId',
+      issue,
+    );
     m.ballotStyles.forEach((s, i) => {
       unique(s.contestIds, ['ballotStyles', i, 'contestIds'], 'contestId', issue);
       s.contestIds.forEach((id, j) => {
-        if (!contestIds.has(id)) issue(['ballotStyles', i, 'contestIds', j], `unknown contest '${id}'`);
+        if (!contestIds.has(id))
+          issue(['ballotStyles', i, 'contestIds', j], `unknown contest '${id}'`);
       });
     });
     const styleIds = new Set(m.ballotStyles.map((s) => s.ballotStyleId));
-    unique(m.districts.map((d) => d.districtId), ['districts'], 'districtId', issue);
+    unique(
+      m.districts.map((d) => d.districtId),
+      ['districts'],
+      'districtId',
+      issue,
+    );
     m.districts.forEach((d, i) => {
-      if (!styleIds.has(d.ballotStyleId)) issue(['districts', i, 'ballotStyleId'], `unknown ballot style '${d.ballotStyleId}'`);
+      if (!styleIds.has(d.ballotStyleId))
+        issue(['districts', i, 'ballotStyleId'], `unknown ballot style '${d.ballotStyleId}'`);
     });
-    if (m.trustees.threshold > m.trustees.count) issue(['trustees', 'threshold'], 'threshold > count');
-    unique(m.tokenIssuers.map((k) => k.kid), ['tokenIssuers'], 'kid', issue);
+    if (m.trustees.threshold > m.trustees.count)
+      issue(['trustees', 'threshold'], 'threshold > count');
+    unique(
+      m.tokenIssuers.map((k) => k.kid),
+      ['tokenIssuers'],
+      'kid',
+      issue,
+    );
     unique(
       [...m.edgeSigners, ...m.ledgerSigners, ...m.witnesses].map((k) => k.keyId),
       ['edgeSigners'],

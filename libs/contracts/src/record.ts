@@ -55,7 +55,9 @@ export const blockSignaturesSchema = z
   .strict();
 export type BlockSignatures = z.infer<typeof blockSignaturesSchema>;
 
-export const signedBlockSchema = z.object({ block: blockSchema, signatures: blockSignaturesSchema }).strict();
+export const signedBlockSchema = z
+  .object({ block: blockSchema, signatures: blockSignaturesSchema })
+  .strict();
 export type SignedBlock = z.infer<typeof signedBlockSchema>;
 
 /** Validates one `{block, signatures}` (SPEC §8, a line of `blocks.ndjson`). */
@@ -63,7 +65,9 @@ export function parseSignedBlock(value: unknown): SignedBlock {
   return parseWith(signedBlockSchema, value, 'block');
 }
 
-const decryptionShare = z.object({ trustee: z.number().int().min(1), D: b64u32, c: b64u32, z: b64u32 }).strict();
+const decryptionShare = z
+  .object({ trustee: z.number().int().min(1), D: b64u32, c: b64u32, z: b64u32 })
+  .strict();
 export type DecryptionShare = z.infer<typeof decryptionShare>;
 
 export const tallySchema = z

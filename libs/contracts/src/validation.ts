@@ -31,7 +31,11 @@ export function jsonPath(path: readonly PropertyKey[]): string {
 }
 
 /** Parses `value` with `schema`, or throws a ContractError listing every issue with its path. */
-export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+export function parseWith<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  what: string,
+): z.infer<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw new ContractError(

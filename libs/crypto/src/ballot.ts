@@ -27,7 +27,10 @@ export interface BallotNonceSource {
 /** Nonces drawn from a random source (production: the system CSPRNG). */
 export function randomBallotNonces(rng: RandomSource): BallotNonceSource {
   return {
-    selection: (_contestId, _optionId, m) => ({ r: rng.scalar(), ...randomRangeNonces(rng, m, 0, 1) }),
+    selection: (_contestId, _optionId, m) => ({
+      r: rng.scalar(),
+      ...randomRangeNonces(rng, m, 0, 1),
+    }),
     limit: (_contestId, total, lo, hi) => randomRangeNonces(rng, total, lo, hi),
   };
 }
@@ -53,7 +56,10 @@ export function selectionVector(
   const styleContests = new Set(style.contestIds);
   for (const contestId of Object.keys(selections)) {
     if (!styleContests.has(contestId)) {
-      throw new CryptoError('SELECTION_INVALID', `contest '${contestId}' is not on this district's ballot`);
+      throw new CryptoError(
+        'SELECTION_INVALID',
+        `contest '${contestId}' is not on this district's ballot`,
+      );
     }
   }
   return style.contestIds.map((contestId) => {
@@ -63,10 +69,16 @@ export function selectionVector(
     const picked = new Set<string>();
     for (const optionId of chosen) {
       if (!known.has(optionId)) {
-        throw new CryptoError('SELECTION_INVALID', `contest '${contestId}' has no option '${optionId}'`);
+        throw new CryptoError(
+          'SELECTION_INVALID',
+          `contest '${contestId}' has no option '${optionId}'`,
+        );
       }
       if (picked.has(optionId)) {
-        throw new CryptoError('SELECTION_INVALID', `option '${optionId}' chosen twice in '${contestId}'`);
+        throw new CryptoError(
+          'SELECTION_INVALID',
+          `option '${optionId}' chosen twice in '${contestId}'`,
+        );
       }
       picked.add(optionId);
     }
@@ -87,7 +99,8 @@ export function encryptBallot(
   selections: PlaintextSelections,
   nonces: BallotNonceSource,
 ): EncryptedBallot {
-  if (voter.nullifier.length !== 32) throw new CryptoError('LENGTH_INVALID', 'a nullifier is 32 bytes');
+  if (voter.nullifier.length !== 32)
+    throw new CryptoError('LENGTH_INVALID', 'a nullifier is 32 bytes');
   const g = group();
   const district = election.districts.get(voter.districtId);
   const vector = selectionVector(election, voter.districtId, selections);
@@ -119,7 +132,12 @@ export function encryptBallot(
       );
       betaSum = betaSum ? g.add(betaSum, beta) : beta;
       rSum += n.r;
-      return { optionId: option.optionId, alpha: pointToText(alpha), beta: pointToText(beta), proof: proofToJson(proof) };
+      return {
+        optionId: option.optionId,
+        alpha: pointToText(alpha),
+        beta: pointToText(beta),
+        proof: proofToJson(proof),
+      };
     });
     const total = values.reduce((a, b) => a + b, 0);
     // Σα = (Σr)·G: one fixed-base multiplication instead of a chain of additions.
@@ -156,7 +174,13 @@ function proofToJson(p: RangeProof): { c: string[]; z: string[] } {
 
 /** One reason a ballot is invalid, with where it is (a JSON path into the ballot). */
 export interface BallotIssue {
-  readonly code: CryptoErrorCode | 'BALLOT_ELECTION' | 'BALLOT_DISTRICT' | 'BALLOT_STYLE' | 'BALLOT_STRUCTURE' | 'BALLOT_VOTER';
+  readonly code:
+    | CryptoErrorCode
+    | 'BALLOT_ELECTION'
+    | 'BALLOT_DISTRICT'
+    | 'BALLOT_STYLE'
+    | 'BALLOT_STRUCTURE'
+    | 'BALLOT_VOTER';
   readonly path: string;
   readonly message: string;
 }
@@ -167,10 +191,16 @@ export interface BallotIssue {
  * given, must match the ballot's district and nullifier (the token's `dst` and `sub`). Returns every
  * issue found; empty means valid.
  */
-export function checkBallot(election: ElectionContext, ballot: EncryptedBallot, voter?: BallotVoter): BallotIssue[] {
+export function checkBallot(
+  election: ElectionContext,
+  ballot: EncryptedBallot,
+  voter?: BallotVoter,
+): BallotIssue[] {
   const issues: BallotIssue[] = [];
-  const add = (code: BallotIssue['code'], path: string, message: string) => issues.push({ code, path, message });
-  if (ballot.electionId !== election.manifest.electionId) add('BALLOT_ELECTION', '$.electionId', 'ballot is for another election');
+  const add = (code: BallotIssue['code'], path: string, message: string) =>
+    issues.push({ code, path, message });
+  if (ballot.electionId !== election.manifest.electionId)
+    add('BALLOT_ELECTION', '$.electionId', 'ballot is for another election');
   const district = election.districts.get(ballot.districtId);
   if (!district) {
     add('BALLOT_DISTRICT', '$.districtId', `unknown district '${ballot.districtId}'`);
@@ -187,7 +217,10 @@ export function checkBallot(election: ElectionContext, ballot: EncryptedBallot, 
     add((e as CryptoError).code, '$.nullifier', 'nullifier is not 32 bytes of canonical base64url');
     return issues;
   }
-  if (voter && (voter.districtId !== ballot.districtId || base64url(voter.nullifier) !== ballot.nullifier)) {
+  if (
+    voter &&
+    (voter.districtId !== ballot.districtId || base64url(voter.nullifier) !== ballot.nullifier)
+  ) {
     add('BALLOT_VOTER', '$', "ballot's district or nullifier differs from the token's");
   }
   const style = election.styles.get(district.ballotStyleId)!;
@@ -205,7 +238,11 @@ export function checkBallot(election: ElectionContext, ballot: EncryptedBallot, 
     }
     const contest = election.contests.get(contestId)!;
     if (ec.selections.length !== contest.options.length) {
-      add('BALLOT_STRUCTURE', `${cpath}.selections`, `expected ${contest.options.length} selections`);
+      add(
+        'BALLOT_STRUCTURE',
+        `${cpath}.selections`,
+        `expected ${contest.options.length} selections`,
+      );
       return;
     }
     let alphaSum: Point | undefined;
@@ -233,7 +270,16 @@ export function checkBallot(election: ElectionContext, ballot: EncryptedBallot, 
         return;
       }
       const ok = verifyRange(
-        { tag: 'hanpyo/1/selection', Q: election.Q, ctx: [nullifier, contestId, optionId], K: election.K, alpha, beta, lo: 0, hi: 1 },
+        {
+          tag: 'hanpyo/1/selection',
+          Q: election.Q,
+          ctx: [nullifier, contestId, optionId],
+          K: election.K,
+          alpha,
+          beta,
+          lo: 0,
+          hi: 1,
+        },
         proof,
       );
       if (!ok) add('PROOF_INVALID', `${spath}.proof`, 'selection proof does not verify');
@@ -275,7 +321,11 @@ function codeOf(e: unknown): CryptoErrorCode {
 }
 
 /** Throws CryptoError BALLOT_INVALID/PROOF_INVALID naming the first issue, if any. */
-export function assertBallotValid(election: ElectionContext, ballot: EncryptedBallot, voter?: BallotVoter): void {
+export function assertBallotValid(
+  election: ElectionContext,
+  ballot: EncryptedBallot,
+  voter?: BallotVoter,
+): void {
   const issues = checkBallot(election, ballot, voter);
   const first = issues[0];
   if (first) {

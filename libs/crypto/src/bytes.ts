@@ -29,7 +29,8 @@ export function base64url(bytes: Uint8Array): string {
  * non-zero trailing bits, so every byte string has exactly one accepted text.
  */
 export function fromBase64url(text: string, expectedLength?: number): Uint8Array {
-  if (typeof text !== 'string') throw new CryptoError('BASE64URL_INVALID', 'expected a base64url string');
+  if (typeof text !== 'string')
+    throw new CryptoError('BASE64URL_INVALID', 'expected a base64url string');
   const len = text.length;
   if (len % 4 === 1) throw new CryptoError('BASE64URL_INVALID', 'impossible base64url length');
   const out = new Uint8Array(Math.floor((len * 3) / 4));

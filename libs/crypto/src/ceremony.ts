@@ -49,7 +49,8 @@ export function commitPolynomial(
   f.forEach((a, k) => {
     const C = g.mulBase(a);
     const w = pokNonces[k];
-    if (w === undefined) throw new CryptoError('PARAMETER_INVALID', 'one proof nonce per coefficient');
+    if (w === undefined)
+      throw new CryptoError('PARAMETER_INVALID', 'one proof nonce per coefficient');
     const R = g.mulBase(w);
     const c = Hs('hanpyo/1/pok', manifestHash, index, k, C, R);
     commitments.push(pointToText(C));
@@ -79,12 +80,19 @@ export function checkCeremony(
   const g = group();
   const indices = record.trustees.map((t) => t.index).sort((a, b) => a - b);
   if (indices.length !== params.count || indices.some((v, i) => v !== i + 1)) {
-    issues.push({ code: 'CEREMONY_STRUCTURE', message: `expected trustees 1..${params.count} once each` });
+    issues.push({
+      code: 'CEREMONY_STRUCTURE',
+      message: `expected trustees 1..${params.count} once each`,
+    });
   }
   let joint: Point = IDENTITY;
   for (const t of record.trustees) {
     if (t.commitments.length !== params.threshold || t.proofs.length !== params.threshold) {
-      issues.push({ code: 'CEREMONY_STRUCTURE', trustee: t.index, message: `expected ${params.threshold} commitments and proofs` });
+      issues.push({
+        code: 'CEREMONY_STRUCTURE',
+        trustee: t.index,
+        message: `expected ${params.threshold} commitments and proofs`,
+      });
       continue;
     }
     t.commitments.forEach((text, k) => {
@@ -96,11 +104,21 @@ export function checkCeremony(
         // R' = z·G − c·C and c = Hs(…, R').
         const R = g.sub(g.mulBase(z), g.mul(c, C));
         if (Hs('hanpyo/1/pok', manifestHash, t.index, k, C, R) !== c) {
-          issues.push({ code: 'PROOF_INVALID', trustee: t.index, coefficient: k, message: 'proof of knowledge does not verify' });
+          issues.push({
+            code: 'PROOF_INVALID',
+            trustee: t.index,
+            coefficient: k,
+            message: 'proof of knowledge does not verify',
+          });
         }
         if (k === 0) joint = g.add(joint, C);
       } catch (e) {
-        issues.push({ code: 'POINT_INVALID', trustee: t.index, coefficient: k, message: (e as Error).message });
+        issues.push({
+          code: 'POINT_INVALID',
+          trustee: t.index,
+          coefficient: k,
+          message: (e as Error).message,
+        });
       }
     });
   }
@@ -131,7 +149,11 @@ export function committedValue(commitments: readonly Point[], j: number): Point 
 }
 
 /** Trustee j's check of the private share f_i(j): `f_i(j)·G = Σ_k j^k·C_{i,k}`. */
-export function verifyPrivateShare(commitments: readonly string[], j: number, share: Scalar): boolean {
+export function verifyPrivateShare(
+  commitments: readonly string[],
+  j: number,
+  share: Scalar,
+): boolean {
   const points = commitments.map((c) => pointFromText(c));
   const lhs = group().mulBase(share);
   return pointToText(lhs) === pointToText(committedValue(points, j));
@@ -140,14 +162,26 @@ export function verifyPrivateShare(commitments: readonly string[], j: number, sh
 /** Joint key `K = Σ_i C_{i,0}`. */
 export function jointPublicKey(record: Pick<CeremonyRecord, 'trustees'>): Point {
   const g = group();
-  return decodePoint(record.trustees.reduce<Point>((acc, t) => g.add(acc, pointFromText(t.commitments[0]!)), IDENTITY));
+  return decodePoint(
+    record.trustees.reduce<Point>(
+      (acc, t) => g.add(acc, pointFromText(t.commitments[0]!)),
+      IDENTITY,
+    ),
+  );
 }
 
 /** Public share `P_j = Σ_i Σ_k j^k·C_{i,k}` (anyone can compute it). */
 export function publicShare(record: Pick<CeremonyRecord, 'trustees'>, j: number): Point {
   const g = group();
   return record.trustees.reduce<Point>(
-    (acc, t) => g.add(acc, committedValue(t.commitments.map((c) => pointFromText(c)), j)),
+    (acc, t) =>
+      g.add(
+        acc,
+        committedValue(
+          t.commitments.map((c) => pointFromText(c)),
+          j,
+        ),
+      ),
     IDENTITY,
   );
 }

@@ -34,7 +34,8 @@ export function deterministicRandom(seed: string): RandomSource {
 
 /** A uniform integer in [0, n) from a random source (rejection sampling on 32 bits). */
 export function randomInt(rng: RandomSource, n: number): number {
-  if (!Number.isSafeInteger(n) || n <= 0 || n > 2 ** 32) throw new RangeError('randomInt bound out of range');
+  if (!Number.isSafeInteger(n) || n <= 0 || n > 2 ** 32)
+    throw new RangeError('randomInt bound out of range');
   const limit = Math.floor(2 ** 32 / n) * n;
   for (;;) {
     const b = rng.bytes(4);

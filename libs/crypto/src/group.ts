@@ -144,7 +144,9 @@ export function group(): GroupBackend {
  * Loads the fast backend (libsodium WASM) and makes it the active one. Call once at start-up;
  * `{ backend: 'noble' }` keeps the reference backend.
  */
-export async function initCrypto(options: { backend?: 'sodium' | 'noble' } = {}): Promise<GroupBackend> {
+export async function initCrypto(
+  options: { backend?: 'sodium' | 'noble' } = {},
+): Promise<GroupBackend> {
   if (options.backend === 'noble') {
     active = nobleBackend;
     return active;
@@ -191,7 +193,8 @@ export function decodePoint(bytes: Uint8Array, options: { allowIdentity?: boolea
   if (!(bytes instanceof Uint8Array) || bytes.length !== 32) {
     throw new CryptoError('LENGTH_INVALID', 'a point is 32 bytes');
   }
-  if (!active.isValid(bytes)) throw new CryptoError('POINT_INVALID', 'not a canonical ristretto255 encoding');
+  if (!active.isValid(bytes))
+    throw new CryptoError('POINT_INVALID', 'not a canonical ristretto255 encoding');
   if (!options.allowIdentity && isIdentity(bytes)) {
     throw new CryptoError('POINT_IDENTITY', 'the identity is not allowed here');
   }

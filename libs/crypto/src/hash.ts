@@ -34,7 +34,8 @@ function encPart(part: HashPart): Uint8Array {
 
 /** `enc(tag) ‖ enc(part₁) ‖ …`, the framed input of both hashes. */
 export function frame(tag: string, parts: readonly HashPart[]): Uint8Array {
-  if (!tag.startsWith(TAG_PREFIX)) throw new CryptoError('PARAMETER_INVALID', `hash tag must start with ${TAG_PREFIX}`);
+  if (!tag.startsWith(TAG_PREFIX))
+    throw new CryptoError('PARAMETER_INVALID', `hash tag must start with ${TAG_PREFIX}`);
   const encoded = [encPart(tag), ...parts.map(encPart)];
   let n = 0;
   for (const e of encoded) n += e.length;

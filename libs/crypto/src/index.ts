@@ -1,7 +1,15 @@
 // @hanpyo/crypto: SPEC §1, §3, §5, §7, §9. Pure: runs in Node and in a browser.
 export { CryptoError } from './errors.js';
 export type { CryptoErrorCode } from './errors.js';
-export { base64url, bytesEqual, concatBytes, fromBase64url, fromHex, toHex, utf8 } from './bytes.js';
+export {
+  base64url,
+  bytesEqual,
+  concatBytes,
+  fromBase64url,
+  fromHex,
+  toHex,
+  utf8,
+} from './bytes.js';
 export { canonicalize, jcs } from './jcs.js';
 export { H, Hs, frame } from './hash.js';
 export type { HashPart } from './hash.js';

@@ -19,7 +19,8 @@ function serialize(value: unknown, path: string): string {
       return value ? 'true' : 'false';
     case 'number':
       // RFC 8785 §3.2.2.3: ECMAScript Number serialization; I-JSON forbids NaN and Infinity.
-      if (!Number.isFinite(value)) throw new CryptoError('JCS_INVALID', `${path}: non-finite number`);
+      if (!Number.isFinite(value))
+        throw new CryptoError('JCS_INVALID', `${path}: non-finite number`);
       return Object.is(value, -0) ? '0' : String(value);
     case 'string':
       return quote(value, path);
@@ -58,7 +59,8 @@ function serialize(value: unknown, path: string): string {
 
 function quote(s: string, path: string): string {
   // I-JSON (RFC 7493): strings must be valid Unicode, so lone surrogates are rejected.
-  if (hasLoneSurrogate(s)) throw new CryptoError('JCS_INVALID', `${path}: lone surrogate in string`);
+  if (hasLoneSurrogate(s))
+    throw new CryptoError('JCS_INVALID', `${path}: lone surrogate in string`);
   return JSON.stringify(s);
 }
 

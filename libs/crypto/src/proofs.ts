@@ -31,9 +31,15 @@ export interface RangeNonces {
 }
 
 /** Fresh random nonces for a proof whose true value is `m`. */
-export function randomRangeNonces(rng: RandomSource, m: number, lo: number, hi: number): RangeNonces {
+export function randomRangeNonces(
+  rng: RandomSource,
+  m: number,
+  lo: number,
+  hi: number,
+): RangeNonces {
   const simulated = new Map<number, { c: Scalar; z: Scalar }>();
-  for (let v = lo; v <= hi; v++) if (v !== m) simulated.set(v, { c: rng.scalar(), z: rng.scalar() });
+  for (let v = lo; v <= hi; v++)
+    if (v !== m) simulated.set(v, { c: rng.scalar(), z: rng.scalar() });
   return { w: rng.scalar(), simulated };
 }
 
@@ -54,7 +60,12 @@ function vG(v: number): Point {
  * simulated branch, with t = z − c·r, A = t·G and B = t·K + c·(v − m)·G — the same points as
  * SPEC §5 step 1, without a variable-base multiplication.
  */
-export function proveRange(st: ProofStatement, m: number, r: Scalar, nonces: RangeNonces): RangeProof {
+export function proveRange(
+  st: ProofStatement,
+  m: number,
+  r: Scalar,
+  nonces: RangeNonces,
+): RangeProof {
   const g = group();
   const width = st.hi - st.lo + 1;
   const commitments: Point[] = new Array<Point>(2 * width);

@@ -9,7 +9,10 @@ import type { SigningKey } from './signature.js';
 /** The 32-byte digest a receipt signature covers. */
 export function receiptDigest(receipt: UnsignedReceipt): Uint8Array {
   const { electionId, districtId, trackingCode, partition, offset, receivedAt, keyId } = receipt;
-  return H('hanpyo/1/receipt', jcs({ electionId, districtId, trackingCode, partition, offset, receivedAt, keyId }));
+  return H(
+    'hanpyo/1/receipt',
+    jcs({ electionId, districtId, trackingCode, partition, offset, receivedAt, keyId }),
+  );
 }
 
 /** Signs a receipt with an edge key (its keyId is set from the key). */
@@ -24,7 +27,11 @@ export function verifyReceipt(receipt: Receipt, edgeSigners: readonly SignerKey[
   if (!signer) return false;
   try {
     const { signature, ...unsigned } = receipt;
-    return verifySignature(fromBase64url(signer.publicKey, 32), receiptDigest(unsigned), signatureFromText(signature));
+    return verifySignature(
+      fromBase64url(signer.publicKey, 32),
+      receiptDigest(unsigned),
+      signatureFromText(signature),
+    );
   } catch {
     return false;
   }

@@ -30,7 +30,11 @@ export function sign(key: SigningKey, message: Uint8Array): Uint8Array {
  * Verifies an Ed25519 signature under RFC 8032's cofactorless equation with canonical `S` and
  * canonical `A`/`R` encodings (noble's default strict mode); never throws on malformed input.
  */
-export function verifySignature(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+export function verifySignature(
+  publicKey: Uint8Array,
+  message: Uint8Array,
+  signature: Uint8Array,
+): boolean {
   if (publicKey.length !== 32 || signature.length !== 64) return false;
   try {
     return ed25519.verify(signature, message, publicKey, { zip215: false });

@@ -87,9 +87,16 @@ const v = specVectors.vectors;
 // shared original sits beside the checkout, the copy must not have drifted from it.
 describe('vendored copy of spec-v1.json', () => {
   const upstream = new URL('../../../../shared/vectors/spec-v1.json', import.meta.url);
-  it('equals ../shared/vectors/spec-v1.json byte for byte', { skip: !existsSync(upstream) && 'no ../shared beside this checkout' }, () => {
-    assert.equal(readFileSync(new URL('../../../vectors/spec-v1.json', import.meta.url), 'utf8'), readFileSync(upstream, 'utf8'));
-  });
+  it(
+    'equals ../shared/vectors/spec-v1.json byte for byte',
+    { skip: !existsSync(upstream) && 'no ../shared beside this checkout' },
+    () => {
+      assert.equal(
+        readFileSync(new URL('../../../vectors/spec-v1.json', import.meta.url), 'utf8'),
+        readFileSync(upstream, 'utf8'),
+      );
+    },
+  );
 });
 
 function vectorNonces(): BallotNonceSource {

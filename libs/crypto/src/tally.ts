@@ -18,7 +18,13 @@ export interface PartialDecryption {
  * `D = s·A`; proof: `U = w·G`, `V = w·A`, `c = Hs("hanpyo/1/decrypt", Q, i, A, D, U, V)`,
  * `z = w + c·s`. `s` and `w` are secret; multiplication by them is constant-time in both backends.
  */
-export function partialDecrypt(Q: Uint8Array, trustee: number, secretShare: Scalar, A: Point, w: Scalar): PartialDecryption {
+export function partialDecrypt(
+  Q: Uint8Array,
+  trustee: number,
+  secretShare: Scalar,
+  A: Point,
+  w: Scalar,
+): PartialDecryption {
   const g = group();
   const D = g.mul(secretShare, A);
   const U = g.mulBase(w);
@@ -28,7 +34,12 @@ export function partialDecrypt(Q: Uint8Array, trustee: number, secretShare: Scal
 }
 
 /** Verifies a partial decryption against the trustee's public share `P_i`: `U = z·G − c·P_i`, `V = z·A − c·D`. */
-export function verifyPartialDecryption(Q: Uint8Array, publicShareOfTrustee: Point, A: Point, share: PartialDecryption): boolean {
+export function verifyPartialDecryption(
+  Q: Uint8Array,
+  publicShareOfTrustee: Point,
+  A: Point,
+  share: PartialDecryption,
+): boolean {
   const g = group();
   const U = g.sub(g.mulBase(share.z), g.mul(share.c, publicShareOfTrustee));
   const V = g.sub(g.mul(share.z, A), g.mul(share.c, share.D));
@@ -49,7 +60,10 @@ export function lagrangeCoefficient(i: number, trustees: readonly number[]): Sca
 }
 
 /** `B − Σ λ_i·D_i`, which equals `count·G` when the shares are right. */
-export function combinePartialDecryptions(B: Point, shares: readonly Pick<PartialDecryption, 'trustee' | 'D'>[]): Point {
+export function combinePartialDecryptions(
+  B: Point,
+  shares: readonly Pick<PartialDecryption, 'trustee' | 'D'>[],
+): Point {
   const g = group();
   const set = shares.map((s) => s.trustee);
   let D: Point = IDENTITY;
@@ -82,7 +96,8 @@ let babySteps: BabySteps | undefined;
  * throws DLOG_NOT_FOUND when there is none. `max` up to at least 10,000,000.
  */
 export function discreteLog(M: Point, max: number): number {
-  if (!Number.isSafeInteger(max) || max < 0) throw new CryptoError('PARAMETER_INVALID', 'max must be a non-negative integer');
+  if (!Number.isSafeInteger(max) || max < 0)
+    throw new CryptoError('PARAMETER_INVALID', 'max must be a non-negative integer');
   if (isIdentity(M)) return 0;
   let steps = babySteps;
   if (!steps || steps.m * steps.m < max + 1) {

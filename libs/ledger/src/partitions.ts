@@ -2,7 +2,7 @@
 // hanpyo.ballots.v1 whose width follows its registered voters; small districts share a partition;
 // the nullifier picks the partition inside the range. A pure function of the manifest (and two
 // deployment constants), fixed for the election.
-import type { Manifest } from '@hanpyo/contracts';
+import type { District } from '@hanpyo/contracts';
 import { compareUtf8 } from './encoding.js';
 
 /** Sizing of the layout; the defaults give ~200 partitions for 10 million voters. */
@@ -13,7 +13,10 @@ export interface PartitionSizing {
   readonly maxPartitions: number;
 }
 
-export const DEFAULT_PARTITION_SIZING: PartitionSizing = { votersPerPartition: 50_000, maxPartitions: 512 };
+export const DEFAULT_PARTITION_SIZING: PartitionSizing = {
+  votersPerPartition: 50_000,
+  maxPartitions: 512,
+};
 
 /** A district's partitions: `[first, first + width)`. */
 export interface PartitionRange {
@@ -34,7 +37,10 @@ export interface PartitionLayout {
  * worth of voters gets round(voters / size) partitions of its own; smaller districts are packed,
  * in order, into shared partitions of up to `size` voters.
  */
-export function partitionLayout(manifest: Pick<Manifest, 'districts'>, sizing: PartitionSizing = DEFAULT_PARTITION_SIZING): PartitionLayout {
+export function partitionLayout(
+  manifest: { readonly districts: readonly Pick<District, 'districtId' | 'registeredVoters'>[] },
+  sizing: PartitionSizing = DEFAULT_PARTITION_SIZING,
+): PartitionLayout {
   if (!(sizing.votersPerPartition >= 1) || !(sizing.maxPartitions >= 1)) {
     throw new RangeError('votersPerPartition and maxPartitions must be ≥ 1');
   }
@@ -48,7 +54,10 @@ export function partitionLayout(manifest: Pick<Manifest, 'districts'>, sizing: P
   }
 }
 
-function pack(districts: readonly { districtId: string; registeredVoters: number }[], size: number): PartitionLayout {
+function pack(
+  districts: readonly { districtId: string; registeredVoters: number }[],
+  size: number,
+): PartitionLayout {
   const ranges: PartitionRange[] = [];
   let cursor = 0;
   let fill = 0;
@@ -77,10 +86,15 @@ function pack(districts: readonly { districtId: string; registeredVoters: number
 }
 
 /** The partition of a ballot: inside its district's range, chosen by the nullifier's first 4 bytes. */
-export function partitionFor(layout: PartitionLayout, districtId: string, nullifier: Uint8Array): number {
+export function partitionFor(
+  layout: PartitionLayout,
+  districtId: string,
+  nullifier: Uint8Array,
+): number {
   const range = layout.ranges.find((r) => r.districtId === districtId);
   if (!range) throw new RangeError(`unknown district '${districtId}'`);
   if (nullifier.length < 4) throw new RangeError('nullifier too short');
-  const key = ((nullifier[0]! << 24) >>> 0) + (nullifier[1]! << 16) + (nullifier[2]! << 8) + nullifier[3]!;
+  const key =
+    ((nullifier[0]! << 24) >>> 0) + (nullifier[1]! << 16) + (nullifier[2]! << 8) + nullifier[3]!;
   return range.first + (key % range.width);
 }

@@ -1,7 +1,15 @@
 // The per-line work of `hanpyo verify`, run in worker threads: parse one board entry, check its
 // ballot (SPEC §5) and tracking code, and later add the counted ones into per-option sums (SPEC §9).
 import { ContractError, parseBoardEntry } from '@hanpyo/contracts';
-import { IDENTITY, checkBallot, fromBase64url, group, isIdentity, pointToText, trackingCode } from '@hanpyo/crypto';
+import {
+  IDENTITY,
+  checkBallot,
+  fromBase64url,
+  group,
+  isIdentity,
+  pointToText,
+  trackingCode,
+} from '@hanpyo/crypto';
 import type { ElectionContext, Point } from '@hanpyo/crypto';
 import type { Failure } from './failures.js';
 
@@ -24,7 +32,11 @@ export interface EntrySummary {
 const FILE = 'ballots.ndjson';
 
 /** Pass 1 for one line (1-based `line`, 0-based `index` = ballot number). */
-export function checkEntryLine(election: ElectionContext, text: string, line: number): EntrySummary {
+export function checkEntryLine(
+  election: ElectionContext,
+  text: string,
+  line: number,
+): EntrySummary {
   const failures: Failure[] = [];
   const place = { file: FILE, line, ballot: line - 1 };
   let value: unknown;
@@ -32,15 +44,38 @@ export function checkEntryLine(election: ElectionContext, text: string, line: nu
     value = JSON.parse(text);
   } catch {
     failures.push({ code: 'RECORD_UNPARSEABLE', place, message: 'line is not JSON' });
-    return { line, parsed: false, partition: -1, offset: -1, districtId: '', nullifier: '', trackingCode: '', valid: false, failures };
+    return {
+      line,
+      parsed: false,
+      partition: -1,
+      offset: -1,
+      districtId: '',
+      nullifier: '',
+      trackingCode: '',
+      valid: false,
+      failures,
+    };
   }
   let entry;
   try {
     entry = parseBoardEntry(value);
   } catch (e) {
-    const detail = e instanceof ContractError ? e.issues.map((i) => `${i.path}: ${i.message}`).join('; ') : String(e);
+    const detail =
+      e instanceof ContractError
+        ? e.issues.map((i) => `${i.path}: ${i.message}`).join('; ')
+        : String(e);
     failures.push({ code: 'ENTRY_MALFORMED', place, message: detail });
-    return { line, parsed: false, partition: -1, offset: -1, districtId: '', nullifier: '', trackingCode: '', valid: false, failures };
+    return {
+      line,
+      parsed: false,
+      partition: -1,
+      offset: -1,
+      districtId: '',
+      nullifier: '',
+      trackingCode: '',
+      valid: false,
+      failures,
+    };
   }
   const at = { ...place, partition: entry.partition, district: entry.ballot.districtId };
   for (const issue of checkBallot(election, entry.ballot)) {
@@ -49,13 +84,22 @@ export function checkEntryLine(election: ElectionContext, text: string, line: nu
     const option = m?.[2] !== undefined ? contest?.selections[Number(m[2])]?.optionId : undefined;
     failures.push({
       code: issue.code,
-      place: { ...at, ...(contest ? { contest: contest.contestId } : {}), ...(option ? { option } : {}), path: issue.path },
+      place: {
+        ...at,
+        ...(contest ? { contest: contest.contestId } : {}),
+        ...(option ? { option } : {}),
+        path: issue.path,
+      },
       message: issue.message,
     });
   }
   const recomputed = trackingCode(entry.ballot);
   if (recomputed !== entry.trackingCode) {
-    failures.push({ code: 'TRACKING_CODE_MISMATCH', place: at, message: `tracking code is not H("hanpyo/1/ballot", JCS(ballot)) = ${recomputed}` });
+    failures.push({
+      code: 'TRACKING_CODE_MISMATCH',
+      place: at,
+      message: `tracking code is not H("hanpyo/1/ballot", JCS(ballot)) = ${recomputed}`,
+    });
   }
   return {
     line,
@@ -71,18 +115,32 @@ export function checkEntryLine(election: ElectionContext, text: string, line: nu
 }
 
 /** Pass 2: sums `(Σα, Σβ)` per `district\0contest\0option` over the counted lines of a batch. */
-export function sumCounted(texts: readonly string[], counted: readonly boolean[]): Record<string, [string, string]> {
+export function sumCounted(
+  texts: readonly string[],
+  counted: readonly boolean[],
+): Record<string, [string, string]> {
   const g = group();
   const sums = new Map<string, [Point, Point]>();
   texts.forEach((text, i) => {
     if (!counted[i]) return;
     // Counted lines passed pass 1, so they parse and their points are canonical.
-    const entry = JSON.parse(text) as { ballot: { districtId: string; contests: { contestId: string; selections: { optionId: string; alpha: string; beta: string }[] }[] } };
+    const entry = JSON.parse(text) as {
+      ballot: {
+        districtId: string;
+        contests: {
+          contestId: string;
+          selections: { optionId: string; alpha: string; beta: string }[];
+        }[];
+      };
+    };
     for (const c of entry.ballot.contests) {
       for (const s of c.selections) {
         const key = `${entry.ballot.districtId}\u0000${c.contestId}\u0000${s.optionId}`;
         const [A, B] = sums.get(key) ?? [IDENTITY, IDENTITY];
-        sums.set(key, [addPoint(g, A, fromBase64url(s.alpha, 32)), addPoint(g, B, fromBase64url(s.beta, 32))]);
+        sums.set(key, [
+          addPoint(g, A, fromBase64url(s.alpha, 32)),
+          addPoint(g, B, fromBase64url(s.beta, 32)),
+        ]);
       }
     }
   });

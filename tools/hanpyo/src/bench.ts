@@ -102,17 +102,29 @@ export async function runBench(options: BenchOptions): Promise<number> {
   const figures: Figure[] = [];
   const add = (name: string, backend: string, perSecond: number, unit: string) => {
     figures.push({ name, backend, perSecond, ratio: perSecond / baseline, unit });
-    log(`${name.padEnd(34)} ${backend.padEnd(7)} ${perSecond.toFixed(1).padStart(10)} ${unit.padEnd(10)} ratio ${(perSecond / baseline).toFixed(4)}`);
+    log(
+      `${name.padEnd(34)} ${backend.padEnd(7)} ${perSecond.toFixed(1).padStart(10)} ${unit.padEnd(10)} ratio ${(perSecond / baseline).toFixed(4)}`,
+    );
   };
 
   const manifest = benchManifest();
   for (const backend of backends) {
     withBackend(backend, () => {
-      add('fixed-base multiplication k·G', backend.name, rate(seconds, (i) => group().mulBase(scalars[i & 255]!)), 'mult/s');
+      add(
+        'fixed-base multiplication k·G',
+        backend.name,
+        rate(seconds, (i) => group().mulBase(scalars[i & 255]!)),
+        'mult/s',
+      );
       const K = group().mulBase(scalars[0]!);
       const election = electionContext(manifest, K);
       const prepared = election.K;
-      add('fixed-base multiplication k·K', backend.name, rate(seconds, (i) => prepared.mul(scalars[i & 255]!)), 'mult/s');
+      add(
+        'fixed-base multiplication k·K',
+        backend.name,
+        rate(seconds, (i) => prepared.mul(scalars[i & 255]!)),
+        'mult/s',
+      );
       const nonces = randomBallotNonces(rng);
       const voter = { districtId: 'd', nullifier: rng.bytes(32) };
       const choices = ['a', 'b', 'c', 'd', 'e'];
@@ -127,7 +139,8 @@ export async function runBench(options: BenchOptions): Promise<number> {
         'verify, 5 options choose 1',
         backend.name,
         rate(seconds, () => {
-          if (checkBallot(election, ballot).length > 0) throw new Error('benchmark ballot does not verify');
+          if (checkBallot(election, ballot).length > 0)
+            throw new Error('benchmark ballot does not verify');
         }),
         'ballots/s',
       );
@@ -140,20 +153,41 @@ export async function runBench(options: BenchOptions): Promise<number> {
   const voters = options.voters ?? 10_000;
   const dir = join(tmpdir(), `hanpyo-bench-${process.pid}`);
   const t0 = performance.now();
-  const { record } = synthesize({ voters, districts: 10, policy: 'last', blocks: 4, seed: 'bench' });
+  const { record } = synthesize({
+    voters,
+    districts: 10,
+    policy: 'last',
+    blocks: 4,
+    seed: 'bench',
+  });
   const synthSeconds = (performance.now() - t0) / 1000;
   await writeRecord(dir, record);
-  add(`synth ${voters}-voter record`, fastest.name, record.ballots.length / synthSeconds, 'ballots/s');
+  add(
+    `synth ${voters}-voter record`,
+    fastest.name,
+    record.ballots.length / synthSeconds,
+    'ballots/s',
+  );
   const t1 = performance.now();
   const oneCore = await verifyRecord(dir, { workers: 1 });
   const verifyOne = (performance.now() - t1) / 1000;
   if (!oneCore.valid) throw new Error('benchmark record does not verify');
-  add(`verify ${voters}-voter record, 1 worker`, fastest.name, record.ballots.length / verifyOne, 'ballots/s');
+  add(
+    `verify ${voters}-voter record, 1 worker`,
+    fastest.name,
+    record.ballots.length / verifyOne,
+    'ballots/s',
+  );
   const cores = availableParallelism();
   const t2 = performance.now();
   await verifyRecord(dir, { workers: cores });
   const verifyAll = (performance.now() - t2) / 1000;
-  add(`verify ${voters}-voter record, ${cores} workers`, fastest.name, record.ballots.length / verifyAll, 'ballots/s');
+  add(
+    `verify ${voters}-voter record, ${cores} workers`,
+    fastest.name,
+    record.ballots.length / verifyAll,
+    'ballots/s',
+  );
   await rm(dir, { recursive: true, force: true });
 
   const result = {
@@ -163,9 +197,16 @@ export async function runBench(options: BenchOptions): Promise<number> {
     cores,
     baseline: { name: '@noble/curves ristretto255 Point.BASE.multiply', perSecond: baseline },
     figures,
-    record: { voters, ballots: record.ballots.length, synthSeconds, verifySeconds1Worker: verifyOne, verifySecondsAllWorkers: verifyAll },
+    record: {
+      voters,
+      ballots: record.ballots.length,
+      synthSeconds,
+      verifySeconds1Worker: verifyOne,
+      verifySecondsAllWorkers: verifyAll,
+    },
   };
-  const out = options.out ?? join('bench-results', `crypto-${result.at.replace(/[:.]/g, '-')}.json`);
+  const out =
+    options.out ?? join('bench-results', `crypto-${result.at.replace(/[:.]/g, '-')}.json`);
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
   if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

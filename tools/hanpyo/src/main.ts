@@ -38,9 +38,11 @@ async function main(argv: string[]): Promise<number> {
         },
         strict: true,
       });
-      if (!values.out || !values.voters) throw new UsageError('synth needs --out DIR and --voters N');
+      if (!values.out || !values.voters)
+        throw new UsageError('synth needs --out DIR and --voters N');
       const policy = values.policy;
-      if (policy !== 'first' && policy !== 'last') throw new UsageError('--policy is first or last');
+      if (policy !== 'first' && policy !== 'last')
+        throw new UsageError('--policy is first or last');
       return runSynth({
         out: values.out,
         voters: positiveInt(values.voters, '--voters'),
@@ -53,11 +55,16 @@ async function main(argv: string[]): Promise<number> {
     case 'verify': {
       const { values, positionals } = parseArgs({
         args: rest,
-        options: { json: { type: 'boolean', default: false }, workers: { type: 'string' }, backend: { type: 'string' } },
+        options: {
+          json: { type: 'boolean', default: false },
+          workers: { type: 'string' },
+          backend: { type: 'string' },
+        },
         allowPositionals: true,
         strict: true,
       });
-      if (positionals.length !== 1) throw new UsageError('verify needs exactly one record directory');
+      if (positionals.length !== 1)
+        throw new UsageError('verify needs exactly one record directory');
       return runVerify(positionals[0]!, {
         json: values.json,
         ...(values.workers ? { workers: positiveInt(values.workers, '--workers') } : {}),
@@ -67,15 +74,27 @@ async function main(argv: string[]): Promise<number> {
     case 'bench': {
       const { values, positionals } = parseArgs({
         args: rest,
-        options: { json: { type: 'boolean', default: false }, out: { type: 'string' }, seconds: { type: 'string', default: '2' } },
+        options: {
+          json: { type: 'boolean', default: false },
+          out: { type: 'string' },
+          seconds: { type: 'string', default: '2' },
+        },
         allowPositionals: true,
         strict: true,
       });
       if (positionals[0] !== 'crypto') throw new UsageError('bench takes one suite: crypto');
-      return runBench({ json: values.json, seconds: Number(values.seconds), ...(values.out ? { out: values.out } : {}) });
+      return runBench({
+        json: values.json,
+        seconds: Number(values.seconds),
+        ...(values.out ? { out: values.out } : {}),
+      });
     }
     case 'vectors': {
-      const { values } = parseArgs({ args: rest, options: { out: { type: 'string' } }, strict: true });
+      const { values } = parseArgs({
+        args: rest,
+        options: { out: { type: 'string' } },
+        strict: true,
+      });
       if (!values.out) throw new UsageError('vectors needs --out DIR');
       return runVectors(values.out);
     }

@@ -16,8 +16,14 @@ export const RECORD_FILES = {
 /** Writes a record; ndjson files are streamed so large records need no giant string. */
 export async function writeRecord(dir: string, record: ElectionRecord): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, RECORD_FILES.manifest), `${JSON.stringify(record.manifest, null, 2)}\n`);
-  await writeFile(join(dir, RECORD_FILES.ceremony), `${JSON.stringify(record.ceremony, null, 2)}\n`);
+  await writeFile(
+    join(dir, RECORD_FILES.manifest),
+    `${JSON.stringify(record.manifest, null, 2)}\n`,
+  );
+  await writeFile(
+    join(dir, RECORD_FILES.ceremony),
+    `${JSON.stringify(record.ceremony, null, 2)}\n`,
+  );
   await writeLines(join(dir, RECORD_FILES.ballots), record.ballots);
   await writeLines(join(dir, RECORD_FILES.blocks), record.blocks);
   await writeFile(join(dir, RECORD_FILES.tally), `${JSON.stringify(record.tally, null, 2)}\n`);

@@ -1,7 +1,14 @@
 // `hanpyo synth`: a complete election record (SPEC §10) made through the real library code, with
 // no server: manifest, 3-of-5 ceremony, ballots (some voters vote twice), blocks, and the tally
 // decrypted by 3 trustees. Deterministic for a given seed. Our test-data generator and offline demo.
-import type { BoardEntry, CeremonyRecord, EncryptedBallot, Manifest, SignedBlock, Tally } from '@hanpyo/contracts';
+import type {
+  BoardEntry,
+  CeremonyRecord,
+  EncryptedBallot,
+  Manifest,
+  SignedBlock,
+  Tally,
+} from '@hanpyo/contracts';
 import { parseManifest } from '@hanpyo/contracts';
 import {
   IDENTITY,
@@ -31,7 +38,14 @@ import {
   verifyPrivateShare,
 } from '@hanpyo/crypto';
 import type { ElectionContext, Point, RandomSource, Scalar, SigningKey } from '@hanpyo/crypto';
-import { BlockBuilder, blockSignatures, compareUtf8, ledgerEntry, partitionFor, partitionLayout } from '@hanpyo/ledger';
+import {
+  BlockBuilder,
+  blockSignatures,
+  compareUtf8,
+  ledgerEntry,
+  partitionFor,
+  partitionLayout,
+} from '@hanpyo/ledger';
 import type { PartitionSizing } from '@hanpyo/ledger';
 import { countedSet } from './counting.js';
 
@@ -73,12 +87,15 @@ function roleKey(rng: RandomSource, keyId: string): SigningKey {
 }
 
 /** Builds the manifest: two contests with different limits, two ballot styles, D districts. */
-export function synthManifest(options: Pick<SynthOptions, 'voters' | 'districts' | 'policy' | 'seed'>, keys: {
-  registrar: SigningKey;
-  edge: SigningKey;
-  ledger: SigningKey;
-  witness: SigningKey;
-}): Manifest {
+export function synthManifest(
+  options: Pick<SynthOptions, 'voters' | 'districts' | 'policy' | 'seed'>,
+  keys: {
+    registrar: SigningKey;
+    edge: SigningKey;
+    ledger: SigningKey;
+    witness: SigningKey;
+  },
+): Manifest {
   const districts = Array.from({ length: options.districts }, (_, i) => ({
     districtId: `d-${String(i + 1).padStart(3, '0')}`,
     name: `District ${i + 1}`,
@@ -117,7 +134,14 @@ export function synthManifest(options: Pick<SynthOptions, 'voters' | 'districts'
     ],
     districts,
     trustees: { count: 5, threshold: 3 },
-    tokenIssuers: [{ kty: 'OKP', crv: 'Ed25519', kid: keys.registrar.keyId, x: base64url(keys.registrar.publicKey) }],
+    tokenIssuers: [
+      {
+        kty: 'OKP',
+        crv: 'Ed25519',
+        kid: keys.registrar.keyId,
+        x: base64url(keys.registrar.publicKey),
+      },
+    ],
     edgeSigners: [{ keyId: keys.edge.keyId, publicKey: base64url(keys.edge.publicKey) }],
     ledgerSigners: [{ keyId: keys.ledger.keyId, publicKey: base64url(keys.ledger.publicKey) }],
     witnesses: [{ keyId: keys.witness.keyId, publicKey: base64url(keys.witness.publicKey) }],
@@ -133,14 +157,20 @@ export function synthCeremony(
   const mh = manifestHash(manifest);
   const polynomials = Array.from({ length: n }, () => randomPolynomial(rng, t));
   const trustees = polynomials.map((f, i) =>
-    commitPolynomial(mh, i + 1, f, f.map(() => rng.scalar())),
+    commitPolynomial(
+      mh,
+      i + 1,
+      f,
+      f.map(() => rng.scalar()),
+    ),
   );
   const secretShares = new Map<number, Scalar>();
   for (let j = 1; j <= n; j++) {
     const received = polynomials.map((f, i) => {
       const share = evaluatePolynomial(f, j);
       // SPEC §3: trustee j checks f_i(j)·G = Σ_k j^k·C_{i,k}.
-      if (!verifyPrivateShare(trustees[i]!.commitments, j, share)) throw new Error(`share ${i + 1}→${j} failed`);
+      if (!verifyPrivateShare(trustees[i]!.commitments, j, share))
+        throw new Error(`share ${i + 1}→${j} failed`);
       return share;
     });
     secretShares.set(j, combinePrivateShares(received));
@@ -149,12 +179,17 @@ export function synthCeremony(
   return { record: { trustees, jointPublicKey: pointToText(K) }, secretShares };
 }
 
-function randomSelections(rng: RandomSource, election: ElectionContext, districtId: string): Record<string, string[]> {
+function randomSelections(
+  rng: RandomSource,
+  election: ElectionContext,
+  districtId: string,
+): Record<string, string[]> {
   const style = election.styles.get(election.districts.get(districtId)!.ballotStyleId)!;
   const out: Record<string, string[]> = {};
   for (const contestId of style.contestIds) {
     const contest = election.contests.get(contestId)!;
-    const k = contest.minSelections + randomInt(rng, contest.maxSelections - contest.minSelections + 1);
+    const k =
+      contest.minSelections + randomInt(rng, contest.maxSelections - contest.minSelections + 1);
     const pool = contest.options.map((o) => o.optionId);
     const chosen: string[] = [];
     for (let i = 0; i < k; i++) chosen.push(pool.splice(randomInt(rng, pool.length), 1)[0]!);
@@ -164,7 +199,10 @@ function randomSelections(rng: RandomSource, election: ElectionContext, district
 }
 
 /** Generates the whole record. */
-export function synthesize(options: SynthOptions): { record: ElectionRecord; secrets: SynthSecrets } {
+export function synthesize(options: SynthOptions): {
+  record: ElectionRecord;
+  secrets: SynthSecrets;
+} {
   const rng = deterministicRandom(options.seed);
   const progress = options.onProgress ?? (() => undefined);
   const keys = {
@@ -176,7 +214,13 @@ export function synthesize(options: SynthOptions): { record: ElectionRecord; sec
   const manifest = synthManifest(options, keys);
   const { record: ceremony, secretShares } = synthCeremony(manifest, rng);
   const election = electionContext(manifest, pointFromText(ceremony.jointPublicKey));
-  const layout = partitionLayout(manifest, options.sizing ?? { votersPerPartition: Math.max(1, Math.ceil(options.voters / 4)), maxPartitions: 64 });
+  const layout = partitionLayout(
+    manifest,
+    options.sizing ?? {
+      votersPerPartition: Math.max(1, Math.ceil(options.voters / 4)),
+      maxPartitions: 64,
+    },
+  );
 
   // Voters cast in a random interleaving; a share of them cast again later (SPEC §6 keeps both).
   const nonces = randomBallotNonces(rng);
@@ -191,10 +235,23 @@ export function synthesize(options: SynthOptions): { record: ElectionRecord; sec
   const ballots: BoardEntry[] = [];
   casts.forEach((voterIndex, n) => {
     const voter = voters[voterIndex]!;
-    const ballot: EncryptedBallot = encryptBallot(election, voter, randomSelections(rng, election, voter.districtId), nonces);
+    const ballot: EncryptedBallot = encryptBallot(
+      election,
+      voter,
+      randomSelections(rng, election, voter.districtId),
+      nonces,
+    );
     const partition = partitionFor(layout, voter.districtId, voter.nullifier);
-    const receivedAt = new Date(START + 60_000 + Math.floor((n * 11 * 3600_000) / casts.length)).toISOString();
-    ballots.push({ partition, offset: nextOffset[partition]!++, receivedAt, trackingCode: trackingCode(ballot), ballot });
+    const receivedAt = new Date(
+      START + 60_000 + Math.floor((n * 11 * 3600_000) / casts.length),
+    ).toISOString();
+    ballots.push({
+      partition,
+      offset: nextOffset[partition]!++,
+      receivedAt,
+      trackingCode: trackingCode(ballot),
+      ballot,
+    });
     if (n % 64 === 0) progress('ballots', n, casts.length);
   });
   progress('ballots', casts.length, casts.length);
@@ -213,8 +270,13 @@ export function synthesize(options: SynthOptions): { record: ElectionRecord; sec
       const cut = cuts[e.partition]!;
       return e.offset >= cut.fromOffset && e.offset < cut.toOffset;
     });
-    const closedAt = new Date(START + ((h + 1) * 12 * 3600_000) / options.blocks + 1000).toISOString();
-    const { block } = builder.buildBlock(cuts, inside, { closedAt, final: h === options.blocks - 1 });
+    const closedAt = new Date(
+      START + ((h + 1) * 12 * 3600_000) / options.blocks + 1000,
+    ).toISOString();
+    const { block } = builder.buildBlock(cuts, inside, {
+      closedAt,
+      final: h === options.blocks - 1,
+    });
     // The ledger signs; the observer cosigns after its own replay (here: the same process).
     return { block, signatures: blockSignatures(block, [keys.ledger, keys.witness]) };
   });
@@ -238,7 +300,15 @@ export function synthTally(
   trusteesUsed: number[],
 ): Tally {
   const g = group();
-  const counted = countedSet(election.manifest.revotePolicy, ballots.map((b) => ({ nullifier: b.ballot.nullifier, partition: b.partition, offset: b.offset, valid: true })));
+  const counted = countedSet(
+    election.manifest.revotePolicy,
+    ballots.map((b) => ({
+      nullifier: b.ballot.nullifier,
+      partition: b.partition,
+      offset: b.offset,
+      valid: true,
+    })),
+  );
   const sums = new Map<string, { A: Point; B: Point }>();
   const countedPerDistrict = new Map<string, number>();
   for (const index of counted) {
@@ -248,7 +318,10 @@ export function synthTally(
       for (const sel of contest.selections) {
         const key = `${ballot.districtId}\u0000${contest.contestId}\u0000${sel.optionId}`;
         const s = sums.get(key) ?? { A: IDENTITY, B: IDENTITY };
-        sums.set(key, { A: g.add(s.A, fromBase64url(sel.alpha, 32)), B: g.add(s.B, fromBase64url(sel.beta, 32)) });
+        sums.set(key, {
+          A: g.add(s.A, fromBase64url(sel.alpha, 32)),
+          B: g.add(s.B, fromBase64url(sel.beta, 32)),
+        });
       }
     }
   }
@@ -262,14 +335,24 @@ export function synthTally(
         contests: style.contestIds.map((contestId) => ({
           contestId,
           options: election.contests.get(contestId)!.options.map((o) => {
-            const { A, B } = sums.get(`${d.districtId}\u0000${contestId}\u0000${o.optionId}`) ?? { A: IDENTITY, B: IDENTITY };
-            const shares = trusteesUsed.map((i) => partialDecrypt(election.Q, i, secretShares.get(i)!, A, rng.scalar()));
+            const { A, B } = sums.get(`${d.districtId}\u0000${contestId}\u0000${o.optionId}`) ?? {
+              A: IDENTITY,
+              B: IDENTITY,
+            };
+            const shares = trusteesUsed.map((i) =>
+              partialDecrypt(election.Q, i, secretShares.get(i)!, A, rng.scalar()),
+            );
             const M = combinePartialDecryptions(B, shares);
             return {
               optionId: o.optionId,
               A: pointToText(A),
               B: pointToText(B),
-              shares: shares.map((s) => ({ trustee: s.trustee, D: pointToText(s.D), c: scalarToText(s.c), z: scalarToText(s.z) })),
+              shares: shares.map((s) => ({
+                trustee: s.trustee,
+                D: pointToText(s.D),
+                c: scalarToText(s.c),
+                z: scalarToText(s.z),
+              })),
               count: discreteLog(M, d.registeredVoters),
             };
           }),

@@ -8,6 +8,7 @@ import type { EncryptedBallot } from '@hanpyo/contracts';
 import {
   H,
   Hs,
+  L,
   base64url,
   canonicalize,
   combinePartialDecryptions,
@@ -40,14 +41,23 @@ const SEED = 'hanpyo-vectors-v1';
 
 /** Nonces recorded by role while a ballot is encrypted, for publication beside it. */
 function recordingNonces(rng: RandomSource) {
-  const recorded: { selections: Record<string, Record<string, unknown>>; limits: Record<string, unknown> } = { selections: {}, limits: {} };
+  const recorded: {
+    selections: Record<string, Record<string, unknown>>;
+    limits: Record<string, unknown>;
+  } = { selections: {}, limits: {} };
   const simulatedText = (m: ReadonlyMap<number, { c: Scalar; z: Scalar }>) =>
-    Object.fromEntries([...m].map(([v, s]) => [String(v), { c: scalarToText(s.c), z: scalarToText(s.z) }]));
+    Object.fromEntries(
+      [...m].map(([v, s]) => [String(v), { c: scalarToText(s.c), z: scalarToText(s.z) }]),
+    );
   const source: BallotNonceSource = {
     selection(contestId, optionId, m) {
       const r = rng.scalar();
       const n = randomRangeNonces(rng, m, 0, 1);
-      (recorded.selections[contestId] ??= {})[optionId] = { r: scalarToText(r), w: scalarToText(n.w), simulated: simulatedText(n.simulated) };
+      (recorded.selections[contestId] ??= {})[optionId] = {
+        r: scalarToText(r),
+        w: scalarToText(n.w),
+        simulated: simulatedText(n.simulated),
+      };
       return { r, ...n };
     },
     limit(contestId, total, lo, hi) {
@@ -62,21 +72,31 @@ function recordingNonces(rng: RandomSource) {
 /** Builds every vector from the fixed seed. */
 export function buildVectors(): Record<string, unknown> {
   const rng = deterministicRandom(SEED);
-  const seeds = { registrar: rng.bytes(32), edge: rng.bytes(32), ledger: rng.bytes(32), observer: rng.bytes(32) };
+  const seeds = {
+    registrar: rng.bytes(32),
+    edge: rng.bytes(32),
+    ledger: rng.bytes(32),
+    observer: rng.bytes(32),
+  };
   const keys = {
     registrar: signingKeyFromSeed('registrar-1', seeds.registrar),
     edge: signingKeyFromSeed('edge-1', seeds.edge),
     ledger: signingKeyFromSeed('ledger-1', seeds.ledger),
     witness: signingKeyFromSeed('observer-1', seeds.observer),
   };
-  const manifest = synthManifest({ voters: 8, districts: 3, policy: 'last', seed: 'vectors' }, keys);
+  const manifest = synthManifest(
+    { voters: 8, districts: 3, policy: 'last', seed: 'vectors' },
+    keys,
+  );
 
   // SPEC §3, with the secret coefficients and proof nonces published (test keys only).
   const ceremonyRng = deterministicRandom(`${SEED}/ceremony`);
   const { record: ceremony, secretShares } = synthCeremony(manifest, ceremonyRng);
   const replay = deterministicRandom(`${SEED}/ceremony`);
   const t = manifest.trustees.threshold;
-  const coefficients = ceremony.trustees.map(() => Array.from({ length: t }, () => replay.scalar()));
+  const coefficients = ceremony.trustees.map(() =>
+    Array.from({ length: t }, () => replay.scalar()),
+  );
   const pokNonces = coefficients.map((f) => f.map(() => replay.scalar()));
   const election = electionContext(manifest, pointFromText(ceremony.jointPublicKey));
 
@@ -95,18 +115,40 @@ export function buildVectors(): Record<string, unknown> {
 
   // SPEC §7.
   const receipt = signReceipt(
-    { electionId: manifest.electionId, districtId: 'd-001', trackingCode: ballots[0]!.trackingCode, partition: 0, offset: 0, receivedAt: '2026-06-03T01:00:00.000Z' },
+    {
+      electionId: manifest.electionId,
+      districtId: 'd-001',
+      trackingCode: ballots[0]!.trackingCode,
+      partition: 0,
+      offset: 0,
+      receivedAt: '2026-06-03T01:00:00.000Z',
+    },
     keys.edge,
   );
   const { signature: _s, ...unsigned } = receipt;
 
   // SPEC §8: two blocks over the three ballots, ledger-signed and cosigned.
   const builder = new BlockBuilder({ manifest, genesisHash: toHex(election.Q) });
-  const entries = ballots.map((b, i) => ({ partition: 0, offset: i, trackingCode: b.trackingCode, districtId: b.ballot.districtId }));
+  const entries = ballots.map((b, i) => ({
+    partition: 0,
+    offset: i,
+    trackingCode: b.trackingCode,
+    districtId: b.ballot.districtId,
+  }));
   const blocks = [
-    builder.buildBlock(builder.nextCuts([2]), entries.slice(0, 2), { closedAt: '2026-06-03T01:00:00.000Z', final: false }),
-    builder.buildBlock(builder.nextCuts([3]), entries.slice(2), { closedAt: '2026-06-03T12:00:01.000Z', final: true }),
-  ].map(({ block, blockHash }) => ({ block, blockHash, signatures: blockSignatures(block, [keys.ledger, keys.witness]) }));
+    builder.buildBlock(builder.nextCuts([2]), entries.slice(0, 2), {
+      closedAt: '2026-06-03T01:00:00.000Z',
+      final: false,
+    }),
+    builder.buildBlock(builder.nextCuts([3]), entries.slice(2), {
+      closedAt: '2026-06-03T12:00:01.000Z',
+      final: true,
+    }),
+  ].map(({ block, blockHash }) => ({
+    block,
+    blockHash,
+    signatures: blockSignatures(block, [keys.ledger, keys.witness]),
+  }));
 
   // RFC 9162 over the tracking codes of district d-001's log, with proofs.
   const log = new MerkleLog();
@@ -115,22 +157,46 @@ export function buildVectors(): Record<string, unknown> {
   const merkle = {
     leaves: leaves.map(toHex),
     roots: leaves.map((_, i) => toHex(log.root(i + 1))),
-    inclusion: leaves.map((_, i) => ({ index: i, treeSize: 7, proof: log.inclusionProof(i, 7).map(toHex) })),
-    consistency: [1, 2, 3, 4, 5, 6].map((m) => ({ fromSize: m, toSize: 7, proof: log.consistencyProof(m, 7).map(toHex) })),
+    inclusion: leaves.map((_, i) => ({
+      index: i,
+      treeSize: 7,
+      proof: log.inclusionProof(i, 7).map(toHex),
+    })),
+    consistency: [1, 2, 3, 4, 5, 6].map((m) => ({
+      fromSize: m,
+      toSize: 7,
+      proof: log.consistencyProof(m, 7).map(toHex),
+    })),
   };
 
   // SPEC §9: decrypt the sum of ballots 0 and 2's `mayor`/`park` and `jung` options by trustees 2, 4, 5.
   const g = group();
-  const sel = (b: EncryptedBallot, optionId: string) => b.contests[0]!.selections.find((s) => s.optionId === optionId)!;
-  const A = g.add(fromBase64url(sel(ballots[0]!.ballot, 'park').alpha, 32), fromBase64url(sel(ballots[2]!.ballot, 'park').alpha, 32));
-  const B = g.add(fromBase64url(sel(ballots[0]!.ballot, 'park').beta, 32), fromBase64url(sel(ballots[2]!.ballot, 'park').beta, 32));
+  const sel = (b: EncryptedBallot, optionId: string) =>
+    b.contests[0]!.selections.find((s) => s.optionId === optionId)!;
+  const A = g.add(
+    fromBase64url(sel(ballots[0]!.ballot, 'park').alpha, 32),
+    fromBase64url(sel(ballots[2]!.ballot, 'park').alpha, 32),
+  );
+  const B = g.add(
+    fromBase64url(sel(ballots[0]!.ballot, 'park').beta, 32),
+    fromBase64url(sel(ballots[2]!.ballot, 'park').beta, 32),
+  );
   const trusteesUsed = [2, 4, 5];
   const shares = trusteesUsed.map((i) => {
     const nonce = rng.scalar();
     const p = partialDecrypt(election.Q, i, secretShares.get(i)!, A, nonce);
-    return { trustee: i, nonce: scalarToText(nonce), D: pointToText(p.D), c: scalarToText(p.c), z: scalarToText(p.z) };
+    return {
+      trustee: i,
+      nonce: scalarToText(nonce),
+      D: pointToText(p.D),
+      c: scalarToText(p.c),
+      z: scalarToText(p.z),
+    };
   });
-  const M = combinePartialDecryptions(B, shares.map((s) => ({ trustee: s.trustee, D: pointFromText(s.D) })));
+  const M = combinePartialDecryptions(
+    B,
+    shares.map((s) => ({ trustee: s.trustee, D: pointFromText(s.D) })),
+  );
 
   const dlogCount = 7_654_321;
   return {
@@ -140,19 +206,58 @@ export function buildVectors(): Record<string, unknown> {
       'scalars 32-byte little-endian base64url, points ristretto255 base64url, ids hex; every nonce is given by its role. Test keys only.',
     vectors: {
       hash: [
-        { tag: 'hanpyo/1/example', parts: [{ utf8: '한 표' }, { u64: 0 }, { hex: 'ff' }], H: toHex(H('hanpyo/1/example', '한 표', 0, Uint8Array.of(0xff))), Hs: scalarToText(Hs('hanpyo/1/example', '한 표', 0, Uint8Array.of(0xff))) },
-        { tag: 'hanpyo/1/example', parts: [], H: toHex(H('hanpyo/1/example')), Hs: scalarToText(Hs('hanpyo/1/example')) },
+        {
+          tag: 'hanpyo/1/example',
+          parts: [{ utf8: '한 표' }, { u64: 0 }, { hex: 'ff' }],
+          H: toHex(H('hanpyo/1/example', '한 표', 0, Uint8Array.of(0xff))),
+          Hs: scalarToText(Hs('hanpyo/1/example', '한 표', 0, Uint8Array.of(0xff))),
+        },
+        {
+          tag: 'hanpyo/1/example',
+          parts: [],
+          H: toHex(H('hanpyo/1/example')),
+          Hs: scalarToText(Hs('hanpyo/1/example')),
+        },
       ],
-      jcs: [{ input: { b: [1, 2.5, -0, 1e21], a: { z: null, y: '\u0000\u001f"\\' }, '\u00e9': true }, output: canonicalize({ b: [1, 2.5, -0, 1e21], a: { z: null, y: '\u0000\u001f"\\' }, '\u00e9': true }) }],
-      manifest: { manifest, manifestHash: manifestHashHex(manifest), ed25519SeedsHex: Object.fromEntries(Object.entries(seeds).map(([k, v]) => [k, toHex(v)])) },
+      jcs: [
+        {
+          input: { b: [1, 2.5, -0, 1e21], a: { z: null, y: '\u0000\u001f"\\' }, '\u00e9': true },
+          output: canonicalize({
+            b: [1, 2.5, -0, 1e21],
+            a: { z: null, y: '\u0000\u001f"\\' },
+            '\u00e9': true,
+          }),
+        },
+      ],
+      manifest: {
+        manifest,
+        manifestHash: manifestHashHex(manifest),
+        ed25519SeedsHex: Object.fromEntries(Object.entries(seeds).map(([k, v]) => [k, toHex(v)])),
+      },
       ceremony: {
-        trustees: ceremony.trustees.map((tr, i) => ({ ...tr, coefficients: coefficients[i]!.map(scalarToText), pokNonces: pokNonces[i]!.map(scalarToText) })),
+        trustees: ceremony.trustees.map((tr, i) => ({
+          ...tr,
+          coefficients: coefficients[i]!.map(scalarToText),
+          pokNonces: pokNonces[i]!.map(scalarToText),
+        })),
         jointPublicKey: ceremony.jointPublicKey,
         privateShares: Object.fromEntries(
-          coefficients.flatMap((f, i) => Array.from({ length: manifest.trustees.count }, (_, j) => [`${i + 1}->${j + 1}`, scalarToText(evaluatePolynomial(f, j + 1))])),
+          coefficients.flatMap((f, i) =>
+            Array.from({ length: manifest.trustees.count }, (_, j) => [
+              `${i + 1}->${j + 1}`,
+              scalarToText(evaluatePolynomial(f, j + 1)),
+            ]),
+          ),
         ),
-        secretShares: Object.fromEntries([...secretShares].map(([j, s]) => [String(j), scalarToText(s)])),
-        publicShares: Object.fromEntries([...secretShares.keys()].map((j) => [String(j), pointToText(g.mulBase(secretShares.get(j)!))])),
+        secretShares: Object.fromEntries(
+          [...secretShares].map(([j, s]) => [String(j), scalarToText(s)]),
+        ),
+        publicShares: Object.fromEntries(
+          [...secretShares.keys()].map((j) => [
+            String(j),
+            pointToText(g.mulBase(secretShares.get(j)!)),
+          ]),
+        ),
         Q: toHex(election.Q),
       },
       ballots,
@@ -163,26 +268,54 @@ export function buildVectors(): Record<string, unknown> {
         A: pointToText(A),
         B: pointToText(B),
         trusteesUsed,
-        lagrange: Object.fromEntries(trusteesUsed.map((i) => [String(i), scalarToText(lagrangeCoefficient(i, trusteesUsed))])),
+        lagrange: Object.fromEntries(
+          trusteesUsed.map((i) => [String(i), scalarToText(lagrangeCoefficient(i, trusteesUsed))]),
+        ),
         shares,
         count: discreteLog(M, 100),
       },
       dlog: { M: pointToText(g.mulBase(BigInt(dlogCount))), max: 10_000_000, count: dlogCount },
       invalid: {
         points: [
-          { text: base64url(new Uint8Array(32).fill(0xff)), code: 'POINT_INVALID', why: 'non-canonical field element' },
-          { text: base64url(Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 1 : 0))), code: 'POINT_INVALID', why: 'negative field element' },
-          { text: base64url(new Uint8Array(32)), code: 'POINT_IDENTITY', why: 'identity where a non-identity point is required (alpha)' },
-          { text: `${base64url(g.mulBase(2n)).slice(0, 42)}B`, code: 'BASE64URL_INVALID', why: 'non-zero trailing bits in base64url' },
+          {
+            text: base64url(new Uint8Array(32).fill(0xff)),
+            code: 'POINT_INVALID',
+            why: 'non-canonical field element',
+          },
+          {
+            text: base64url(Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 1 : 0))),
+            code: 'POINT_INVALID',
+            why: 'negative field element',
+          },
+          {
+            text: base64url(new Uint8Array(32)),
+            code: 'POINT_IDENTITY',
+            why: 'identity where a non-identity point is required (alpha)',
+          },
+          {
+            text: `${base64url(g.mulBase(2n)).slice(0, 42)}B`,
+            code: 'BASE64URL_INVALID',
+            why: 'non-zero trailing bits in base64url',
+          },
         ],
         scalars: [
-          { text: '7dP1XBJjGlif3vei3vkUAAAAAAAAAAAAAAAAAAAAABA', code: 'SCALAR_NONCANONICAL', why: 'ℓ itself' },
-          { text: base64url(new Uint8Array(32).fill(0xff)), code: 'SCALAR_NONCANONICAL', why: '2^256 − 1' },
+          { text: base64url(littleEndian32(L)), code: 'SCALAR_NONCANONICAL', why: 'ℓ itself' },
+          { text: base64url(littleEndian32(L + 1n)), code: 'SCALAR_NONCANONICAL', why: 'ℓ + 1' },
+          {
+            text: base64url(new Uint8Array(32).fill(0xff)),
+            code: 'SCALAR_NONCANONICAL',
+            why: '2^256 − 1',
+          },
           { text: base64url(new Uint8Array(31)), code: 'LENGTH_INVALID', why: '31 bytes' },
         ],
       },
     },
   };
+}
+
+/** 32-byte little-endian bytes of any value below 2^256 (ℓ included, unlike scalarToBytes). */
+function littleEndian32(x: bigint): Uint8Array {
+  return Uint8Array.from({ length: 32 }, (_, i) => Number((x >> BigInt(8 * i)) & 0xffn));
 }
 
 export async function runVectors(out: string): Promise<number> {

@@ -3,17 +3,25 @@ import { UnreadableRecord, formatPlace } from './failures.js';
 import { terminalProgress } from './progress.js';
 import { verifyRecord } from './verify.js';
 
-export async function runVerify(dir: string, options: { json: boolean; workers?: number; backend?: string }): Promise<number> {
+export async function runVerify(
+  dir: string,
+  options: { json: boolean; workers?: number; backend?: string },
+): Promise<number> {
   const progress = terminalProgress();
   try {
-    const report = await verifyRecord(dir, { ...options, onProgress: (s, d, t) => progress.update(s, d, t) });
+    const report = await verifyRecord(dir, {
+      ...options,
+      onProgress: (s, d, t) => progress.update(s, d, t),
+    });
     progress.done();
     if (options.json) {
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     } else {
       const { stats } = report;
-      for (const f of report.failures) process.stdout.write(`FAIL ${f.code} at ${formatPlace(f.place)}: ${f.message}\n`);
-      for (const [code, n] of Object.entries(report.unlisted)) process.stdout.write(`FAIL ${code}: ${n} more not listed\n`);
+      for (const f of report.failures)
+        process.stdout.write(`FAIL ${f.code} at ${formatPlace(f.place)}: ${f.message}\n`);
+      for (const [code, n] of Object.entries(report.unlisted))
+        process.stdout.write(`FAIL ${code}: ${n} more not listed\n`);
       const what = `${stats.ballots} ballots (${stats.validBallots} valid, ${stats.counted} counted), ${stats.blocks} blocks`;
       process.stdout.write(
         report.valid

@@ -17,7 +17,10 @@ const election = electionContext(parseManifest(data.manifest), pointFromText(dat
 parentPort!.on('message', (req: WorkerRequest) => {
   switch (req.kind) {
     case 'check':
-      parentPort!.postMessage({ id: req.id, summaries: req.texts.map((t, i) => checkEntryLine(election, t, req.firstLine + i)) });
+      parentPort!.postMessage({
+        id: req.id,
+        summaries: req.texts.map((t, i) => checkEntryLine(election, t, req.firstLine + i)),
+      });
       break;
     case 'sum':
       parentPort!.postMessage({ id: req.id, sums: sumCounted(req.texts, req.counted) });

@@ -9,7 +9,14 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { BoardEntry } from '@hanpyo/contracts';
-import { base64url, fromBase64url, initCrypto, scalarFromText, scalarToText, trackingCode } from '@hanpyo/crypto';
+import {
+  base64url,
+  fromBase64url,
+  initCrypto,
+  scalarFromText,
+  scalarToText,
+  trackingCode,
+} from '@hanpyo/crypto';
 import type { Failure } from './failures.js';
 import { writeRecord } from './record-io.js';
 import { synthesize } from './synth.js';
@@ -25,7 +32,13 @@ let counter = 0;
 
 before(async () => {
   await initCrypto();
-  base = synthesize({ voters: 36, districts: 3, policy: 'last', blocks: 3, seed: 'verify-spec' }).record;
+  base = synthesize({
+    voters: 36,
+    districts: 3,
+    policy: 'last',
+    blocks: 3,
+    seed: 'verify-spec',
+  }).record;
   root = await mkdtemp(join(tmpdir(), 'hanpyo-verify-'));
 });
 after(async () => {
@@ -33,20 +46,31 @@ after(async () => {
 });
 
 /** Writes a deep copy of the record after `mutate`, verifies it, returns the failures. */
-async function verifyMutated(mutate: (r: ElectionRecord) => void): Promise<{ valid: boolean; failures: Failure[] }> {
-  const copy = structuredClone(base) as ElectionRecord;
+async function verifyMutated(
+  mutate: (r: ElectionRecord) => void,
+): Promise<{ valid: boolean; failures: Failure[] }> {
+  const copy = structuredClone<ElectionRecord>(base);
   mutate(copy);
   const dir = join(root, `r${counter++}`);
   await writeRecord(dir, copy);
   return verifyRecord(dir, { workers: 2 });
 }
 
-function expectFailure(report: { valid: boolean; failures: Failure[] }, code: string, place: Partial<Failure['place']> = {}): void {
+function expectFailure(
+  report: { valid: boolean; failures: Failure[] },
+  code: string,
+  place: Partial<Failure['place']> = {},
+): void {
   assert.equal(report.valid, false, 'the record must be invalid');
   const match = report.failures.find(
-    (f) => f.code === code && Object.entries(place).every(([k, v]) => (f.place as Record<string, unknown>)[k] === v),
+    (f) =>
+      f.code === code &&
+      Object.entries(place).every(([k, v]) => (f.place as Record<string, unknown>)[k] === v),
   );
-  assert.ok(match, `expected ${code} at ${JSON.stringify(place)}; got ${JSON.stringify(report.failures.map((f) => [f.code, f.place]))}`);
+  assert.ok(
+    match,
+    `expected ${code} at ${JSON.stringify(place)}; got ${JSON.stringify(report.failures.map((f) => [f.code, f.place]))}`,
+  );
 }
 
 /** Index of a ballot with the full style (two contests). */
@@ -72,7 +96,7 @@ describe('hanpyo verify', () => {
     const i = fullBallot(base);
     const report = await verifyMutated((r) => {
       const sel = r.ballots[i]!.ballot.contests[1]!.selections[2]!;
-      sel.proof.z[0] = scalarToText((scalarFromText(sel.proof.z[0]!) + 1n) % (2n ** 252n));
+      sel.proof.z[0] = scalarToText((scalarFromText(sel.proof.z[0]!) + 1n) % 2n ** 252n);
       retrack(r.ballots[i]!);
     });
     expectFailure(report, 'PROOF_INVALID', { line: i + 1, contest: 'council', option: 'c3' });
@@ -124,7 +148,10 @@ describe('hanpyo verify', () => {
     const report = await verifyMutated((r) => {
       r.blocks[1]!.block.districts[0]!.root = 'ab'.repeat(32);
     });
-    expectFailure(report, 'BLOCK_ROOT', { height: 2, district: base.blocks[1]!.block.districts[0]!.districtId });
+    expectFailure(report, 'BLOCK_ROOT', {
+      height: 2,
+      district: base.blocks[1]!.block.districts[0]!.districtId,
+    });
   });
 
   it('rejects a missing block', async () => {
@@ -149,15 +176,22 @@ describe('hanpyo verify', () => {
       r.tally.districts[1]!.contests[0]!.options[2]!.count += 1;
     });
     const d = base.tally.districts[1]!;
-    expectFailure(report, 'TALLY_COUNT_MISMATCH', { district: d.districtId, contest: 'mayor', option: d.contests[0]!.options[2]!.optionId });
+    expectFailure(report, 'TALLY_COUNT_MISMATCH', {
+      district: d.districtId,
+      contest: 'mayor',
+      option: d.contests[0]!.options[2]!.optionId,
+    });
   });
 
   it('rejects a bad decryption share', async () => {
     const report = await verifyMutated((r) => {
       const share = r.tally.districts[0]!.contests[0]!.options[0]!.shares[1]!;
-      share.z = scalarToText((scalarFromText(share.z) + 1n) % (2n ** 252n));
+      share.z = scalarToText((scalarFromText(share.z) + 1n) % 2n ** 252n);
     });
-    expectFailure(report, 'DECRYPTION_PROOF_INVALID', { district: base.tally.districts[0]!.districtId, trustee: 3 });
+    expectFailure(report, 'DECRYPTION_PROOF_INVALID', {
+      district: base.tally.districts[0]!.districtId,
+      trustee: 3,
+    });
   });
 
   it('rejects a changed manifest (ceremony proofs and the chain are bound to it)', async () => {
@@ -177,19 +211,28 @@ describe('hanpyo verify exit status', () => {
     assert.match(ok.stdout, /^VALID/m);
 
     const bad = join(root, 'cli-bad');
-    const copy = structuredClone(base) as ElectionRecord;
+    const copy = structuredClone<ElectionRecord>(base);
     copy.tally.districts[0]!.counted += 1;
     await writeRecord(bad, copy);
-    await assert.rejects(run(process.execPath, [bin, 'verify', bad, '--workers', '1']), (e: { code: number; stdout: string }) => {
-      assert.equal(e.code, 1);
-      assert.match(e.stdout, /TALLY_COUNTED/);
-      return true;
-    });
-    await assert.rejects(run(process.execPath, [bin, 'verify', join(root, 'does-not-exist')]), (e: { code: number; stderr: string }) => {
-      assert.equal(e.code, 2);
-      assert.match(e.stderr, /unreadable record: manifest.json: missing/);
-      return true;
-    });
-    await assert.rejects(run(process.execPath, [bin, 'verify']), (e: { code: number }) => e.code === 2);
+    await assert.rejects(
+      run(process.execPath, [bin, 'verify', bad, '--workers', '1']),
+      (e: { code: number; stdout: string }) => {
+        assert.equal(e.code, 1);
+        assert.match(e.stdout, /TALLY_COUNTED/);
+        return true;
+      },
+    );
+    await assert.rejects(
+      run(process.execPath, [bin, 'verify', join(root, 'does-not-exist')]),
+      (e: { code: number; stderr: string }) => {
+        assert.equal(e.code, 2);
+        assert.match(e.stderr, /unreadable record: manifest.json: missing/);
+        return true;
+      },
+    );
+    await assert.rejects(
+      run(process.execPath, [bin, 'verify']),
+      (e: { code: number }) => e.code === 2,
+    );
   });
 });

@@ -6,7 +6,13 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ContractError, parseCeremony, parseManifest, parseSignedBlock, parseTally } from '@hanpyo/contracts';
+import {
+  ContractError,
+  parseCeremony,
+  parseManifest,
+  parseSignedBlock,
+  parseTally,
+} from '@hanpyo/contracts';
 import type { CeremonyRecord, Manifest, SignedBlock, Tally } from '@hanpyo/contracts';
 import {
   IDENTITY,
@@ -82,7 +88,9 @@ async function readJson(dir: string, file: string): Promise<unknown> {
   try {
     text = await readFile(join(dir, file), 'utf8');
   } catch (e) {
-    throw new UnreadableRecord(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : (e as Error).message}`);
+    throw new UnreadableRecord(
+      `${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : (e as Error).message}`,
+    );
   }
   try {
     return JSON.parse(text) as unknown;
@@ -92,7 +100,8 @@ async function readJson(dir: string, file: string): Promise<unknown> {
 }
 
 function contractFailures(failures: Failures, code: string, file: string, e: unknown): void {
-  if (e instanceof ContractError) for (const i of e.issues) failures.add(code, { file, path: i.path }, i.message);
+  if (e instanceof ContractError)
+    for (const i of e.issues) failures.add(code, { file, path: i.path }, i.message);
   else failures.add(code, { file }, String(e));
 }
 
@@ -115,7 +124,10 @@ async function* lineBatches(path: string): AsyncGenerator<{ firstLine: number; t
 }
 
 /** Verifies the record in `dir`. Throws UnreadableRecord when it cannot be read at all. */
-export async function verifyRecord(dir: string, options: VerifyOptions = {}): Promise<VerifyReport> {
+export async function verifyRecord(
+  dir: string,
+  options: VerifyOptions = {},
+): Promise<VerifyReport> {
   const started = performance.now();
   const progress = options.onProgress ?? (() => undefined);
   const failures = new Failures();
@@ -145,7 +157,11 @@ export async function verifyRecord(dir: string, options: VerifyOptions = {}): Pr
   for (const issue of checkCeremony(mh, manifest.trustees, ceremony)) {
     failures.add(
       issue.code,
-      { file: RECORD_FILES.ceremony, ...(issue.trustee !== undefined ? { trustee: issue.trustee } : {}), ...(issue.coefficient !== undefined ? { path: `coefficient ${issue.coefficient}` } : {}) },
+      {
+        file: RECORD_FILES.ceremony,
+        ...(issue.trustee !== undefined ? { trustee: issue.trustee } : {}),
+        ...(issue.coefficient !== undefined ? { path: `coefficient ${issue.coefficient}` } : {}),
+      },
       issue.message,
     );
   }
@@ -153,9 +169,13 @@ export async function verifyRecord(dir: string, options: VerifyOptions = {}): Pr
 
   // --- pass 1: every board entry, its ballot proofs and tracking code (SPEC §5, §6) ---------
   const ballotsPath = join(dir, RECORD_FILES.ballots);
-  await readFile(ballotsPath, { flag: 'r' }).catch((e: NodeJS.ErrnoException) => {
-    throw new UnreadableRecord(`${RECORD_FILES.ballots}: ${e.code === 'ENOENT' ? 'missing' : e.message}`);
-  }).then(() => undefined);
+  await readFile(ballotsPath, { flag: 'r' })
+    .catch((e: NodeJS.ErrnoException) => {
+      throw new UnreadableRecord(
+        `${RECORD_FILES.ballots}: ${e.code === 'ENOENT' ? 'missing' : e.message}`,
+      );
+    })
+    .then(() => undefined);
   const workers = options.workers ?? availableParallelism();
   const pool = new WorkerPool(new URL('./verify-worker.js', import.meta.url), workers, {
     manifest: rawManifest,
@@ -166,7 +186,12 @@ export async function verifyRecord(dir: string, options: VerifyOptions = {}): Pr
   try {
     await pipeline(
       lineBatches(ballotsPath),
-      (b) => pool.request<{ summaries: EntrySummary[] }>({ kind: 'check', firstLine: b.firstLine, texts: b.texts }),
+      (b) =>
+        pool.request<{ summaries: EntrySummary[] }>({
+          kind: 'check',
+          firstLine: b.firstLine,
+          texts: b.texts,
+        }),
       ({ summaries }) => {
         for (const { failures: f, ...summary } of summaries) {
           for (const x of f) failures.add(x.code, x.place, x.message);
@@ -183,7 +208,10 @@ export async function verifyRecord(dir: string, options: VerifyOptions = {}): Pr
     const replayedBlocks = replayBlocks(manifest, toHex(Q), blocks, entries, failures);
 
     // --- tally (SPEC §9) -------------------------------------------------------------------
-    const counted = countedSet(manifest.revotePolicy, entries.map((e) => ({ ...e, valid: e.valid && e.parsed })));
+    const counted = countedSet(
+      manifest.revotePolicy,
+      entries.map((e) => ({ ...e, valid: e.valid && e.parsed })),
+    );
     const countedFlags = new Uint8Array(entries.length);
     for (const i of counted) countedFlags[i] = 1;
     const sums = new Map<string, [Point, Point]>();
@@ -193,12 +221,19 @@ export async function verifyRecord(dir: string, options: VerifyOptions = {}): Pr
       (b) => {
         const flags = b.texts.map((_, i) => countedFlags[index + i] === 1);
         index += b.texts.length;
-        return pool.request<{ sums: Record<string, [string, string]> }>({ kind: 'sum', texts: b.texts, counted: flags });
+        return pool.request<{ sums: Record<string, [string, string]> }>({
+          kind: 'sum',
+          texts: b.texts,
+          counted: flags,
+        });
       },
       (r) => {
         for (const [key, [a, b]] of Object.entries(r.sums)) {
           const [A, B] = sums.get(key) ?? [IDENTITY, IDENTITY];
-          sums.set(key, [add(A, pointFromText(a, { allowIdentity: true })), add(B, pointFromText(b, { allowIdentity: true }))]);
+          sums.set(key, [
+            add(A, pointFromText(a, { allowIdentity: true })),
+            add(B, pointFromText(b, { allowIdentity: true })),
+          ]);
         }
       },
       pool.size * 3,
@@ -226,7 +261,11 @@ export async function verifyRecord(dir: string, options: VerifyOptions = {}): Pr
   }
 }
 
-function finish(failures: Failures, started: number, stats: Omit<VerifyReport['stats'], 'seconds'>): VerifyReport {
+function finish(
+  failures: Failures,
+  started: number,
+  stats: Omit<VerifyReport['stats'], 'seconds'>,
+): VerifyReport {
   return {
     valid: failures.count === 0,
     failures: failures.list,
@@ -244,16 +283,26 @@ function checkBoard(entries: readonly Omit<EntrySummary, 'failures'>[], failures
   for (const e of entries) {
     if (!e.parsed) continue;
     const place = { file, line: e.line, ballot: e.line - 1, partition: e.partition };
-    if (previous && (e.partition < previous.partition || (e.partition === previous.partition && e.offset <= previous.offset))) {
+    if (
+      previous &&
+      (e.partition < previous.partition ||
+        (e.partition === previous.partition && e.offset <= previous.offset))
+    ) {
       failures.add(
-        e.partition === previous.partition && e.offset === previous.offset ? 'BOARD_DUPLICATE' : 'BOARD_ORDER',
+        e.partition === previous.partition && e.offset === previous.offset
+          ? 'BOARD_DUPLICATE'
+          : 'BOARD_ORDER',
         place,
         `entry ${e.partition}/${e.offset} does not follow ${previous.partition}/${previous.offset} in board order`,
       );
     }
     const expected = next.get(e.partition) ?? 0;
     if (e.offset > expected) {
-      failures.add('BOARD_GAP', place, `partition ${e.partition} has no entries at offsets ${expected}..${e.offset - 1}`);
+      failures.add(
+        'BOARD_GAP',
+        place,
+        `partition ${e.partition} has no entries at offsets ${expected}..${e.offset - 1}`,
+      );
     }
     next.set(e.partition, Math.max(expected, e.offset + 1));
     previous = { partition: e.partition, offset: e.offset };
@@ -261,12 +310,19 @@ function checkBoard(entries: readonly Omit<EntrySummary, 'failures'>[], failures
     const p = partitionOf.get(e.nullifier);
     if (p === undefined) partitionOf.set(e.nullifier, e.partition);
     else if (p !== e.partition) {
-      failures.add('NULLIFIER_PARTITIONS', { ...place, district: e.districtId }, 'ballots of one nullifier are on different partitions');
+      failures.add(
+        'NULLIFIER_PARTITIONS',
+        { ...place, district: e.districtId },
+        'ballots of one nullifier are on different partitions',
+      );
     }
   }
 }
 
-async function readBlocks(dir: string, failures: Failures): Promise<{ line: number; signed: SignedBlock }[]> {
+async function readBlocks(
+  dir: string,
+  failures: Failures,
+): Promise<{ line: number; signed: SignedBlock }[]> {
   const path = join(dir, RECORD_FILES.blocks);
   const out: { line: number; signed: SignedBlock }[] = [];
   let line = 0;
@@ -289,7 +345,9 @@ async function readBlocks(dir: string, failures: Failures): Promise<{ line: numb
       }
     }
   } catch (e) {
-    throw new UnreadableRecord(`${RECORD_FILES.blocks}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : (e as Error).message}`);
+    throw new UnreadableRecord(
+      `${RECORD_FILES.blocks}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : (e as Error).message}`,
+    );
   }
   return out;
 }
@@ -308,7 +366,12 @@ function replayBlocks(
     if (!e.parsed) continue;
     let list = byPartition.get(e.partition);
     if (!list) byPartition.set(e.partition, (list = []));
-    list.push({ partition: e.partition, offset: e.offset, trackingCode: e.trackingCode, districtId: e.districtId });
+    list.push({
+      partition: e.partition,
+      offset: e.offset,
+      trackingCode: e.trackingCode,
+      districtId: e.districtId,
+    });
   }
   for (const list of byPartition.values()) list.sort((a, b) => a.offset - b.offset);
   const replayer = new BlockReplayer({ manifest, genesisHash });
@@ -318,7 +381,12 @@ function replayBlocks(
     const inside: LedgerEntry[] = [];
     for (const cut of block.cuts) {
       const list = byPartition.get(cut.partition) ?? [];
-      for (let i = lowerBound(list, cut.fromOffset); i < list.length && list[i]!.offset < cut.toOffset; i++) inside.push(list[i]!);
+      for (
+        let i = lowerBound(list, cut.fromOffset);
+        i < list.length && list[i]!.offset < cut.toOffset;
+        i++
+      )
+        inside.push(list[i]!);
       covered.set(cut.partition, Math.max(covered.get(cut.partition) ?? 0, cut.toOffset));
     }
     for (const f of replayer.replay(block, inside, signed.signatures)) {
@@ -336,17 +404,28 @@ function replayBlocks(
       );
     }
   }
-  for (const f of replayer.finish({ requireFinal: true })) failures.add(f.code, { file: RECORD_FILES.blocks, height: f.height }, f.message);
+  for (const f of replayer.finish({ requireFinal: true }))
+    failures.add(f.code, { file: RECORD_FILES.blocks, height: f.height }, f.message);
   // SPEC §10: the cuts cover exactly the board.
   for (const [partition, list] of byPartition) {
     const end = list[list.length - 1]!.offset + 1;
     const to = covered.get(partition) ?? 0;
-    if (to < end) failures.add('BOARD_UNCOVERED', { file: RECORD_FILES.ballots, partition }, `offsets ${to}..${end - 1} of partition ${partition} are in no block`);
+    if (to < end)
+      failures.add(
+        'BOARD_UNCOVERED',
+        { file: RECORD_FILES.ballots, partition },
+        `offsets ${to}..${end - 1} of partition ${partition} are in no block`,
+      );
   }
   for (const [partition, to] of covered) {
     const list = byPartition.get(partition);
     const end = list && list.length > 0 ? list[list.length - 1]!.offset + 1 : 0;
-    if (to > end) failures.add('BLOCK_BEYOND_BOARD', { file: RECORD_FILES.blocks, partition }, `blocks cover offsets up to ${to - 1}, the board ends at ${end - 1}`);
+    if (to > end)
+      failures.add(
+        'BLOCK_BEYOND_BOARD',
+        { file: RECORD_FILES.blocks, partition },
+        `blocks cover offsets up to ${to - 1}, the board ends at ${end - 1}`,
+      );
   }
   return blocks.length;
 }
@@ -385,7 +464,11 @@ async function checkTally(
   const { count: n, threshold: t } = manifest.trustees;
   const used = tally.trusteesUsed;
   if (new Set(used).size !== used.length || used.length < t || used.some((i) => i < 1 || i > n)) {
-    failures.add('TALLY_TRUSTEES', { file, path: '$.trusteesUsed' }, `need at least ${t} distinct trustees in 1..${n}`);
+    failures.add(
+      'TALLY_TRUSTEES',
+      { file, path: '$.trusteesUsed' },
+      `need at least ${t} distinct trustees in 1..${n}`,
+    );
     return;
   }
   const publicShares = new Map(used.map((i) => [i, publicShare(ceremony, i)]));
@@ -397,47 +480,90 @@ async function checkTally(
     const district = districts.get(td.districtId);
     const dplace = { file, district: td.districtId, path: `$.districts[${di}]` };
     if (!district || seen.has(td.districtId)) {
-      failures.add('TALLY_DISTRICTS', dplace, district ? 'district listed twice' : 'unknown district');
+      failures.add(
+        'TALLY_DISTRICTS',
+        dplace,
+        district ? 'district listed twice' : 'unknown district',
+      );
       return;
     }
     seen.add(td.districtId);
     const counted = countedPerDistrict.get(td.districtId) ?? 0;
-    if (td.counted !== counted) failures.add('TALLY_COUNTED', dplace, `counted set has ${counted} ballots, the tally says ${td.counted}`);
+    if (td.counted !== counted)
+      failures.add(
+        'TALLY_COUNTED',
+        dplace,
+        `counted set has ${counted} ballots, the tally says ${td.counted}`,
+      );
     const contestIds = styles.get(district.ballotStyleId)!.contestIds;
-    if (td.contests.length !== contestIds.length || td.contests.some((c, i) => c.contestId !== contestIds[i])) {
-      failures.add('TALLY_STRUCTURE', dplace, `contests must be ${contestIds.join(', ')} in ballot-style order`);
+    if (
+      td.contests.length !== contestIds.length ||
+      td.contests.some((c, i) => c.contestId !== contestIds[i])
+    ) {
+      failures.add(
+        'TALLY_STRUCTURE',
+        dplace,
+        `contests must be ${contestIds.join(', ')} in ballot-style order`,
+      );
       return;
     }
     for (const tc of td.contests) {
       const options = contests.get(tc.contestId)!.options;
-      if (tc.options.length !== options.length || tc.options.some((o, i) => o.optionId !== options[i]!.optionId)) {
-        failures.add('TALLY_STRUCTURE', { ...dplace, contest: tc.contestId }, 'options must be those of the manifest, in order');
+      if (
+        tc.options.length !== options.length ||
+        tc.options.some((o, i) => o.optionId !== options[i]!.optionId)
+      ) {
+        failures.add(
+          'TALLY_STRUCTURE',
+          { ...dplace, contest: tc.contestId },
+          'options must be those of the manifest, in order',
+        );
         continue;
       }
       for (const to of tc.options) {
         const place = { file, district: td.districtId, contest: tc.contestId, option: to.optionId };
-        const [A, B] = sums.get(`${td.districtId}\u0000${tc.contestId}\u0000${to.optionId}`) ?? [IDENTITY, IDENTITY];
+        const [A, B] = sums.get(`${td.districtId}\u0000${tc.contestId}\u0000${to.optionId}`) ?? [
+          IDENTITY,
+          IDENTITY,
+        ];
         if (to.A !== pointToText(A) || to.B !== pointToText(B)) {
           failures.add('TALLY_AGGREGATE', place, 'A or B is not the sum over the counted ballots');
           continue;
         }
         const trustees = to.shares.map((s) => s.trustee);
         if (trustees.length !== used.length || used.some((i) => !trustees.includes(i))) {
-          failures.add('TALLY_SHARES', place, `shares must come from exactly trustees ${used.join(',')}`);
+          failures.add(
+            'TALLY_SHARES',
+            place,
+            `shares must come from exactly trustees ${used.join(',')}`,
+          );
           continue;
         }
         let sharesValid = true;
         const parsed: { trustee: number; D: Point }[] = [];
         for (const s of to.shares) {
           try {
-            const share = { trustee: s.trustee, D: pointFromText(s.D, { allowIdentity: true }), c: scalarFromText(s.c), z: scalarFromText(s.z) };
+            const share = {
+              trustee: s.trustee,
+              D: pointFromText(s.D, { allowIdentity: true }),
+              c: scalarFromText(s.c),
+              z: scalarFromText(s.z),
+            };
             if (!verifyPartialDecryption(Q, publicShares.get(s.trustee)!, A, share)) {
-              failures.add('DECRYPTION_PROOF_INVALID', { ...place, trustee: s.trustee }, 'partial decryption proof does not verify');
+              failures.add(
+                'DECRYPTION_PROOF_INVALID',
+                { ...place, trustee: s.trustee },
+                'partial decryption proof does not verify',
+              );
               sharesValid = false;
             }
             parsed.push(share);
           } catch (e) {
-            failures.add('DECRYPTION_SHARE_MALFORMED', { ...place, trustee: s.trustee }, (e as Error).message);
+            failures.add(
+              'DECRYPTION_SHARE_MALFORMED',
+              { ...place, trustee: s.trustee },
+              (e as Error).message,
+            );
             sharesValid = false;
           }
         }
@@ -446,12 +572,21 @@ async function checkTally(
         const M = combinePartialDecryptions(B, parsed);
         const expected = to.count === 0 ? IDENTITY : g.mulBase(BigInt(to.count));
         if (to.count > district.registeredVoters || pointToText(M) !== pointToText(expected)) {
-          failures.add('TALLY_COUNT_MISMATCH', place, `the decryption does not equal count ${to.count}`);
+          failures.add(
+            'TALLY_COUNT_MISMATCH',
+            place,
+            `the decryption does not equal count ${to.count}`,
+          );
         }
       }
     }
   });
   for (const d of manifest.districts) {
-    if (!seen.has(d.districtId)) failures.add('TALLY_DISTRICTS', { file, district: d.districtId }, 'district missing from the tally');
+    if (!seen.has(d.districtId))
+      failures.add(
+        'TALLY_DISTRICTS',
+        { file, district: d.districtId },
+        'district missing from the tally',
+      );
   }
 }

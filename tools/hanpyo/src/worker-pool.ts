@@ -16,7 +16,10 @@ export class WorkerPool {
   private failure: Error | undefined;
 
   constructor(script: URL, size: number, workerData: unknown) {
-    this.workers = Array.from({ length: Math.max(1, size) }, () => new Worker(script, { workerData }));
+    this.workers = Array.from(
+      { length: Math.max(1, size) },
+      () => new Worker(script, { workerData }),
+    );
     this.load = this.workers.map(() => 0);
     this.workers.forEach((w, i) => {
       w.on('message', (msg: { id: number }) => {
@@ -44,7 +47,7 @@ export class WorkerPool {
     for (let i = 1; i < this.workers.length; i++) if (this.load[i]! < this.load[best]!) best = i;
     this.load[best]!++;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.pending.set(id, { resolve: resolve, reject });
       this.workers[best]!.postMessage({ ...message, id });
     });
   }
