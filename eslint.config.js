@@ -10,7 +10,18 @@ const pureLibs = [
 ];
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '.infra/**', '.hanpyo/**', 'docs/vectors/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '**/build/**',
+      '.infra/**',
+      '.hanpyo/**',
+      'docs/vectors/**',
+      'tmp/**',
+      'bench-results/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -72,7 +72,7 @@ function* walk(dir) {
 function packages(root) {
   const out = [];
   for (const group of ['libs', 'services', 'tools']) {
-    let names = [];
+    let names;
     try {
       names = readdirSync(join(root, group));
     } catch {

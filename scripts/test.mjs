@@ -23,13 +23,23 @@ function* specFiles(dir) {
 
 if (!args.has('--no-lint')) {
   console.log('[test] lint (eslint, zero warnings) and format check…');
-  execSync('npx eslint . --max-warnings 0', { cwd: root, stdio: 'inherit' });
-  execSync('npx prettier --check . --log-level warn', { cwd: root, stdio: 'inherit' });
+  for (const [what, cmd] of [
+    ['eslint', 'npx eslint . --max-warnings 0'],
+    ['prettier', 'npx prettier --check . --log-level warn'],
+  ]) {
+    try {
+      execSync(cmd, { cwd: root, stdio: 'inherit' });
+    } catch {
+      console.error(`[test] ${what} failed (see above)`);
+      console.log('\n0 passed, 1 failed');
+      process.exit(1);
+    }
+  }
 }
 
 const files = [];
 for (const group of ['libs', 'services', 'tools']) {
-  let pkgs = [];
+  let pkgs;
   try {
     pkgs = readdirSync(join(root, group));
   } catch {
@@ -61,8 +71,10 @@ stream.on('test:fail', (e) => {
   if (e.details?.type === 'suite' && e.details?.error?.failureType !== 'testCodeFailure') return;
   failed++;
 });
-stream.compose(spec).pipe(process.stdout);
-stream.on('end', () => {
+const report = stream.compose(spec);
+report.pipe(process.stdout, { end: false });
+// After the spec reporter's own summary, so the closing line is the last line printed.
+report.on('end', () => {
   console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
   process.exitCode = failed > 0 || passed === 0 ? 1 : 0;
 });
