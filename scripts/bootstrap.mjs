@@ -15,5 +15,11 @@ if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtime
   console.log('[bootstrap] installing npm packages (npm ci)…');
   run('npm ci --no-audit --no-fund');
 }
+// The native crypto backend is optional: without a C compiler or the system libsodium the build
+// script warns and the code falls back to libsodium's WASM build.
+if (!existsSync(join(root, 'libs', 'crypto-native', 'build', 'hanpyo_sodium.node'))) {
+  console.log('[bootstrap] building the native crypto backend (optional)…');
+  run('node libs/crypto-native/build.mjs');
+}
 console.log('[bootstrap] building (tsc -b)…');
 run('npm run --silent build');

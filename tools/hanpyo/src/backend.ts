@@ -1,10 +1,31 @@
-// Picks the fastest group backend this process can load: native libsodium when built, else the
-// libsodium WASM build, else (on request) the noble reference. The result is the same bytes.
-import { initCrypto } from '@hanpyo/crypto';
+// Picks the fastest group backend this process can load: native libsodium when its addon is built,
+// else libsodium's WASM build; or the one asked for. Every backend gives the same bytes.
+import { initCrypto, useBackend } from '@hanpyo/crypto';
 import type { GroupBackend } from '@hanpyo/crypto';
+import {
+  initFastestBackend,
+  loadNativeBackend,
+  nativeUnavailableReason,
+} from '@hanpyo/crypto-native';
 
 /** Activates `name` ('native' | 'sodium' | 'noble'), or the fastest available when undefined. */
 export async function initFastest(name?: string): Promise<GroupBackend> {
-  if (name === 'noble' || name === 'sodium') return initCrypto({ backend: name });
-  return initCrypto();
+  switch (name) {
+    case undefined:
+      return initFastestBackend();
+    case 'noble':
+    case 'sodium':
+      return initCrypto({ backend: name });
+    case 'native': {
+      const native = await loadNativeBackend();
+      if (!native)
+        throw new Error(
+          `the native backend is unavailable: ${nativeUnavailableReason() ?? 'unknown reason'}`,
+        );
+      useBackend(native);
+      return native;
+    }
+    default:
+      throw new Error(`unknown backend '${name}' (native, sodium or noble)`);
+  }
 }

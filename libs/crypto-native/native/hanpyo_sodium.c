@@ -1,0 +1,231 @@
+// hanpyo_sodium: ristretto255 group operations of the system libsodium, exposed to Node via N-API.
+//
+// Deliberately small. The libsodium prototypes are declared here (no libsodium-dev headers needed);
+// the addon is linked against the installed shared object (libsodium.so.23). Points travel as
+// 32-byte Uint8Arrays (canonical encodings), scalars as bigints in [0, l) read straight from V8's
+// 64-bit words, so there is no per-call bigint -> bytes conversion in JavaScript.
+//
+// Constant time: the scalar never decides a branch or a memory address here. The range check
+// k < l is a branch-free subtract-with-borrow; libsodium's scalar multiplications are constant-time
+// in the scalar. The one branch after a multiplication is on "is the result the identity", which the
+// returned bytes reveal anyway. Secret scalar copies on the stack are wiped with sodium_memzero.
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+// --- libsodium 1.0.18 (libsodium.so.23), declared by hand -------------------------------------
+extern int sodium_init(void);
+extern const char *sodium_version_string(void);
+extern void sodium_memzero(void *pnt, size_t len);
+extern int crypto_core_ristretto255_is_valid_point(const unsigned char *p);
+extern int crypto_core_ristretto255_add(unsigned char *r, const unsigned char *p,
+                                        const unsigned char *q);
+extern int crypto_core_ristretto255_sub(unsigned char *r, const unsigned char *p,
+                                        const unsigned char *q);
+extern int crypto_scalarmult_ristretto255(unsigned char *q, const unsigned char *n,
+                                          const unsigned char *p);
+extern int crypto_scalarmult_ristretto255_base(unsigned char *q, const unsigned char *n);
+
+#define BYTES 32
+
+// l = 2^252 + 27742317777372353535851937790883648493, as little-endian 64-bit words.
+static const uint64_t L_WORDS[4] = {
+    0x5812631a5cf5d3edULL,
+    0x14def9dea2f79cd6ULL,
+    0x0000000000000000ULL,
+    0x1000000000000000ULL,
+};
+
+#define CHECK(call)                                                                               \
+  do {                                                                                            \
+    if ((call) != napi_ok) return NULL;                                                           \
+  } while (0)
+
+static napi_value throw_type(napi_env env, const char *msg) {
+  napi_throw_type_error(env, "ERR_HANPYO_NATIVE_ARG", msg);
+  return NULL;
+}
+
+static napi_value throw_invalid(napi_env env) {
+  napi_throw_error(env, "POINT_INVALID", "not a canonical ristretto255 encoding");
+  return NULL;
+}
+
+// libsodium 1.0.18 ignores bit 255 of an encoding (its canonicity check masks it off and the field
+// decoder drops it), so it accepts s + 2^255 as the point s: a second encoding of the same element.
+// RFC 9496 requires rejecting it (later libsodium releases do). Every point is checked here first.
+static int top_bit_set(const unsigned char *p) { return (p[BYTES - 1] & 0x80) != 0; }
+
+// Borrows the bytes of a Uint8Array (or Buffer) of exactly 32 bytes; 0 on success.
+static int point_arg(napi_env env, napi_value v, const unsigned char **out) {
+  bool is_ta = false;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return -1;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *data = NULL;
+  if (napi_get_typedarray_info(env, v, &type, &length, &data, NULL, NULL) != napi_ok) return -1;
+  if (type != napi_uint8_array || length != BYTES || data == NULL) return -1;
+  *out = (const unsigned char *)data;
+  return 0;
+}
+
+// Reads a bigint scalar into 32 little-endian bytes.
+// Returns 0 if it is in [0, l), 1 if it is a bigint out of range, -1 if it is not a bigint.
+static int scalar_arg(napi_env env, napi_value v, unsigned char out[BYTES]) {
+  uint64_t w[4] = {0, 0, 0, 0};
+  int sign = 0;
+  size_t count = 4;
+  if (napi_get_value_bigint_words(env, v, &sign, &count, w) != napi_ok) return -1;
+  // Sign and word count are properties of V8's representation (public magnitude class).
+  if (sign != 0 || count > 4) {
+    sodium_memzero(w, sizeof w);
+    sodium_memzero(out, BYTES);
+    return 1;
+  }
+  // Branch-free k - l: the final borrow is 1 iff k < l.
+  uint64_t borrow = 0;
+  for (int i = 0; i < 4; i++) {
+    uint64_t d = w[i] - L_WORDS[i];
+    uint64_t b1 = (uint64_t)(w[i] < L_WORDS[i]);
+    uint64_t b2 = (uint64_t)(d < borrow);
+    borrow = b1 | b2;
+  }
+  for (int i = 0; i < 4; i++) {
+    for (int j = 0; j < 8; j++) out[8 * i + j] = (unsigned char)(w[i] >> (8 * j));
+  }
+  sodium_memzero(w, sizeof w);
+  if (borrow == 1) return 0;
+  sodium_memzero(out, BYTES);  // out of range: the caller throws (the range is public)
+  return 1;
+}
+
+// A fresh Uint8Array(32) and a pointer to its bytes.
+static napi_value new_point(napi_env env, unsigned char **data) {
+  napi_value ab, ta;
+  void *p = NULL;
+  CHECK(napi_create_arraybuffer(env, BYTES, &p, &ab));
+  CHECK(napi_create_typedarray(env, napi_uint8_array, BYTES, ab, 0, &ta));
+  *data = (unsigned char *)p;
+  return ta;
+}
+
+static napi_value undefined_value(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+// isValid(bytes: unknown): boolean — false for anything but a canonical 32-byte encoding.
+static napi_value js_is_valid(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  const unsigned char *p = NULL;
+  int ok = argc >= 1 && point_arg(env, argv[0], &p) == 0 && !top_bit_set(p) &&
+           crypto_core_ristretto255_is_valid_point(p) == 1;
+  napi_value r;
+  CHECK(napi_get_boolean(env, ok, &r));
+  return r;
+}
+
+// mulBase(k: bigint): Uint8Array | undefined (undefined: k not in [0, l)).
+static napi_value js_mul_base(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1) return throw_type(env, "mulBase(k)");
+  unsigned char n[BYTES];
+  int s = scalar_arg(env, argv[0], n);
+  if (s < 0) return throw_type(env, "scalar must be a bigint");
+  if (s > 0) return undefined_value(env);
+  unsigned char *out = NULL;
+  napi_value r = new_point(env, &out);
+  if (r == NULL) {
+    sodium_memzero(n, sizeof n);
+    return NULL;
+  }
+  // -1 only when the result is the identity (k = 0); the output bytes are then set to zero.
+  if (crypto_scalarmult_ristretto255_base(out, n) != 0) memset(out, 0, BYTES);
+  sodium_memzero(n, sizeof n);
+  return r;
+}
+
+// k·P into out; -1 from libsodium means identity result (or an invalid P, which is rejected).
+static int mul_into(unsigned char *out, const unsigned char *n, const unsigned char *p) {
+  if (crypto_scalarmult_ristretto255(out, n, p) == 0) return 0;
+  memset(out, 0, BYTES);
+  return crypto_core_ristretto255_is_valid_point(p) == 1 ? 0 : -1;
+}
+
+// mul(k: bigint, p: Uint8Array): Uint8Array | undefined.
+static napi_value js_mul(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2) return throw_type(env, "mul(k, p)");
+  const unsigned char *p = NULL;
+  if (point_arg(env, argv[1], &p) != 0) return throw_type(env, "point must be a 32-byte Uint8Array");
+  if (top_bit_set(p)) return throw_invalid(env);
+  unsigned char n[BYTES];
+  int s = scalar_arg(env, argv[0], n);
+  if (s < 0) return throw_type(env, "scalar must be a bigint");
+  if (s > 0) return undefined_value(env);
+  unsigned char *out = NULL;
+  napi_value r = new_point(env, &out);
+  int rc = r == NULL ? 0 : mul_into(out, n, p);
+  sodium_memzero(n, sizeof n);
+  if (rc != 0) return throw_invalid(env);
+  return r;
+}
+
+typedef int (*binop)(unsigned char *, const unsigned char *, const unsigned char *);
+
+static napi_value binary(napi_env env, napi_callback_info info, binop op) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  const unsigned char *p = NULL, *q = NULL;
+  if (argc < 2 || point_arg(env, argv[0], &p) != 0 || point_arg(env, argv[1], &q) != 0) {
+    return throw_type(env, "points must be 32-byte Uint8Arrays");
+  }
+  if (top_bit_set(p) || top_bit_set(q)) return throw_invalid(env);
+  unsigned char *out = NULL;
+  napi_value r = new_point(env, &out);
+  if (r == NULL) return NULL;
+  if (op(out, p, q) != 0) return throw_invalid(env);
+  return r;
+}
+
+// add(p, q) / sub(p, q): Uint8Array. libsodium encodes the identity as 32 zero bytes here.
+static napi_value js_add(napi_env env, napi_callback_info info) {
+  return binary(env, info, crypto_core_ristretto255_add);
+}
+
+static napi_value js_sub(napi_env env, napi_callback_info info) {
+  return binary(env, info, crypto_core_ristretto255_sub);
+}
+
+NAPI_MODULE_INIT() {
+  if (sodium_init() < 0) {
+    napi_throw_error(env, NULL, "sodium_init failed");
+    return NULL;
+  }
+  static const struct {
+    const char *name;
+    napi_callback cb;
+  } fns[] = {
+      {"isValid", js_is_valid}, {"mulBase", js_mul_base}, {"mul", js_mul},
+      {"add", js_add},          {"sub", js_sub},
+  };
+  for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+    napi_value f;
+    CHECK(napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].cb, NULL, &f));
+    CHECK(napi_set_named_property(env, exports, fns[i].name, f));
+  }
+  napi_value version;
+  CHECK(napi_create_string_utf8(env, sodium_version_string(), NAPI_AUTO_LENGTH, &version));
+  CHECK(napi_set_named_property(env, exports, "sodiumVersion", version));
+  return exports;
+}

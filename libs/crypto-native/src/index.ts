@@ -1,0 +1,102 @@
+// @hanpyo/crypto-native: the ristretto255 group of the system libsodium (N-API addon,
+// build/hanpyo_sodium.node, made by `node build.mjs`) behind @hanpyo/crypto's GroupBackend.
+// Node only. When the addon is missing or broken, loading yields undefined and callers keep the
+// WASM backend: nothing here ever makes a process fail to start.
+import { createRequire } from 'node:module';
+import { CryptoError, G, bytesEqual, initCrypto, useBackend } from '@hanpyo/crypto';
+import type { GroupBackend, Point, Scalar } from '@hanpyo/crypto';
+
+/**
+ * The addon's exports (native/hanpyo_sodium.c). Scalars are bigints; a multiplication returns
+ * undefined for a scalar outside [0, ℓ). Wrong argument types throw TypeError; a non-canonical
+ * point throws an Error with code POINT_INVALID.
+ */
+interface Addon {
+  readonly sodiumVersion: string;
+  isValid(bytes: unknown): boolean;
+  mulBase(k: Scalar): Point | undefined;
+  mul(k: Scalar, p: Point): Point | undefined;
+  add(p: Point, q: Point): Point;
+  sub(p: Point, q: Point): Point;
+}
+
+/** The native backend: a GroupBackend over the system libsodium. */
+export interface NativeBackend extends GroupBackend {
+  readonly name: 'native';
+  /** The loaded libsodium's version string (e.g. "1.0.18"). */
+  readonly sodiumVersion: string;
+}
+
+/** Where the addon is looked for, relative to this module (dist/index.js). */
+export const ADDON_PATH = '../build/hanpyo_sodium.node';
+
+let cached: NativeBackend | undefined;
+let unavailable: string | undefined;
+
+function outOfRange(): never {
+  throw new CryptoError('SCALAR_NONCANONICAL', 'scalar out of range');
+}
+
+function makeNativeBackend(addon: Addon): NativeBackend {
+  const backend: NativeBackend = {
+    name: 'native',
+    sodiumVersion: addon.sodiumVersion,
+    isValid: (bytes) => addon.isValid(bytes),
+    mulBase: (k) => addon.mulBase(k) ?? outOfRange(),
+    mul: (k, p) => addon.mul(k, p) ?? outOfRange(),
+    add: (p, q) => addon.add(p, q),
+    sub: (p, q) => addon.sub(p, q),
+    // libsodium has no public per-point precomputation: a prepared point is the point itself.
+    prepare: (p) => ({ point: p, mul: (k) => addon.mul(k, p) ?? outOfRange() }),
+  };
+  return backend;
+}
+
+/**
+ * Loads the native backend without activating it; undefined (never a throw) when the addon is not
+ * built, cannot be loaded (no libsodium.so.23, other platform) or fails its self-check.
+ * `nativeUnavailableReason()` then says why.
+ */
+export function loadNativeBackend(): Promise<NativeBackend | undefined> {
+  if (cached) return Promise.resolve(cached);
+  try {
+    const addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
+    const backend = makeNativeBackend(addon);
+    // Self-check: 1·G is the generator, 2·G = G + G, and 0·G is the identity.
+    const two = backend.mulBase(2n);
+    if (
+      !bytesEqual(backend.mulBase(1n), G) ||
+      !bytesEqual(backend.add(G, G), two) ||
+      !bytesEqual(backend.mul(2n, G), two) ||
+      !bytesEqual(backend.mulBase(0n), new Uint8Array(32))
+    ) {
+      unavailable = 'self-check failed: the addon computes wrong results';
+      return Promise.resolve(undefined);
+    }
+    cached = backend;
+    unavailable = undefined;
+    return Promise.resolve(backend);
+  } catch (e) {
+    // The first line only: Node appends the require stack to a missing-module message.
+    unavailable = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+    return Promise.resolve(undefined);
+  }
+}
+
+/** Why the last `loadNativeBackend()` returned undefined (undefined if it did not). */
+export function nativeUnavailableReason(): string | undefined {
+  return unavailable;
+}
+
+/**
+ * Makes the fastest available backend active and returns it: native libsodium if the addon loads,
+ * else libsodium WASM (`initCrypto()`).
+ */
+export async function initFastestBackend(): Promise<GroupBackend> {
+  const native = await loadNativeBackend();
+  if (native) {
+    useBackend(native);
+    return native;
+  }
+  return initCrypto();
+}
