@@ -13,16 +13,21 @@ after(() => rmSync(root, { recursive: true, force: true }));
 function pkg(dir, deps, files) {
   mkdirSync(join(root, dir, 'src'), { recursive: true });
   writeFileSync(join(root, dir, 'package.json'), JSON.stringify({ name: dir, dependencies: deps }));
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(root, dir, 'src', name), text);
+  for (const [name, text] of Object.entries(files))
+    writeFileSync(join(root, dir, 'src', name), text);
 }
 
 describe('check-boundaries', () => {
   it('flags a pure lib importing a driver, a framework or a Node built-in', () => {
-    pkg('libs/crypto', { kafkajs: '2', '@nestjs/common': '11' }, {
-      'a.ts': "import { Kafka } from 'kafkajs';\nimport { Injectable } from '@nestjs/common';\n",
-      'b.ts': "import { readFileSync } from 'node:fs';\nimport * as os from 'os';\n",
-      'ok.spec.ts': "import { readFileSync } from 'node:fs';\n",
-    });
+    pkg(
+      'libs/crypto',
+      { kafkajs: '2', '@nestjs/common': '11' },
+      {
+        'a.ts': "import { Kafka } from 'kafkajs';\nimport { Injectable } from '@nestjs/common';\n",
+        'b.ts': "import { readFileSync } from 'node:fs';\nimport * as os from 'os';\n",
+        'ok.spec.ts': "import { readFileSync } from 'node:fs';\n",
+      },
+    );
     const problems = checkPackage(root, 'libs/crypto');
     assert.equal(problems.length, 4, problems.join('\n'));
     assert.match(problems.join('\n'), /a\.ts:1: pure lib imports 'kafkajs'/);
@@ -31,9 +36,14 @@ describe('check-boundaries', () => {
   });
 
   it('flags an undeclared dependency anywhere, and passes declared ones', () => {
-    pkg('services/edge', { '@hanpyo/crypto': '0.1.0' }, {
-      'main.ts': "import { H } from '@hanpyo/crypto';\nimport { readFileSync } from 'node:fs';\nexport { x } from 'lodash/fp';\n",
-    });
+    pkg(
+      'services/edge',
+      { '@hanpyo/crypto': '0.1.0' },
+      {
+        'main.ts':
+          "import { H } from '@hanpyo/crypto';\nimport { readFileSync } from 'node:fs';\nexport { x } from 'lodash/fp';\n",
+      },
+    );
     assert.deepEqual(checkPackage(root, 'services/edge'), [
       "services/edge/src/main.ts:3: imports 'lodash/fp', not declared in services/edge/package.json",
     ]);
@@ -41,7 +51,13 @@ describe('check-boundaries', () => {
 
   it('passes the repository as it is', () => {
     const repo = new URL('..', import.meta.url).pathname;
-    for (const dir of ['libs/crypto', 'libs/ledger', 'libs/contracts', 'libs/crypto-native', 'tools/hanpyo']) {
+    for (const dir of [
+      'libs/crypto',
+      'libs/ledger',
+      'libs/contracts',
+      'libs/crypto-native',
+      'tools/hanpyo',
+    ]) {
       assert.deepEqual(checkPackage(repo, dir), [], dir);
     }
   });

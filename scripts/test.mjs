@@ -54,7 +54,8 @@ for (const group of ['libs', 'services', 'tools']) {
   }
 }
 // Tests of the repository's own scripts.
-for (const e of readdirSync(join(root, 'scripts'))) if (e.endsWith('.test.mjs')) files.push(join(root, 'scripts', e));
+for (const e of readdirSync(join(root, 'scripts')))
+  if (e.endsWith('.test.mjs')) files.push(join(root, 'scripts', e));
 const filter = process.env.TEST_FILTER;
 const selected = filter ? files.filter((f) => f.includes(filter)) : files;
 console.log(`[test] unit tier: ${selected.length} files`);
