@@ -147,7 +147,7 @@ void describe('spec-v1 vector `jcs` (SPEC.md §1)', () => {
     input: unknown;
     output: string;
   }
-  // Specs compile to libs/crypto/dist/*.spec.js; /work/shared is four levels up from that directory.
+  // Specs compile to libs/crypto/dist/*.spec.js; the vendored vectors/ is three levels up.
   const url = new URL('../../../vectors/spec-v1.json', import.meta.url);
   const file = JSON.parse(readFileSync(url, 'utf8')) as { vectors: { jcs: JcsVector } };
   const vector = file.vectors.jcs;

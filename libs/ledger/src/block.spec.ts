@@ -43,9 +43,9 @@ interface Vectors {
   };
 }
 
-// dist/block.spec.js → ../../../../shared is /work/shared beside the repository.
+// dist/block.spec.js → ../../../vectors is the vendored copy of ../shared/vectors.
 const { vectors } = JSON.parse(
-  readFileSync(new URL('../../../../shared/vectors/spec-v1.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../../vectors/spec-v1.json', import.meta.url), 'utf8'),
 ) as Vectors;
 const manifest: Manifest = parseManifest(vectors.manifest.manifest);
 const Q = vectors.ceremony.Q;
