@@ -1,7 +1,8 @@
 // SPEC §2: the election manifest.
 import { z } from 'zod';
 import { b64u32, count, identifier, instant } from './primitives.js';
-import { parseWith } from './validation.js';
+import { ContractError, jsonPath } from './validation.js';
+import type { ContractIssue } from './validation.js';
 
 const keyRef = z.object({ keyId: identifier, publicKey: b64u32 }).strict();
 export type SignerKey = z.infer<typeof keyRef>;
@@ -64,82 +65,112 @@ export const manifestSchema = z
     ledgerSigners: z.array(keyRef),
     witnesses: z.array(keyRef),
   })
-  .strict()
-  .superRefine((m, ctx) => {
-    const issue = (path: PropertyKey[], message: string) =>
-      ctx.addIssue({ code: 'custom', path, message });
-    if (Date.parse(m.closes) <= Date.parse(m.opens))
-      issue(['closes'], 'closes must be after opens');
-    if (new Set(m.encryptionModes).size !== m.encryptionModes.length) {
-      issue(['encryptionModes'], 'duplicate encryption mode');
-    }
+  .strict();
+
+type Issue = (path: PropertyKey[], message: string) => void;
+const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
+const field = (x: unknown, k: string): unknown =>
+  typeof x === 'object' && x !== null ? (x as Record<string, unknown>)[k] : undefined;
+const text = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
+const int = (x: unknown): number | undefined =>
+  typeof x === 'number' && Number.isInteger(x) ? x : undefined;
+
+/**
+ * Cross-field rules of SPEC §2 (unique ids, references, limits, window, threshold). They read the
+ * raw value defensively, so they still run — and report — when some other field has the wrong
+ * type (zod skips an object's refinements after such an error; every failure must be reported).
+ */
+function crossCheck(m: unknown, issue: Issue): void {
+  const opens = text(field(m, 'opens'));
+  const closes = text(field(m, 'closes'));
+  if (opens && closes && Date.parse(closes) <= Date.parse(opens))
+    issue(['closes'], 'closes must be after opens');
+  const modes = list(field(m, 'encryptionModes'));
+  if (new Set(modes).size !== modes.length) issue(['encryptionModes'], 'duplicate encryption mode');
+  const contests = list(field(m, 'contests'));
+  unique(
+    contests.map((c) => text(field(c, 'contestId'))),
+    ['contests'],
+    'contestId',
+    issue,
+  );
+  contests.forEach((c, i) => {
+    const options = list(field(c, 'options'));
     unique(
-      m.contests.map((c) => c.contestId),
-      ['contests'],
-      'contestId',
+      options.map((o) => text(field(o, 'optionId'))),
+      ['contests', i, 'options'],
+      'optionId',
       issue,
     );
-    m.contests.forEach((c, i) => {
-      unique(
-        c.options.map((o) => o.optionId),
-        ['contests', i, 'options'],
-        'optionId',
-        issue,
-      );
-      if (c.minSelections > c.maxSelections)
-        issue(['contests', i, 'minSelections'], 'minSelections > maxSelections');
-      if (c.maxSelections > c.options.length)
-        issue(['contests', i, 'maxSelections'], 'maxSelections > number of options');
-    });
-    const contestIds = new Set(m.contests.map((c) => c.contestId));
-    unique(
-      m.ballotStyles.map((s) => s.ballotStyleId),
-      ['ballotStyles'],
-      'ballotStyleId',
-      issue,
-    );
-    m.ballotStyles.forEach((s, i) => {
-      unique(s.contestIds, ['ballotStyles', i, 'contestIds'], 'contestId', issue);
-      s.contestIds.forEach((id, j) => {
-        if (!contestIds.has(id))
-          issue(['ballotStyles', i, 'contestIds', j], `unknown contest '${id}'`);
-      });
-    });
-    const styleIds = new Set(m.ballotStyles.map((s) => s.ballotStyleId));
-    unique(
-      m.districts.map((d) => d.districtId),
-      ['districts'],
-      'districtId',
-      issue,
-    );
-    m.districts.forEach((d, i) => {
-      if (!styleIds.has(d.ballotStyleId))
-        issue(['districts', i, 'ballotStyleId'], `unknown ballot style '${d.ballotStyleId}'`);
-    });
-    if (m.trustees.threshold > m.trustees.count)
-      issue(['trustees', 'threshold'], 'threshold > count');
-    unique(
-      m.tokenIssuers.map((k) => k.kid),
-      ['tokenIssuers'],
-      'kid',
-      issue,
-    );
-    unique(
-      [...m.edgeSigners, ...m.ledgerSigners, ...m.witnesses].map((k) => k.keyId),
-      ['edgeSigners'],
-      'keyId (across edgeSigners, ledgerSigners, witnesses)',
-      issue,
-    );
+    const min = int(field(c, 'minSelections'));
+    const max = int(field(c, 'maxSelections'));
+    if (min !== undefined && max !== undefined && min > max)
+      issue(['contests', i, 'minSelections'], 'minSelections > maxSelections');
+    if (max !== undefined && max > options.length)
+      issue(['contests', i, 'maxSelections'], 'maxSelections > number of options');
   });
+  const contestIds = new Set(contests.map((c) => text(field(c, 'contestId'))));
+  const styles = list(field(m, 'ballotStyles'));
+  unique(
+    styles.map((st) => text(field(st, 'ballotStyleId'))),
+    ['ballotStyles'],
+    'ballotStyleId',
+    issue,
+  );
+  styles.forEach((st, i) => {
+    const ids = list(field(st, 'contestIds')).map(text);
+    unique(ids, ['ballotStyles', i, 'contestIds'], 'contestId', issue);
+    ids.forEach((id, j) => {
+      if (id !== undefined && !contestIds.has(id))
+        issue(['ballotStyles', i, 'contestIds', j], `unknown contest '${id}'`);
+    });
+  });
+  const styleIds = new Set(styles.map((st) => text(field(st, 'ballotStyleId'))));
+  const districts = list(field(m, 'districts'));
+  unique(
+    districts.map((d) => text(field(d, 'districtId'))),
+    ['districts'],
+    'districtId',
+    issue,
+  );
+  districts.forEach((d, i) => {
+    const styleId = text(field(d, 'ballotStyleId'));
+    if (styleId !== undefined && !styleIds.has(styleId))
+      issue(['districts', i, 'ballotStyleId'], `unknown ballot style '${styleId}'`);
+  });
+  const trustees = field(m, 'trustees');
+  const threshold = int(field(trustees, 'threshold'));
+  const count = int(field(trustees, 'count'));
+  if (threshold !== undefined && count !== undefined && threshold > count)
+    issue(['trustees', 'threshold'], 'threshold > count');
+  unique(
+    list(field(m, 'tokenIssuers')).map((k) => text(field(k, 'kid'))),
+    ['tokenIssuers'],
+    'kid',
+    issue,
+  );
+  // keyIds are unique across the three signer lists: a signature names its key by keyId alone.
+  const seen = new Map<string, string>();
+  for (const listName of ['edgeSigners', 'ledgerSigners', 'witnesses']) {
+    list(field(m, listName)).forEach((k, i) => {
+      const id = text(field(k, 'keyId'));
+      if (id === undefined) return;
+      const first = seen.get(id);
+      if (first !== undefined) issue([listName, i], `duplicate keyId '${id}' (first in ${first})`);
+      else seen.set(id, `${listName}[${i}]`);
+    });
+  }
+}
 
 function unique(
-  ids: readonly string[],
+  ids: readonly (string | undefined)[],
   path: PropertyKey[],
   what: string,
-  issue: (path: PropertyKey[], message: string) => void,
+  issue: Issue,
 ): void {
   const seen = new Set<string>();
   ids.forEach((id, i) => {
+    if (id === undefined) return;
     if (seen.has(id)) issue([...path, i], `duplicate ${what} '${id}'`);
     seen.add(id);
   });
@@ -150,7 +181,13 @@ export type Contest = Manifest['contests'][number];
 export type District = Manifest['districts'][number];
 export type BallotStyle = Manifest['ballotStyles'][number];
 
-/** Validates a manifest (SPEC §2), including cross-references; throws ContractError. */
+/** Validates a manifest (SPEC §2), including cross-references; throws ContractError with every issue. */
 export function parseManifest(value: unknown): Manifest {
-  return parseWith(manifestSchema, value, 'manifest');
+  const result = manifestSchema.safeParse(value);
+  const issues: ContractIssue[] = result.success
+    ? []
+    : result.error.issues.map((i) => ({ path: jsonPath(i.path), message: i.message }));
+  crossCheck(value, (path, message) => issues.push({ path: jsonPath(path), message }));
+  if (issues.length > 0 || !result.success) throw new ContractError('manifest', issues);
+  return result.data;
 }
