@@ -1,4 +1,3 @@
-/// <reference types="node" />
 // Contract tests of @hanpyo/contracts. Valid inputs are the real documents of vectors/spec-v1.json
 // (known-answer vectors made by an implementation written apart from the project) and of
 // docs/vectors/hanpyo-v1.json (the project's own published vectors). Negative cases are grouped by

@@ -1,4 +1,3 @@
-/// <reference types="node" />
 // Strict byte codecs of SPEC.md §1: base64url without padding (RFC 4648 §5) and lowercase hex.
 // Known answers are the RFC 4648 §10 test vectors (unpadded, since SPEC §1 forbids padding); Node's
 // Buffer codecs serve as the independent reference in the properties. The negative cases are the

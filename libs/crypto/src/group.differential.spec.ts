@@ -1,4 +1,3 @@
-/// <reference types="node" />
 // Differential tests: the libsodium (WASM) backend against the @noble/curves reference backend on
 // random inputs drawn by fast-check. Both must return identical bytes for every operation, agree on
 // which 32-byte strings are valid encodings, and handle the identity and the zero scalar alike.

@@ -1,4 +1,3 @@
-/// <reference types="node" />
 // RFC 9496 (The ristretto255 and decaf448 Groups), Appendix A, test vectors for ristretto255, run
 // against both group backends:
 //   A.1 "Multiples of the Generator": the encodings of 0·G … 15·G.

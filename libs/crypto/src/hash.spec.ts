@@ -1,4 +1,3 @@
-/// <reference types="node" />
 // `enc`, `H` and `Hs` of SPEC.md §1. Known answer: `vectors.hash` of /work/shared/vectors/spec-v1.json,
 // made by an implementation written apart from this one; its parts are described as {utf8: text},
 // {u64: integer} or {hex: bytes}. The framing is also checked byte by byte against SPEC §1's

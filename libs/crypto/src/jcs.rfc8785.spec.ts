@@ -1,4 +1,3 @@
-/// <reference types="node" />
 // RFC 8785 (JSON Canonicalization Scheme) examples:
 //   §3.2.2 / §3.2.4  the worked example, as text and as its UTF-8 bytes (the RFC's hex dump);
 //   §3.2.2.3 / Appendix B  the IEEE-754 number serialization samples (bit pattern → text), including

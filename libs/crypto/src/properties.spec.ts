@@ -1,4 +1,3 @@
-/// <reference types="node" />
 // Property tests of the protocol core (STYLE.md §12), drawn by fast-check: decrypt∘encrypt,
 // homomorphic sums, t-of-n threshold decryption (SPEC §3, §9), range proofs and their soundness
 // against tampering and out-of-range provers (SPEC §5), and whole ballots (SPEC §5). Every property

@@ -1,4 +1,3 @@
-/// <reference types="node" />
 // Scalars mod ℓ (SPEC.md §1 "scalar bytes": 32 bytes little-endian, value < ℓ, non-canonical
 // rejected). ℓ's encoding below is the constant L of RFC 8032 §5.1 (= the ristretto255 group order of
 // RFC 9496 §4), written out independently of `scalarToBytes`.

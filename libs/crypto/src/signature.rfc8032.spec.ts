@@ -1,4 +1,3 @@
-/// <reference types="node" />
 // RFC 8032 (Edwards-Curve Digital Signature Algorithm), §7.1 "Test Vectors for Ed25519": TEST 1,
 // TEST 2, TEST 3 and TEST SHA(abc) — secret key (our seed), public key, message, signature.
 // Provenance: copied from RFC 8032 §7.1 and cross-checked against several independent public test

@@ -1,4 +1,3 @@
-/// <reference types="node" />
 // Known-answer vectors of SPEC.md, from ../shared/vectors/spec-v1.json (made by an implementation
 // written apart from this project, nonces given by role). Every construction is reproduced byte for
 // byte, on both group backends.

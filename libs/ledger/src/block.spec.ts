@@ -1,4 +1,3 @@
-/// <reference types="node" />
 // SPEC §8 blocks: the known-answer vector of ../shared/vectors/spec-v1.json (made by an
 // implementation written apart from this project) reproduced byte for byte, then the builder, the
 // chain checks and the replayer, with negative cases grouped by reason.

@@ -1,4 +1,3 @@
-/// <reference types="node" />
 // RFC 9162 §2.1 (= RFC 6962 §2.1) Merkle trees: published vectors, then properties against a
 // from-scratch recursive reference written here from the RFC's definitions.
 //

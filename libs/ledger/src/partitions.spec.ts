@@ -1,4 +1,3 @@
-/// <reference types="node" />
 // DESIGN.md board layout: district → contiguous partition range sized by registered voters.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
