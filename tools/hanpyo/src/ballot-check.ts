@@ -31,6 +31,21 @@ export interface EntrySummary {
 
 const FILE = 'ballots.ndjson';
 
+/** The summary of a line that is not a well-formed board entry. */
+function unparsed(line: number, failures: Failure[]): EntrySummary {
+  return {
+    line,
+    parsed: false,
+    partition: -1,
+    offset: -1,
+    districtId: '',
+    nullifier: '',
+    trackingCode: '',
+    valid: false,
+    failures,
+  };
+}
+
 /** Pass 1 for one line (1-based `line`, 0-based `index` = ballot number). */
 export function checkEntryLine(
   election: ElectionContext,
@@ -44,17 +59,7 @@ export function checkEntryLine(
     value = JSON.parse(text);
   } catch {
     failures.push({ code: 'RECORD_UNPARSEABLE', place, message: 'line is not JSON' });
-    return {
-      line,
-      parsed: false,
-      partition: -1,
-      offset: -1,
-      districtId: '',
-      nullifier: '',
-      trackingCode: '',
-      valid: false,
-      failures,
-    };
+    return unparsed(line, failures);
   }
   let entry;
   try {
@@ -65,17 +70,7 @@ export function checkEntryLine(
         ? e.issues.map((i) => `${i.path}: ${i.message}`).join('; ')
         : String(e);
     failures.push({ code: 'ENTRY_MALFORMED', place, message: detail });
-    return {
-      line,
-      parsed: false,
-      partition: -1,
-      offset: -1,
-      districtId: '',
-      nullifier: '',
-      trackingCode: '',
-      valid: false,
-      failures,
-    };
+    return unparsed(line, failures);
   }
   const at = { ...place, partition: entry.partition, district: entry.ballot.districtId };
   for (const issue of checkBallot(election, entry.ballot)) {
