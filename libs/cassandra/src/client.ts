@@ -1,0 +1,149 @@
+// Client setup and the one way statements are executed: prepared, with the configured
+// consistency, idempotence declared so the driver may retry, errors classified.
+import cassandra from 'cassandra-driver';
+import type { CassandraConfig } from './config.js';
+import { CassandraAdapterError, classifyCassandraError } from './errors.js';
+import { MIGRATIONS, migrationChecksum } from './migrations.js';
+import type { Migration } from './migrations.js';
+
+const { Client, types } = cassandra;
+export type CassandraClient = InstanceType<typeof Client>;
+/** A CQL parameter value as the driver accepts it. */
+export type CqlValue =
+  | string
+  | number
+  | bigint
+  | boolean
+  | Date
+  | Buffer
+  | null
+  | Record<string, string>
+  | readonly unknown[];
+
+/** A client for the configured cluster, not bound to a keyspace (migrations create it). */
+export function createCassandraClient(config: CassandraConfig): CassandraClient {
+  return new Client({
+    contactPoints: [...config.contactPoints],
+    localDataCenter: config.localDataCenter,
+    // Cassandra 5.0 speaks v5, which the Node driver does not: start at v4 (docs/infrastructure.md).
+    protocolOptions: { maxVersion: types.protocolVersion.v4 },
+    socketOptions: { readTimeout: config.requestTimeoutMs, connectTimeout: 5000 },
+    queryOptions: {
+      consistency: types.consistencies[toConsistencyKey(config.consistency)],
+      prepare: true,
+    },
+  });
+}
+
+function toConsistencyKey(c: CassandraConfig['consistency']): keyof typeof types.consistencies {
+  const keys: Record<CassandraConfig['consistency'], keyof typeof types.consistencies> = {
+    LOCAL_QUORUM: 'localQuorum',
+    QUORUM: 'quorum',
+    LOCAL_ONE: 'localOne',
+    ONE: 'one',
+    ALL: 'all',
+  };
+  return keys[c];
+}
+
+/** Options of one statement. */
+export interface ExecuteOptions {
+  /** Declares the statement safe to retry (every write of ours is: upserts by full key). */
+  readonly idempotent?: boolean;
+  /** Per-statement client timeout, overriding the configured one. */
+  readonly timeoutMs?: number;
+}
+
+/** Executes a prepared statement; `{ks}` in the CQL stands for the configured keyspace. */
+export async function execute(
+  client: CassandraClient,
+  config: Pick<CassandraConfig, 'keyspace'>,
+  cql: string,
+  params: readonly CqlValue[] = [],
+  options: ExecuteOptions = {},
+): Promise<cassandra.types.ResultSet> {
+  try {
+    return await client.execute(cql.replaceAll('{ks}', config.keyspace), [...params], {
+      prepare: true,
+      isIdempotent: options.idempotent ?? false,
+      ...(options.timeoutMs !== undefined ? { readTimeout: options.timeoutMs } : {}),
+    });
+  } catch (e) {
+    throw classifyCassandraError(e);
+  }
+}
+
+/** What `migrate` did. */
+export interface MigrationReport {
+  readonly applied: number[];
+  readonly alreadyApplied: number[];
+}
+
+/**
+ * Creates the keyspace (replication from config) and applies every pending migration in order,
+ * each once. Re-running changes nothing. A migration whose statements changed after it was applied
+ * is refused (MIGRATION_CHANGED): schema changes go in a new migration.
+ */
+export async function migrate(
+  client: CassandraClient,
+  config: Pick<CassandraConfig, 'keyspace' | 'replication'>,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<MigrationReport> {
+  const replication = JSON.stringify(config.replication).replaceAll('"', "'");
+  const ddl = async (cql: string) => {
+    try {
+      await client.execute(cql.replaceAll('{ks}', config.keyspace));
+    } catch (e) {
+      throw classifyCassandraError(e);
+    }
+  };
+  await ddl(`CREATE KEYSPACE IF NOT EXISTS {ks} WITH replication = ${replication}`);
+  await ddl(`CREATE TABLE IF NOT EXISTS {ks}.schema_migrations (
+    version int PRIMARY KEY, name text, checksum text, applied_at timestamp)`);
+  const rows = await execute(
+    client,
+    config,
+    'SELECT version, checksum FROM {ks}.schema_migrations',
+  );
+  const done = new Map<number, string>(
+    rows.rows.map((r) => [r.get('version') as number, r.get('checksum') as string]),
+  );
+  const report: MigrationReport = { applied: [], alreadyApplied: [] };
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    const checksum = migrationChecksum(m);
+    const recorded = done.get(m.version);
+    if (recorded !== undefined) {
+      if (recorded !== checksum) {
+        throw new CassandraAdapterError(
+          'MIGRATION_CHANGED',
+          false,
+          `migration ${m.version} (${m.name}) changed after it was applied`,
+        );
+      }
+      report.alreadyApplied.push(m.version);
+      continue;
+    }
+    for (const statement of m.statements) {
+      try {
+        await ddl(statement);
+      } catch (e) {
+        const err = classifyCassandraError(e);
+        throw new CassandraAdapterError(
+          'MIGRATION_FAILED',
+          err.retriable,
+          `migration ${m.version} (${m.name}) failed: ${err.message}`,
+          { cause: e },
+        );
+      }
+    }
+    // Recorded with a lightweight transaction, so two processes migrating at once record it once.
+    await execute(
+      client,
+      config,
+      'INSERT INTO {ks}.schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?) IF NOT EXISTS',
+      [m.version, m.name, checksum, new Date()],
+    );
+    report.applied.push(m.version);
+  }
+  return report;
+}

@@ -1,0 +1,9 @@
+// @hanpyo/cassandra: the only package that imports cassandra-driver.
+export { CassandraConfigError, cassandraConfigFromEnv } from './config.js';
+export type { CassandraConfig } from './config.js';
+export { CassandraAdapterError, classifyCassandraError } from './errors.js';
+export type { CassandraErrorCode } from './errors.js';
+export { MIGRATIONS, NODE_CHUNK, OFFSET_BUCKET, migrationChecksum } from './migrations.js';
+export type { Migration } from './migrations.js';
+export { createCassandraClient, execute, migrate } from './client.js';
+export type { CassandraClient, CqlValue, ExecuteOptions, MigrationReport } from './client.js';

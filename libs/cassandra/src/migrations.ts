@@ -1,0 +1,58 @@
+// Versioned schema migrations (issue 3): a `schema_migrations` table, each migration applied once,
+// in order, recorded with a checksum so an edited migration is refused rather than half-applied.
+// Tables follow DESIGN.md's queries with bounded partitions; docs/storage.md explains each key.
+import { createHash } from 'node:crypto';
+
+/** One migration: CQL statements with `{ks}` standing for the keyspace. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly statements: readonly string[];
+}
+
+/** Board entries per partition bucket: 10,000 offsets of ~5 KB ballots ≈ 50 MB per partition. */
+export const OFFSET_BUCKET = 10_000;
+/** District log nodes per partition: 65,536 hashes of 32 bytes = 2 MB. */
+export const NODE_CHUNK = 65_536;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'board, receipts, voter ballots, blocks, district log nodes',
+    statements: [
+      // The persister's write path and the ledger's and tally's read path, by (partition, offset):
+      // a block's cuts are offset ranges per partition.
+      `CREATE TABLE IF NOT EXISTS {ks}.board_entries (
+        election_id text, kafka_partition int, offset_bucket bigint, kafka_offset bigint,
+        district_id text, tracking_code text, nullifier text, received_at timestamp, ballot text,
+        PRIMARY KEY ((election_id, kafka_partition, offset_bucket), kafka_offset)
+      ) WITH CLUSTERING ORDER BY (kafka_offset ASC)`,
+      // Receipt status and inclusion proofs by tracking code; a ballot posted twice has two rows.
+      `CREATE TABLE IF NOT EXISTS {ks}.receipts (
+        election_id text, tracking_code text, kafka_partition int, kafka_offset bigint,
+        district_id text, received_at timestamp,
+        PRIMARY KEY ((election_id, tracking_code), kafka_partition, kafka_offset)
+      )`,
+      // Policy bookkeeping: a voter's ballots in board order; first/last is read off the ends.
+      `CREATE TABLE IF NOT EXISTS {ks}.voter_ballots (
+        election_id text, nullifier text, kafka_partition int, kafka_offset bigint, tracking_code text,
+        PRIMARY KEY ((election_id, nullifier), kafka_partition, kafka_offset)
+      )`,
+      // Blocks by height, with the signatures beside them (ledger's and witnesses').
+      `CREATE TABLE IF NOT EXISTS {ks}.blocks (
+        election_id text, height int, block_hash text, block text, signatures map<text, text>,
+        PRIMARY KEY ((election_id), height)
+      ) WITH CLUSTERING ORDER BY (height ASC)`,
+      // Stored Merkle nodes so proofs need no recomputation: level 0 = leaf hashes.
+      `CREATE TABLE IF NOT EXISTS {ks}.district_log_nodes (
+        election_id text, district_id text, level int, chunk bigint, node_index bigint, hash blob,
+        PRIMARY KEY ((election_id, district_id, level, chunk), node_index)
+      )`,
+    ],
+  },
+];
+
+/** The checksum recorded for a migration: SHA-256 of its statements. */
+export function migrationChecksum(m: Migration): string {
+  return createHash('sha256').update(JSON.stringify(m.statements)).digest('hex');
+}

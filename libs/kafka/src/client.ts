@@ -1,0 +1,45 @@
+// Client setup from validated config: one Kafka instance per process, a producer with the
+// board's guarantees (acks=all, idempotent), and a logger bridge that never logs message values.
+import kafkajs from 'kafkajs';
+import type { Kafka, LogEntry, Producer } from 'kafkajs';
+import type { KafkaConfig } from './config.js';
+
+const { Kafka: KafkaClient, logLevel } = kafkajs;
+
+/** The narrow logger the adapter writes to (services bridge it to their structured logger). */
+export interface KafkaLogger {
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** A kafkajs client for the configured brokers; driver warnings and errors go to `logger`. */
+export function createKafka(config: KafkaConfig, logger?: KafkaLogger): Kafka {
+  return new KafkaClient({
+    clientId: config.clientId,
+    brokers: [...config.brokers],
+    connectionTimeout: config.connectionTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    logLevel: logger ? logLevel.WARN : logLevel.NOTHING,
+    logCreator: () => (entry: LogEntry) => {
+      if (!logger) return;
+      // kafkajs log entries carry driver metadata only (broker, topic, error text), never payloads.
+      const { message, ...fields } = entry.log;
+      const text = `kafkajs ${entry.namespace}: ${message}`;
+      if (entry.level === logLevel.ERROR) logger.error(text, fields);
+      else logger.warn(text, fields);
+    },
+  });
+}
+
+/**
+ * The board producer (DESIGN.md failure model): idempotent, so a retried send is written once;
+ * acks=all on every send (`send({acks: -1})` is kafkajs' default); one request in flight per
+ * broker, as KIP-98 asks of an idempotent producer, so sequence numbers never reorder.
+ */
+export function createBoardProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
+}

@@ -1,0 +1,93 @@
+// The project's topics (DESIGN.md): the board, the blocks, and the dead-letter topic. Created
+// idempotently; the board's partition count comes from the manifest's partition layout and is
+// fixed for the election.
+import type { Admin } from 'kafkajs';
+import type { PartitionLayout } from '@hanpyo/ledger';
+import type { KafkaConfig } from './config.js';
+import { KafkaAdapterError, classifyKafkaError } from './errors.js';
+
+/** Names of the project's topics under the configured prefix. */
+export interface TopicNames {
+  /** `hanpyo.ballots.v1`, the board (SPEC §6). */
+  readonly ballots: string;
+  /** `hanpyo.blocks.v1`, signed blocks (SPEC §8). */
+  readonly blocks: string;
+  /** Board entries a consumer could not decode, kept for inspection, never dropped. */
+  readonly deadLetter: string;
+}
+
+export function topicNames(config: Pick<KafkaConfig, 'topicPrefix'>): TopicNames {
+  const p = config.topicPrefix;
+  return {
+    ballots: `${p}hanpyo.ballots.v1`,
+    blocks: `${p}hanpyo.blocks.v1`,
+    deadLetter: `${p}hanpyo.ballots.dlq.v1`,
+  };
+}
+
+/** Retention forever, no compaction, no unclean leader election: nothing leaves the board. */
+function keepForever(config: KafkaConfig): { name: string; value: string }[] {
+  return [
+    { name: 'retention.ms', value: '-1' },
+    { name: 'retention.bytes', value: '-1' },
+    { name: 'cleanup.policy', value: 'delete' },
+    { name: 'min.insync.replicas', value: String(config.minInsyncReplicas) },
+    { name: 'unclean.leader.election.enable', value: 'false' },
+    // Timestamps are the broker's: `receivedAt` on the board never comes from a client clock.
+    { name: 'message.timestamp.type', value: 'LogAppendTime' },
+  ];
+}
+
+/** What `ensureTopics` found or did, per topic. */
+export interface TopicReport {
+  readonly topic: string;
+  readonly partitions: number;
+  readonly created: boolean;
+}
+
+/**
+ * Creates the board (with `layout.partitionCount` partitions), blocks and dead-letter topics when
+ * missing; leaves existing ones alone. Throws KAFKA_TOPIC_LAYOUT_MISMATCH when the board exists
+ * with another partition count: the district → partition map must never change under an election.
+ */
+export async function ensureTopics(
+  admin: Admin,
+  config: KafkaConfig,
+  layout: Pick<PartitionLayout, 'partitionCount'>,
+): Promise<TopicReport[]> {
+  const names = topicNames(config);
+  const wanted = [
+    { topic: names.ballots, numPartitions: layout.partitionCount },
+    { topic: names.blocks, numPartitions: 1 },
+    { topic: names.deadLetter, numPartitions: 1 },
+  ];
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = wanted.filter((t) => !existing.has(t.topic));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({
+          topic: t.topic,
+          numPartitions: t.numPartitions,
+          replicationFactor: config.replicationFactor,
+          configEntries: keepForever(config),
+        })),
+      });
+    }
+    const metadata = await admin.fetchTopicMetadata({ topics: wanted.map((t) => t.topic) });
+    return wanted.map((t) => {
+      const partitions = metadata.topics.find((m) => m.name === t.topic)?.partitions.length ?? 0;
+      if (partitions !== t.numPartitions) {
+        throw new KafkaAdapterError(
+          'KAFKA_TOPIC_LAYOUT_MISMATCH',
+          false,
+          `topic ${t.topic} has ${partitions} partitions, the layout needs ${t.numPartitions}`,
+        );
+      }
+      return { topic: t.topic, partitions, created: missing.some((m) => m.topic === t.topic) };
+    });
+  } catch (e) {
+    throw classifyKafkaError(e);
+  }
+}
