@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// `npm test`: lint (zero warnings), then the unit tier (`*.spec.js` compiled beside the code).
-// Later tiers (integration, e2e) join here and bring up the real servers they need.
-// Prints node's spec report and a closing "N passed, N failed" line.
+// `npm test`: lint (zero warnings) and format check, then the unit tier (`*.spec.js` compiled
+// beside the code, and `scripts/*.test.mjs`), then the integration tier (`test/dist/integration`)
+// against the real Kafka and Cassandra, brought up by scripts/infra if they are not running and
+// stopped afterwards if this run started them. Prints node's spec report and a closing
+// "N passed, N failed" line.
+//
+//   node scripts/test.mjs [--no-lint] [--unit] [--integration]    TEST_FILTER=substring
 import { execSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -11,15 +15,77 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
+const tiers = {
+  unit: !args.has('--integration') || args.has('--unit'),
+  integration: !args.has('--unit') || args.has('--integration'),
+};
+const filter = process.env.TEST_FILTER;
 
-function* specFiles(dir) {
+function* specFiles(dir, suffix) {
   for (const e of readdirSync(dir)) {
     if (e === 'node_modules') continue;
     const p = join(dir, e);
-    if (statSync(p).isDirectory()) yield* specFiles(p);
-    else if (e.endsWith('.spec.js')) yield p;
+    if (statSync(p).isDirectory()) yield* specFiles(p, suffix);
+    else if (e.endsWith(suffix)) yield p;
   }
 }
+
+function list(dir, suffix) {
+  try {
+    return [...specFiles(dir, suffix)];
+  } catch {
+    return [];
+  }
+}
+
+function unitFiles() {
+  const files = [];
+  for (const group of ['libs', 'services', 'tools']) {
+    let pkgs;
+    try {
+      pkgs = readdirSync(join(root, group));
+    } catch {
+      continue;
+    }
+    for (const p of pkgs) files.push(...list(join(root, group, p, 'dist'), '.spec.js'));
+  }
+  // Tests of the repository's own scripts.
+  files.push(...list(join(root, 'scripts'), '.test.mjs'));
+  return files;
+}
+
+/** Runs test files with node's runner and the spec reporter; resolves with the counts. */
+function runTier(name, files, concurrency) {
+  const selected = filter ? files.filter((f) => f.includes(filter)) : files;
+  console.log(`\n[test] ${name} tier: ${selected.length} files`);
+  for (const f of selected) console.log(`  ${relative(root, f)}`);
+  const counts = { passed: 0, failed: 0, skipped: 0 };
+  if (selected.length === 0) return Promise.resolve(counts);
+  const stream = run({ files: selected, concurrency });
+  stream.on('test:pass', (e) => {
+    if (e.details?.type === 'suite') return;
+    if (e.skip || e.todo) counts.skipped++;
+    else counts.passed++;
+  });
+  stream.on('test:fail', (e) => {
+    if (e.details?.type === 'suite' && e.details?.error?.failureType !== 'testCodeFailure') return;
+    counts.failed++;
+  });
+  const report = stream.compose(spec);
+  report.pipe(process.stdout, { end: false });
+  return new Promise((resolve) => report.on('end', () => resolve(counts)));
+}
+
+function summary(counts) {
+  const { passed, failed, skipped } = counts;
+  console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  process.exitCode = failed > 0 || passed === 0 ? 1 : 0;
+}
+
+const total = { passed: 0, failed: 0, skipped: 0 };
+const add = (c) => {
+  for (const k of Object.keys(total)) total[k] += c[k];
+};
 
 if (!args.has('--no-lint')) {
   console.log('[test] lint (eslint, zero warnings) and format check…');
@@ -31,53 +97,31 @@ if (!args.has('--no-lint')) {
       execSync(cmd, { cwd: root, stdio: 'inherit' });
     } catch {
       console.error(`[test] ${what} failed (see above)`);
-      console.log('\n0 passed, 1 failed');
+      summary({ passed: 0, failed: 1, skipped: 0 });
       process.exit(1);
     }
   }
 }
 
-const files = [];
-for (const group of ['libs', 'services', 'tools']) {
-  let pkgs;
-  try {
-    pkgs = readdirSync(join(root, group));
-  } catch {
-    continue;
-  }
-  for (const p of pkgs) {
-    try {
-      files.push(...specFiles(join(root, group, p, 'dist')));
-    } catch {
-      continue;
-    }
-  }
-}
-// Tests of the repository's own scripts.
-for (const e of readdirSync(join(root, 'scripts')))
-  if (e.endsWith('.test.mjs')) files.push(join(root, 'scripts', e));
-const filter = process.env.TEST_FILTER;
-const selected = filter ? files.filter((f) => f.includes(filter)) : files;
-console.log(`[test] unit tier: ${selected.length} files`);
-for (const f of selected) console.log(`  ${relative(root, f)}`);
+if (tiers.unit) add(await runTier('unit', unitFiles(), 2));
 
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-const stream = run({ files: selected, concurrency: 2 });
-stream.on('test:pass', (e) => {
-  if (e.details?.type === 'suite') return;
-  if (e.skip || e.todo) skipped++;
-  else passed++;
-});
-stream.on('test:fail', (e) => {
-  if (e.details?.type === 'suite' && e.details?.error?.failureType !== 'testCodeFailure') return;
-  failed++;
-});
-const report = stream.compose(spec);
-report.pipe(process.stdout, { end: false });
-// After the spec reporter's own summary, so the closing line is the last line printed.
-report.on('end', () => {
-  console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-  process.exitCode = failed > 0 || passed === 0 ? 1 : 0;
-});
+const integration = list(join(root, 'test', 'dist', 'integration'), '.spec.js');
+if (tiers.integration && integration.length > 0 && total.failed === 0) {
+  const { withServers } = await import('./infra/lib.mjs');
+  try {
+    await withServers(['kafka', 'cassandra'], async ({ started }) => {
+      console.log(
+        `\n[test] servers up (${started.length ? `started ${started.join(', ')}` : 'already running'})`,
+      );
+      // One file at a time: the files share one broker and one node.
+      add(await runTier('integration', integration, 1));
+    });
+  } catch (e) {
+    console.error(`\n[test] the integration tier could not run: ${e.message}`);
+    total.failed++;
+  }
+} else if (tiers.integration && total.failed > 0) {
+  console.log('\n[test] integration tier skipped: the unit tier failed');
+}
+
+summary(total);
