@@ -7,7 +7,6 @@ import type { EncryptedBallot, Manifest, Receipt } from '@hanpyo/contracts';
 import {
   checkBallot,
   checkCeremony,
-  commitPolynomial,
   discreteLog,
   electionContext,
   encryptBallot,
@@ -18,7 +17,9 @@ import {
   scalarFromText,
   verifyReceipt,
 } from '@hanpyo/crypto';
-import type { BallotNonceSource, CryptoError } from '@hanpyo/crypto';
+import type { CryptoError } from '@hanpyo/crypto';
+import { assertCommitmentsReproduce, vectorNonceSource } from '@hanpyo/crypto-testing';
+import type { PublishedCeremony, PublishedNonces } from '@hanpyo/crypto-testing';
 import {
   leafHash,
   verifyBlockSignatures,
@@ -30,24 +31,11 @@ import type { SignedBlock } from '@hanpyo/contracts';
 import { buildVectors } from './vectors.js';
 
 const path = new URL('../../../docs/vectors/hanpyo-v1.json', import.meta.url);
-type Nonces = Record<
-  string,
-  { r?: string; w: string; simulated: Record<string, { c: string; z: string }> }
->;
+type Nonces = Record<string, PublishedNonces>;
 interface Published {
   vectors: {
     manifest: { manifest: Manifest; manifestHash: string };
-    ceremony: {
-      trustees: {
-        index: number;
-        coefficients: string[];
-        pokNonces: string[];
-        commitments: string[];
-        proofs: { c: string; z: string }[];
-      }[];
-      jointPublicKey: string;
-      Q: string;
-    };
+    ceremony: PublishedCeremony;
     ballots: {
       choice: Record<string, string[]>;
       nonces: { selections: Record<string, Nonces>; limits: Nonces };
@@ -84,43 +72,17 @@ describe('docs/vectors/hanpyo-v1.json', () => {
 
   it('ceremony: published coefficients and nonces reproduce every commitment and proof', () => {
     const mh = fromHex(v.manifest.manifestHash);
-    for (const t of v.ceremony.trustees) {
-      const again = commitPolynomial(
-        mh,
-        t.index,
-        t.coefficients.map(scalarFromText),
-        t.pokNonces.map(scalarFromText),
-      );
-      assert.deepEqual(again.commitments, t.commitments);
-      assert.deepEqual(again.proofs, t.proofs);
-    }
+    assertCommitmentsReproduce(mh, v.ceremony.trustees);
     assert.deepEqual(checkCeremony(mh, v.manifest.manifest.trustees, v.ceremony), []);
   });
 
   it('ballots: nonces reproduce each ballot, and each verifies', () => {
     const election = electionContext(v.manifest.manifest, pointFromText(v.ceremony.jointPublicKey));
     for (const b of v.ballots) {
-      const simulated = (s: Record<string, { c: string; z: string }>) =>
-        new Map(
-          Object.entries(s).map(([k, x]) => [
-            Number(k),
-            { c: scalarFromText(x.c), z: scalarFromText(x.z) },
-          ]),
-        );
-      const source: BallotNonceSource = {
-        selection: (contestId, optionId) => {
-          const n = b.nonces.selections[contestId]![optionId]!;
-          return {
-            r: scalarFromText(n.r!),
-            w: scalarFromText(n.w),
-            simulated: simulated(n.simulated),
-          };
-        },
-        limit: (contestId) => ({
-          w: scalarFromText(b.nonces.limits[contestId]!.w),
-          simulated: simulated(b.nonces.limits[contestId]!.simulated),
-        }),
-      };
+      const source = vectorNonceSource({
+        selection: (contestId, optionId) => b.nonces.selections[contestId]?.[optionId],
+        limit: (contestId) => b.nonces.limits[contestId],
+      });
       const again = encryptBallot(
         election,
         { districtId: b.ballot.districtId, nullifier: fromBase64url(b.ballot.nullifier, 32) },

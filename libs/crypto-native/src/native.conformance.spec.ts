@@ -1,0 +1,70 @@
+// The conformance suites of @hanpyo/crypto-testing on the native backend, the same ones
+// libs/crypto runs on noble and sodium: differential against noble on random inputs, identity /
+// zero-scalar / bad-input edges (bit-255 encodings included), RFC 9496 A.1/A.2 and the SPEC vectors
+// (vectors/spec-v1.json). Then what only the addon promises: TypeError on wrong argument types, and
+// how it loads. When the addon is not built (`node libs/crypto-native/build.mjs`), every test here
+// is reported as skipped with the reason, never passed.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { G, group, useBackend } from '@hanpyo/crypto';
+import type { Point, Scalar } from '@hanpyo/crypto';
+import {
+  describeDifferentialConformance,
+  describeEdgeCaseConformance,
+  describeRfc9496Conformance,
+  describeSpecVectorConformance,
+  loadBackendUnderTest,
+} from '@hanpyo/crypto-testing';
+import type { BackendLoader } from '@hanpyo/crypto-testing';
+import { initFastestBackend, loadNativeBackend, nativeUnavailableReason } from './index.js';
+
+const loadNative: BackendLoader = async () =>
+  (await loadNativeBackend()) ?? {
+    unavailable: `native backend unavailable (${nativeUnavailableReason() ?? 'unknown'}); build it with node libs/crypto-native/build.mjs`,
+  };
+
+describeDifferentialConformance('native', loadNative);
+describeEdgeCaseConformance('native', loadNative);
+describeRfc9496Conformance('native', loadNative);
+describeSpecVectorConformance('native', loadNative);
+
+describe('native backend: argument types', async () => {
+  const { backend: native, skip } = await loadBackendUnderTest(loadNative);
+
+  it('wrong argument types throw a TypeError (no silent garbage)', { skip }, () => {
+    const bad = [1, '1', undefined, null, 1.5] as unknown as Scalar[];
+    for (const k of bad) assert.throws(() => native.mulBase(k), TypeError, `mulBase(${String(k)})`);
+    for (const p of [
+      new Uint8Array(31),
+      new Uint16Array(16),
+      'x',
+      undefined,
+    ] as unknown as Point[]) {
+      assert.throws(() => native.mul(1n, p), TypeError, `mul(1, ${String(p)})`);
+      assert.throws(() => native.add(G, p), TypeError, `add(G, ${String(p)})`);
+      assert.throws(() => native.sub(p, G), TypeError, `sub(${String(p)}, G)`);
+    }
+  });
+});
+
+describe('native backend loading', async () => {
+  const { backend: native, skip } = await loadBackendUnderTest(loadNative);
+
+  it('loadNativeBackend is cached and named native', { skip }, async () => {
+    const again = await loadNativeBackend();
+    assert.equal(again, native);
+    assert.equal(again?.name, 'native');
+    assert.match(again?.sodiumVersion ?? '', /^\d+\.\d+\.\d+/);
+    assert.equal(nativeUnavailableReason(), undefined);
+  });
+
+  it('initFastestBackend activates the native backend', { skip }, async () => {
+    const before = group();
+    try {
+      assert.equal(await initFastestBackend(), native);
+      assert.equal(group(), native);
+    } finally {
+      useBackend(before);
+    }
+  });
+});
