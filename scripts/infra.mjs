@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// `npm run infra -- up|down|status|logs|reset [kafka|cassandra]`: the local Apache Kafka and Apache
+// Cassandra, fetched from Maven Central and run as plain java processes (no Docker). The work is
+// done by scripts/infra/lib.mjs; docs/infrastructure.md explains the choices.
+import { InfraError, down, logs, reset, status, up } from './infra/lib.mjs';
+
+const USAGE = `usage: npm run infra -- <command> [kafka|cassandra]...
+
+  up      [server...]            start (fetching jars on first use); already running: nothing to do
+  down    [server...]            stop what scripts/infra started (SIGTERM, then SIGKILL after 30 s)
+  status  [server...] [--json]   running / starting / stopped, with pid, port, uptime, RSS
+  logs    [server...] [-n N] [-f]  the last N (50) lines of the log; -f follows it
+  reset   [server...]            down, then wipe the data directories (the jar cache stays)
+
+Environment (defaults): HANPYO_KAFKA_PORT (9092), HANPYO_KAFKA_CONTROLLER_PORT (9093),
+HANPYO_CASSANDRA_PORT (9042), HANPYO_CASSANDRA_STORAGE_PORT (7000), HANPYO_CASSANDRA_JMX_PORT (7199),
+HANPYO_KAFKA_HEAP (512m), HANPYO_CASSANDRA_HEAP (1g), HANPYO_INFRA_DIR (<repo>/.infra),
+HANPYO_KAFKA_DATA_DIR, HANPYO_CASSANDRA_DATA_DIR (<infra dir>/data/<server>),
+HANPYO_INFRA_START_TIMEOUT (seconds; 60 for Kafka, 180 for Cassandra), JAVA_HOME, MAVEN_OPTS.`;
+
+function mib(bytes) {
+  return bytes == null ? '?' : `${Math.round(bytes / 2 ** 20)} MiB`;
+}
+
+function duration(seconds) {
+  if (seconds == null) return '?';
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return h > 0
+    ? `${h}h${String(m).padStart(2, '0')}m`
+    : m > 0
+      ? `${m}m${String(s).padStart(2, '0')}s`
+      : `${s}s`;
+}
+
+function parse(argv) {
+  const [command, ...rest] = argv;
+  const servers = [];
+  const flags = { json: false, follow: false, lines: 50 };
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    if (a === '--json') flags.json = true;
+    else if (a === '-f' || a === '--follow') flags.follow = true;
+    else if (a === '-n' || a === '--lines') {
+      const n = Number(rest[++i]);
+      if (!Number.isInteger(n) || n < 0) throw new InfraError('USAGE', `${a} needs a number`);
+      flags.lines = n;
+    } else if (a.startsWith('-')) throw new InfraError('USAGE', `unknown option ${a}`);
+    else servers.push(a);
+  }
+  return { command, servers, flags };
+}
+
+async function main() {
+  const { command, servers, flags } = parse(process.argv.slice(2));
+  switch (command) {
+    case 'up': {
+      const t0 = Date.now();
+      const r = await up(servers);
+      if (r.started.length > 0)
+        console.log(
+          `[infra] up: started ${r.started.join(', ')} in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+        );
+      else console.log('[infra] up: everything was already running, nothing to do');
+      return 0;
+    }
+    case 'down':
+      await down(servers);
+      return 0;
+    case 'reset':
+      await reset(servers);
+      return 0;
+    case 'status': {
+      const s = await status(servers);
+      if (flags.json) {
+        console.log(JSON.stringify(s, null, 2));
+        return 0;
+      }
+      for (const [name, v] of Object.entries(s)) {
+        const head = `${name.padEnd(10)} ${v.state.padEnd(9)}`;
+        if (v.state === 'stopped')
+          console.log(
+            `${head} ${v.version}${v.fetchedVersion === v.version ? '' : ' (jars not fetched yet)'}`,
+          );
+        else
+          console.log(
+            `${head} pid ${v.pid}  127.0.0.1:${v.port}  up ${duration(v.uptimeSeconds)}  ` +
+              `RSS ${mib(v.rssBytes)}  heap ${v.heap}  ${name} ${v.version}`,
+          );
+      }
+      return 0;
+    }
+    case 'logs': {
+      const stop = { stopped: false };
+      process.once('SIGINT', () => (stop.stopped = true));
+      await logs(servers, { lines: flags.lines, follow: flags.follow, stop });
+      return 0;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new InfraError('USAGE', `unknown command '${command}'`);
+  }
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (error) => {
+    if (error instanceof InfraError) {
+      console.error(`[infra] ${error.message}`);
+      if (error.code === 'USAGE') console.error(`\n${USAGE}`);
+      if (error.started?.length)
+        console.error(`[infra] left running: ${error.started.join(', ')} (npm run infra -- down)`);
+      process.exitCode = error.code === 'USAGE' ? 2 : 1;
+    } else {
+      console.error(error);
+      process.exitCode = 1;
+    }
+  },
+);
