@@ -2,6 +2,7 @@
 // error or unreadable input.
 import { parseArgs } from 'node:util';
 import { runBench } from './bench.js';
+import { runInit } from './init.js';
 import { runSynth } from './synth-command.js';
 import { runVectors } from './vectors.js';
 import { runVerify } from './verify-command.js';
@@ -17,6 +18,9 @@ commands:
         per-core crypto throughput as ratios to noble's fixed-base multiplication rate
   vectors --out DIR
         write deterministic test vectors for every SPEC construction
+  init --manifest FILE
+        create the election's Kafka topics (partition layout from the manifest) and apply the
+        Cassandra migrations, idempotently (HANPYO_KAFKA_*, HANPYO_CASSANDRA_* configure them)
 `;
 
 /** Thrown for a usage error (exit 2). */
@@ -89,6 +93,15 @@ async function main(argv: string[]): Promise<number> {
         ...(values.out ? { out: values.out } : {}),
       });
     }
+    case 'init': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { manifest: { type: 'string' } },
+        strict: true,
+      });
+      if (!values.manifest) throw new UsageError('init needs --manifest FILE');
+      return runInit(values.manifest);
+    }
     case 'vectors': {
       const { values } = parseArgs({
         args: rest,
@@ -120,9 +133,12 @@ try {
 } catch (e) {
   if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     process.stderr.write(`hanpyo: ${(e as Error).message}\n\n${USAGE}`);
-    process.exitCode = 2;
+  } else if (typeof (e as { code?: unknown }).code === 'string') {
+    // A coded error (invalid input, an unreachable server): its message says what and where.
+    const { code, message } = e as { code: string; message: string };
+    process.stderr.write(`hanpyo: ${code}: ${message}\n`);
   } else {
     process.stderr.write(`hanpyo: ${(e as Error).stack ?? String(e)}\n`);
-    process.exitCode = 2;
   }
+  process.exitCode = 2;
 }
