@@ -56,6 +56,8 @@ describe('Cassandra adapter (real node)', () => {
       'blocks',
       'board_entries',
       'district_log_nodes',
+      'elections',
+      'leases',
       'receipts',
       'schema_migrations',
       'voter_ballots',

@@ -52,13 +52,13 @@ describe('hanpyo init (real servers)', () => {
     assert.match(
       first.stdout,
       new RegExp(
-        `kafka topic ${kafka.topicPrefix.replaceAll('.', '\\.')}hanpyo\\.ballots\\.v1: 1 partitions \\(created\\)`,
+        `kafka topic ${kafka.topicPrefix.replaceAll('.', '\\.')}vectors-1\\.hanpyo\\.ballots\\.v1: 1 partitions \\(created\\)`,
       ),
     );
-    assert.match(first.stdout, /migrations applied \[1\], already applied \[\]/);
+    assert.match(first.stdout, /migrations applied \[1, 2\], already applied \[\]/);
     const second = await run(process.execPath, [hanpyo, 'init', '--manifest', file], { env });
     assert.doesNotMatch(second.stdout, /\(created\)/);
-    assert.match(second.stdout, /migrations applied \[\], already applied \[1\]/);
+    assert.match(second.stdout, /migrations applied \[\], already applied \[1, 2\]/);
   });
 
   it('refuses an unreadable manifest with status 2, and an invalid one without touching the servers', async () => {

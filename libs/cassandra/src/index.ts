@@ -7,3 +7,13 @@ export { MIGRATIONS, NODE_CHUNK, OFFSET_BUCKET, migrationChecksum } from './migr
 export type { Migration } from './migrations.js';
 export { createCassandraClient, execute, migrate } from './client.js';
 export type { CassandraClient, CqlValue, ExecuteOptions, MigrationReport } from './client.js';
+export {
+  acquireLease,
+  getElection,
+  insertElection,
+  listElections,
+  releaseLease,
+  setCeremony,
+  transition,
+} from './elections.js';
+export type { ElectionRow, ElectionState } from './elections.js';

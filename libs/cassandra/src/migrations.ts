@@ -50,6 +50,22 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: 'elections and leases',
+    statements: [
+      // The registry of elections: manifest, key ceremony, lifecycle (created → ready → open → closed).
+      `CREATE TABLE IF NOT EXISTS {ks}.elections (
+        election_id text PRIMARY KEY, manifest text, manifest_hash text, state text,
+        ceremony text, joint_public_key text, base_hash text,
+        created_at timestamp, opened_at timestamp, closed_at timestamp
+      )`,
+      // Leases (one active block cutter per election): held while renewed, gone with their TTL.
+      `CREATE TABLE IF NOT EXISTS {ks}.leases (
+        name text PRIMARY KEY, owner text, acquired_at timestamp
+      )`,
+    ],
+  },
 ];
 
 /** The checksum recorded for a migration: SHA-256 of its statements. */

@@ -85,3 +85,5 @@ export {
 export type { PartialDecryption } from './tally.js';
 export { receiptDigest, signReceipt, verifyReceipt } from './receipt.js';
 export { deterministicRandom, randomInt } from './drbg.js';
+export { MAX_TOKEN_LENGTH, TokenError, signToken, verifyToken } from './token.js';
+export type { TokenErrorCode, TokenPolicy } from './token.js';

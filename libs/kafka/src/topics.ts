@@ -16,8 +16,26 @@ export interface TopicNames {
   readonly deadLetter: string;
 }
 
-export function topicNames(config: Pick<KafkaConfig, 'topicPrefix'>): TopicNames {
-  const p = config.topicPrefix;
+/** Kafka's topic-name alphabet; an election id must fit it to name its topics. */
+export const TOPIC_SAFE = /^[A-Za-z0-9._-]{1,100}$/;
+
+/**
+ * Topic names of one election (each election has its own board, whose partition count is its own
+ * layout's), under the deployment's prefix: `<prefix><electionId>.hanpyo.ballots.v1`. Without an
+ * election id: `<prefix>hanpyo.ballots.v1`, for tools and tests that own the prefix.
+ */
+export function topicNames(
+  config: Pick<KafkaConfig, 'topicPrefix'>,
+  electionId?: string,
+): TopicNames {
+  if (electionId !== undefined && !TOPIC_SAFE.test(electionId)) {
+    throw new KafkaAdapterError(
+      'KAFKA_REJECTED',
+      false,
+      'an election id must use only letters, digits, . _ - (at most 100) to name its topics',
+    );
+  }
+  const p = `${config.topicPrefix}${electionId !== undefined ? `${electionId}.` : ''}`;
   return {
     ballots: `${p}hanpyo.ballots.v1`,
     blocks: `${p}hanpyo.blocks.v1`,
@@ -54,8 +72,9 @@ export async function ensureTopics(
   admin: Admin,
   config: KafkaConfig,
   layout: Pick<PartitionLayout, 'partitionCount'>,
+  electionId?: string,
 ): Promise<TopicReport[]> {
-  const names = topicNames(config);
+  const names = topicNames(config, electionId);
   const wanted = [
     { topic: names.ballots, numPartitions: layout.partitionCount },
     { topic: names.blocks, numPartitions: 1 },

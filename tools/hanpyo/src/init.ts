@@ -26,7 +26,7 @@ export async function initServers(
   await admin.connect();
   let topics;
   try {
-    topics = await ensureTopics(admin, kafkaConfig, partitionLayout(manifest));
+    topics = await ensureTopics(admin, kafkaConfig, partitionLayout(manifest), manifest.electionId);
   } finally {
     await admin.disconnect();
   }

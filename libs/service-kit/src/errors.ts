@@ -1,0 +1,126 @@
+// Errors are typed, coded and classified (STYLE.md §7): a union of stable codes, and the one place
+// that maps each code to an HTTP status. docs/errors.md lists them. Body: {"error":{"code","message"}}.
+
+/** Stable error codes of the HTTP APIs. */
+export type ApiErrorCode =
+  | 'REQUEST_INVALID'
+  | 'MALFORMED_JSON'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'BALLOT_INVALID'
+  | 'PROOF_INVALID'
+  | 'SELECTION_INVALID'
+  | 'ENCODING_INVALID'
+  | 'TOKEN_MISSING'
+  | 'TOKEN_INVALID'
+  | 'TOKEN_EXPIRED'
+  | 'TOKEN_NOT_YET_VALID'
+  | 'TOKEN_AUDIENCE'
+  | 'ADMIN_UNAUTHORIZED'
+  | 'DISTRICT_MISMATCH'
+  | 'VOTER_MISMATCH'
+  | 'ELECTION_NOT_OPEN'
+  | 'ENCRYPTION_MODE_NOT_ALLOWED'
+  | 'ELECTION_NOT_FOUND'
+  | 'BLOCK_NOT_FOUND'
+  | 'RECEIPT_NOT_FOUND'
+  | 'DISTRICT_NOT_FOUND'
+  | 'NOT_FOUND'
+  | 'ELECTION_EXISTS'
+  | 'ELECTION_STATE'
+  | 'CEREMONY_INVALID'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'OVERLOADED'
+  | 'UNAVAILABLE'
+  | 'INTERNAL';
+
+/** The HTTP status of every code; the only such table. */
+export const HTTP_STATUS: Readonly<Record<ApiErrorCode, number>> = {
+  REQUEST_INVALID: 400,
+  MALFORMED_JSON: 400,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  BALLOT_INVALID: 400,
+  PROOF_INVALID: 400,
+  SELECTION_INVALID: 400,
+  ENCODING_INVALID: 400,
+  TOKEN_MISSING: 401,
+  TOKEN_INVALID: 401,
+  TOKEN_EXPIRED: 401,
+  TOKEN_NOT_YET_VALID: 401,
+  TOKEN_AUDIENCE: 401,
+  ADMIN_UNAUTHORIZED: 401,
+  DISTRICT_MISMATCH: 403,
+  VOTER_MISMATCH: 403,
+  ELECTION_NOT_OPEN: 403,
+  ENCRYPTION_MODE_NOT_ALLOWED: 403,
+  ELECTION_NOT_FOUND: 404,
+  BLOCK_NOT_FOUND: 404,
+  RECEIPT_NOT_FOUND: 404,
+  DISTRICT_NOT_FOUND: 404,
+  NOT_FOUND: 404,
+  ELECTION_EXISTS: 409,
+  ELECTION_STATE: 409,
+  CEREMONY_INVALID: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  OVERLOADED: 503,
+  UNAVAILABLE: 503,
+  INTERNAL: 500,
+};
+
+/** An error a handler means to send, with its code. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    /** For 503s: seconds the client should wait (sent as Retry-After). */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Maps errors of the libraries to API errors; anything unknown is INTERNAL (and logged). */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  const e = error as {
+    code?: unknown;
+    message?: unknown;
+    retriable?: unknown;
+    statusCode?: unknown;
+    name?: unknown;
+  };
+  const message = typeof e.message === 'string' ? e.message : 'error';
+  switch (e.code) {
+    case 'CONTRACT_INVALID':
+      return new ApiError('REQUEST_INVALID', message);
+    case 'PROOF_INVALID':
+      return new ApiError('PROOF_INVALID', message);
+    case 'BALLOT_INVALID':
+      return new ApiError('BALLOT_INVALID', message);
+    case 'SELECTION_INVALID':
+      return new ApiError('SELECTION_INVALID', message);
+    case 'BASE64URL_INVALID':
+    case 'HEX_INVALID':
+    case 'LENGTH_INVALID':
+    case 'POINT_INVALID':
+    case 'POINT_IDENTITY':
+    case 'SCALAR_NONCANONICAL':
+      return new ApiError('ENCODING_INVALID', message);
+    // Fastify's own request errors.
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError('PAYLOAD_TOO_LARGE', 'request body too large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError('UNSUPPORTED_MEDIA_TYPE', 'send application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ApiError('MALFORMED_JSON', message);
+    default:
+      break;
+  }
+  if (e.name === 'SyntaxError' || e.statusCode === 400)
+    return new ApiError('MALFORMED_JSON', 'request body is not valid JSON');
+  if (e.retriable === true)
+    return new ApiError('UNAVAILABLE', 'a backing store is unavailable; retry shortly', 2);
+  if (e.statusCode === 404) return new ApiError('NOT_FOUND', 'no such resource');
+  return new ApiError('INTERNAL', 'internal error');
+}

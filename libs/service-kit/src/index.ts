@@ -1,0 +1,13 @@
+// @hanpyo/service-kit: what every service shares.
+export { ConfigError, parseConfig } from './config.js';
+export { JsonLogger, redact } from './logger.js';
+export type { Level } from './logger.js';
+export { Metrics } from './metrics.js';
+export { Health } from './health.js';
+export type { HealthCheck } from './health.js';
+export { ApiError, HTTP_STATUS, toApiError } from './errors.js';
+export type { ApiErrorCode } from './errors.js';
+export { ApiExceptionFilter } from './filter.js';
+export { ServiceKitModule } from './kit.module.js';
+export { startService } from './bootstrap.js';
+export type { ServiceOptions } from './bootstrap.js';
