@@ -12,6 +12,8 @@ export interface ElectionRow {
   readonly electionId: string;
   readonly manifest: string;
   readonly manifestHash: string;
+  /** JSON of the ledger's PartitionLayout. */
+  readonly partitionLayout: string;
   readonly state: ElectionState;
   readonly ceremony: string | null;
   readonly jointPublicKey: string | null;
@@ -28,6 +30,7 @@ function row(r: { get(name: string): unknown }): ElectionRow {
     electionId: r.get('election_id') as string,
     manifest: r.get('manifest') as string,
     manifestHash: r.get('manifest_hash') as string,
+    partitionLayout: r.get('partition_layout') as string,
     state: r.get('state') as ElectionState,
     ceremony: (r.get('ceremony') as string | null) ?? null,
     jointPublicKey: (r.get('joint_public_key') as string | null) ?? null,
@@ -39,21 +42,26 @@ function row(r: { get(name: string): unknown }): ElectionRow {
 }
 
 const COLUMNS =
-  'election_id, manifest, manifest_hash, state, ceremony, joint_public_key, base_hash, created_at, opened_at, closed_at';
+  'election_id, manifest, manifest_hash, partition_layout, state, ceremony, joint_public_key, base_hash, created_at, opened_at, closed_at';
 
 /** Registers an election; false when the id is taken. */
 export async function insertElection(
   s: Store,
-  electionId: string,
-  manifest: string,
-  manifestHash: string,
+  election: { electionId: string; manifest: string; manifestHash: string; partitionLayout: string },
   now: Date,
 ): Promise<boolean> {
   const r = await execute(
     s.client,
     s.config,
-    'INSERT INTO {ks}.elections (election_id, manifest, manifest_hash, state, created_at) VALUES (?, ?, ?, ?, ?) IF NOT EXISTS',
-    [electionId, manifest, manifestHash, 'created', now],
+    'INSERT INTO {ks}.elections (election_id, manifest, manifest_hash, partition_layout, state, created_at) VALUES (?, ?, ?, ?, ?, ?) IF NOT EXISTS',
+    [
+      election.electionId,
+      election.manifest,
+      election.manifestHash,
+      election.partitionLayout,
+      'created',
+      now,
+    ],
   );
   return r.first().get('[applied]') as boolean;
 }

@@ -54,9 +54,10 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 2,
     name: 'elections and leases',
     statements: [
-      // The registry of elections: manifest, key ceremony, lifecycle (created → ready → open → closed).
+      // The registry of elections: manifest, its partition layout (fixed at creation, so every service
+      // maps districts to partitions alike), key ceremony, lifecycle (created → ready → open → closed).
       `CREATE TABLE IF NOT EXISTS {ks}.elections (
-        election_id text PRIMARY KEY, manifest text, manifest_hash text, state text,
+        election_id text PRIMARY KEY, manifest text, manifest_hash text, partition_layout text, state text,
         ceremony text, joint_public_key text, base_hash text,
         created_at timestamp, opened_at timestamp, closed_at timestamp
       )`,

@@ -19,7 +19,7 @@ export function parseConfig<S extends z.ZodType>(
     const lines = r.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new ConfigError(`${service}: invalid configuration\n${lines.join('\n')}`);
   }
-  return deepFreeze(r.data as z.infer<S>);
+  return deepFreeze(r.data);
 }
 
 function deepFreeze<T>(value: T): T {

@@ -11,3 +11,7 @@ export { ApiExceptionFilter } from './filter.js';
 export { ServiceKitModule } from './kit.module.js';
 export { startService } from './bootstrap.js';
 export type { ServiceOptions } from './bootstrap.js';
+export { ElectionCatalog } from './elections.js';
+export type { Election } from './elections.js';
+export { CLOCK, systemClock } from './clock.js';
+export type { Clock } from './clock.js';

@@ -3,6 +3,8 @@ import { Controller, Get, Global, Inject, Module, Res } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { CLOCK, systemClock } from './clock.js';
+import type { Clock } from './clock.js';
 import { Health } from './health.js';
 import { JsonLogger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -39,7 +41,12 @@ class OperationsController {
 @Global()
 @Module({})
 export class ServiceKitModule {
-  static forRoot(kit: { logger: JsonLogger; metrics: Metrics; health: Health }): DynamicModule {
+  static forRoot(kit: {
+    logger: JsonLogger;
+    metrics: Metrics;
+    health: Health;
+    clock?: Clock;
+  }): DynamicModule {
     return {
       module: ServiceKitModule,
       controllers: [OperationsController],
@@ -47,8 +54,9 @@ export class ServiceKitModule {
         { provide: JsonLogger, useValue: kit.logger },
         { provide: Metrics, useValue: kit.metrics },
         { provide: Health, useValue: kit.health },
+        { provide: CLOCK, useValue: kit.clock ?? systemClock },
       ],
-      exports: [JsonLogger, Metrics, Health],
+      exports: [JsonLogger, Metrics, Health, CLOCK],
     };
   }
 }

@@ -1,0 +1,62 @@
+// The registrar's configuration, parsed once at boot (STYLE.md §4).
+import { z } from 'zod';
+import { cassandraConfigFromEnv } from '@hanpyo/cassandra';
+import type { CassandraConfig } from '@hanpyo/cassandra';
+import { kafkaConfigFromEnv } from '@hanpyo/kafka';
+import type { KafkaConfig } from '@hanpyo/kafka';
+import { parseConfig } from '@hanpyo/service-kit';
+
+const hex32 = z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits (32 bytes)');
+const keys = z
+  .string()
+  .default('[]')
+  .transform((s, ctx) => {
+    try {
+      return JSON.parse(s) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'not JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.array(
+      z
+        .object({ keyId: z.string().min(1), publicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/) })
+        .strict(),
+    ),
+  );
+
+const schema = z.object({
+  HANPYO_REGISTRAR_HOST: z.string().default('127.0.0.1'),
+  HANPYO_REGISTRAR_PORT: z.coerce.number().int().min(1).max(65535).default(8082),
+  HANPYO_REGISTRAR_ADMIN_TOKEN: z.string().min(16, 'at least 16 characters'),
+  HANPYO_REGISTRAR_KEY_ID: z.string().min(1).default('registrar-1'),
+  HANPYO_REGISTRAR_KEY_SEED: hex32,
+  HANPYO_REGISTRAR_NULLIFIER_SECRET: hex32,
+  HANPYO_TOKEN_ISSUER: z.string().min(1).default('hanpyo-registrar'),
+  HANPYO_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(3600),
+  HANPYO_EDGE_SIGNERS: keys,
+  HANPYO_LEDGER_SIGNERS: keys,
+  HANPYO_WITNESSES: keys,
+  HANPYO_VOTERS_PER_PARTITION: z.coerce.number().int().min(1).default(50_000),
+  HANPYO_MAX_PARTITIONS: z.coerce.number().int().min(1).max(10_000).default(512),
+  HANPYO_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type RegistrarConfig = Readonly<z.infer<typeof schema>> & {
+  readonly kafka: KafkaConfig;
+  readonly cassandra: CassandraConfig;
+};
+
+export function registrarConfig(
+  env: Readonly<Record<string, string | undefined>>,
+): RegistrarConfig {
+  return Object.freeze({
+    ...parseConfig('registrar', schema, env),
+    kafka: kafkaConfigFromEnv({ HANPYO_KAFKA_CLIENT_ID: 'hanpyo-registrar', ...env }),
+    cassandra: cassandraConfigFromEnv(env),
+  });
+}
+
+/** Injection token of the config. */
+export const CONFIG = Symbol('RegistrarConfig');

@@ -1,0 +1,91 @@
+// HTTP transport of election operations (a few lines each; decisions are in ElectionsService).
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AdminGuard } from './admin.guard.js';
+import { ElectionsService } from './elections.service.js';
+import { TokensService } from './tokens.service.js';
+import type { TokenRequest } from './tokens.service.js';
+import { ApiError } from '@hanpyo/service-kit';
+
+@ApiTags('elections')
+@Controller('v1/elections')
+export class ElectionsController {
+  constructor(
+    @Inject(ElectionsService) private readonly elections: ElectionsService,
+    @Inject(TokensService) private readonly tokens: TokensService,
+  ) {}
+
+  @Post()
+  @UseGuards(AdminGuard)
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary:
+      'Register an election: {"manifest"} → {"manifest","manifestHash"} (keys filled from the deployment)',
+  })
+  create(@Body() body: { manifest?: unknown }) {
+    return this.elections.create(body?.manifest);
+  }
+
+  @Get(':id')
+  @ApiOperation({
+    summary: 'An election: manifest, manifest hash, state, joint key, ceremony record',
+  })
+  view(@Param('id') id: string) {
+    return this.elections.view(id);
+  }
+
+  @Post(':id/ceremony')
+  @HttpCode(200)
+  @UseGuards(AdminGuard)
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary: 'Accept the public record of a key ceremony (SPEC §3) after verifying every proof',
+  })
+  ceremony(@Param('id') id: string, @Body() body: unknown) {
+    return this.elections.acceptCeremony(id, body);
+  }
+
+  @Post(':id/open')
+  @HttpCode(200)
+  @UseGuards(AdminGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Open the election (after its ceremony)' })
+  open(@Param('id') id: string) {
+    return this.elections.open(id);
+  }
+
+  @Post(':id/close')
+  @HttpCode(200)
+  @UseGuards(AdminGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Close the election' })
+  close(@Param('id') id: string) {
+    return this.elections.close(id);
+  }
+
+  @Post(':id/tokens')
+  @UseGuards(AdminGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Issue a voter token (SPEC §4): {"voterId","districtId"} → {"token"}' })
+  async token(@Param('id') id: string, @Body() body: TokenRequest) {
+    const [token] = await this.tokens.issue(id, [body ?? ({} as TokenRequest)]);
+    return { token };
+  }
+
+  @Post(':id/tokens/bulk')
+  @UseGuards(AdminGuard)
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary: 'Issue up to 1,000 tokens: {"voters":[{"voterId","districtId"}]} → {"tokens":[…]}',
+  })
+  async tokensBulk(@Param('id') id: string, @Body() body: { voters?: TokenRequest[] }) {
+    const voters = body?.voters;
+    if (!Array.isArray(voters) || voters.length === 0 || voters.length > 1000) {
+      throw new ApiError(
+        'REQUEST_INVALID',
+        'voters must be an array of 1–1,000 {voterId, districtId}',
+      );
+    }
+    return { tokens: await this.tokens.issue(id, voters) };
+  }
+}

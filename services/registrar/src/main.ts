@@ -1,0 +1,28 @@
+// The registrar process: config, then the Nest application on Fastify.
+import { ConfigError, Health, JsonLogger, Metrics, startService } from '@hanpyo/service-kit';
+import { registrarConfig } from './config.js';
+import { RegistrarModule } from './registrar.module.js';
+
+let config;
+try {
+  config = registrarConfig(process.env);
+} catch (e) {
+  process.stderr.write(`${e instanceof ConfigError ? e.message : String(e)}\n`);
+  process.exit(1);
+}
+const logger = new JsonLogger('registrar', config.HANPYO_LOG_LEVEL);
+const health = new Health();
+await startService(
+  RegistrarModule.forRoot(config, { logger, metrics: new Metrics('registrar'), health }),
+  {
+    name: 'registrar',
+    version: '1',
+    description:
+      'Registers elections and key ceremonies, opens and closes them, issues voter tokens (SPEC §4).',
+    host: config.HANPYO_REGISTRAR_HOST,
+    port: config.HANPYO_REGISTRAR_PORT,
+    bodyLimit: 1024 * 1024,
+    logger,
+    health,
+  },
+);

@@ -1,0 +1,34 @@
+import { Module } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
+import { ServiceKitModule } from '@hanpyo/service-kit';
+import type { Clock, Health, JsonLogger, Metrics } from '@hanpyo/service-kit';
+import { AdminGuard } from './admin.guard.js';
+import { CONFIG } from './config.js';
+import type { RegistrarConfig } from './config.js';
+import { ElectionsController } from './elections.controller.js';
+import { ElectionsRepository } from './elections.repository.js';
+import { ElectionsService } from './elections.service.js';
+import { SigningKeys } from './keys.js';
+import { TokensService } from './tokens.service.js';
+
+@Module({})
+export class RegistrarModule {
+  static forRoot(
+    config: RegistrarConfig,
+    kit: { logger: JsonLogger; metrics: Metrics; health: Health; clock?: Clock },
+  ): DynamicModule {
+    return {
+      module: RegistrarModule,
+      imports: [ServiceKitModule.forRoot(kit)],
+      controllers: [ElectionsController],
+      providers: [
+        { provide: CONFIG, useValue: config },
+        AdminGuard,
+        ElectionsRepository,
+        ElectionsService,
+        SigningKeys,
+        TokensService,
+      ],
+    };
+  }
+}
