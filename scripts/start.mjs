@@ -1,72 +1,197 @@
 #!/usr/bin/env node
-// `npm start`: the main job. Brings up the real Kafka and Cassandra (scripts/infra, left running;
-// `npm stop` stops them). Until the services land (issue 4), it then runs the offline demo: a whole
-// election made through the real protocol code (ceremony, ballots with re-votes, blocks, tally by 3
-// of 5 trustees), written as a SPEC §10 record, verified as an observer would, and the election's
-// topics and schema created on the servers.
+// `npm start`: the main job. Brings up Kafka and Cassandra (scripts/infra) and every service
+// (scripts/stack), writes .hanpyo/local.json, then runs a demo election end to end through the
+// same `hanpyo` commands and HTTP APIs a commission and voters use: register, local key ceremony,
+// open, tokens, a few thousand voters casting in both encryption modes (some twice), blocks every
+// few seconds, every receipt's inclusion proof checked, close, the final block. Then it keeps
+// serving until Ctrl-C. `npm start -- --no-demo` brings the stack up without the demo; `npm stop`
+// stops all of it.
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { down, up } from './infra/lib.mjs';
+import { ROOT, STATE_DIR, recordDemoElection, startServices, stopServices } from './stack/lib.mjs';
 
-const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
-const hanpyo = join(root, 'tools', 'hanpyo', 'bin', 'hanpyo.js');
-const out = join(root, '.hanpyo', 'demo-record');
-const voters = process.env.HANPYO_DEMO_VOTERS ?? '2000';
+const args = new Set(process.argv.slice(2));
+const hanpyo = join(ROOT, 'tools', 'hanpyo', 'bin', 'hanpyo.js');
+const voters = Number(process.env.HANPYO_DEMO_VOTERS ?? 2000);
+const started = { infra: [], services: [] };
 
-const { up } = await import('./infra/lib.mjs');
-console.log('== Bring up Kafka and Cassandra (npm run infra -- up)');
-try {
-  const r = await up(undefined, {});
-  console.log(
-    r.started.length > 0
-      ? `started ${r.started.join(', ')}`
-      : 'both already running, nothing to do',
-  );
-} catch (e) {
-  console.error(`npm start: the servers did not come up: ${e.message}`);
-  process.exit(1);
+async function shutdown(code) {
+  console.log('\nstopping what npm start started…');
+  await stopServices(started.services).catch((e) => console.error(e.message));
+  await down(started.infra).catch((e) => console.error(e.message));
+  process.exit(code);
 }
 
-function step(title, args) {
-  console.log(`\n== ${title}\n$ hanpyo ${args.join(' ')}`);
-  const r = spawnSync(process.execPath, [hanpyo, ...args], { stdio: 'inherit', cwd: root });
-  if (r.status !== 0) {
-    console.error(`\nnpm start: '${args[0]}' failed with status ${r.status}`);
-    process.exit(r.status ?? 1);
+function step(title, argv, { allowFailure = false } = {}) {
+  console.log(`\n== ${title}\n$ hanpyo ${argv.join(' ')}`);
+  const r = spawnSync(process.execPath, [hanpyo, ...argv], { stdio: 'inherit', cwd: ROOT });
+  if (r.status !== 0 && !allowFailure) {
+    console.error(`\nnpm start: 'hanpyo ${argv[0]}' failed with status ${r.status}`);
+    throw new Error('demo step failed');
   }
+  return r.status;
 }
 
-step('Synthesize an election (manifest, 3-of-5 ceremony, ballots, blocks, tally)', [
-  'synth',
-  '--out',
-  out,
-  '--voters',
-  voters,
-  '--districts',
-  '4',
-  '--blocks',
-  '4',
-  '--policy',
-  'last',
-  '--seed',
-  'demo',
-]);
-step('Verify the election record as an observer (SPEC §10)', ['verify', out]);
-step("Create the election's Kafka topics and Cassandra schema (idempotent)", [
-  'init',
-  '--manifest',
-  join(out, 'manifest.json'),
-]);
-console.log(`
-Done. Where to look:
-  ${out}/manifest.json   the election manifest (SPEC §2)
-  ${out}/ballots.ndjson  the board: every encrypted ballot with its tracking code (SPEC §6)
-  ${out}/blocks.ndjson   hash-chained, signed blocks of per-district Merkle roots (SPEC §8)
-  ${out}/tally.json      aggregates, trustees' partial decryptions with proofs, counts (SPEC §9)
-Try: npx hanpyo verify ${out} --json | less     (tamper with any file and verify again)
+async function json(url) {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  return r.json();
+}
 
-Kafka (127.0.0.1:9092) and Cassandra (127.0.0.1:9042) keep running:
-  npm run infra -- status     pids, ports, memory
-  npm run infra -- logs -f    their logs
-  npm stop                    stop them
+async function demo() {
+  const local = JSON.parse(
+    (await import('node:fs')).readFileSync(join(STATE_DIR, 'local.json'), 'utf8'),
+  );
+  const now = Date.now();
+  const electionId = `demo-${new Date(now).toISOString().slice(0, 19).replace(/[-:T]/g, '')}`;
+  const dir = join(STATE_DIR, 'demo', electionId);
+  mkdirSync(dir, { recursive: true });
+  // Voting window: from a moment ago until the casting below is surely done (about 50 ballots/s
+  // would be slow); the final block follows `closes`.
+  const closes = new Date(now + (60 + Math.ceil(voters / 25)) * 1000);
+  const perDistrict = Math.ceil((voters * 1.2) / 4);
+  const manifest = {
+    spec: 'hanpyo/1',
+    electionId,
+    title: '한 표 demo election',
+    opens: new Date(now - 10_000).toISOString(),
+    closes: closes.toISOString(),
+    revotePolicy: 'last',
+    encryptionModes: ['client', 'edge'],
+    commitmentIntervalSeconds: 3,
+    contests: [
+      {
+        contestId: 'mayor',
+        title: 'Mayor',
+        options: ['kim', 'lee', 'park', 'choi', 'jung'].map((o) => ({ optionId: o, title: o })),
+        minSelections: 1,
+        maxSelections: 1,
+      },
+      {
+        contestId: 'council',
+        title: 'Council',
+        options: ['c1', 'c2', 'c3', 'c4', 'c5', 'c6'].map((o) => ({ optionId: o, title: o })),
+        minSelections: 0,
+        maxSelections: 3,
+      },
+    ],
+    ballotStyles: [
+      { ballotStyleId: 'full', contestIds: ['mayor', 'council'] },
+      { ballotStyleId: 'mayor-only', contestIds: ['mayor'] },
+    ],
+    districts: ['jongno', 'jung', 'yongsan', 'mapo'].map((d, i) => ({
+      districtId: d,
+      name: d,
+      ballotStyleId: i === 3 ? 'mayor-only' : 'full',
+      registeredVoters: perDistrict,
+    })),
+    trustees: { count: 5, threshold: 3 },
+  };
+  writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  step('Register the election (the registrar fills in the deployment keys)', [
+    'election',
+    'create',
+    '--manifest',
+    join(dir, 'manifest.json'),
+  ]);
+  recordDemoElection(electionId);
+  step('Run a 3-of-5 key ceremony locally (public record + one share file per trustee)', [
+    'ceremony',
+    'local',
+    '--election',
+    electionId,
+    '--out',
+    join(dir, 'ceremony'),
+  ]);
+  step('Submit the ceremony: the registrar verifies every proof and fixes K and Q', [
+    'election',
+    'ceremony',
+    electionId,
+    '--record',
+    join(dir, 'ceremony', 'ceremony.json'),
+  ]);
+  step('Open the election', ['election', 'open', electionId]);
+  step(`Mint tokens for ${voters} synthetic voters`, [
+    'tokens',
+    '--election',
+    electionId,
+    '--count',
+    String(voters),
+    '--out',
+    join(dir, 'tokens.ndjson'),
+  ]);
+  step(
+    'Cast: half client-encrypted, half edge-encrypted, 10% of voters vote again',
+    [
+      'cast',
+      '--election',
+      electionId,
+      '--tokens',
+      join(dir, 'tokens.ndjson'),
+      '--receipts',
+      join(dir, 'receipts.ndjson'),
+      '--mode',
+      'mixed',
+      '--revote',
+      '0.1',
+      '--concurrency',
+      '16',
+    ],
+    { allowFailure: true },
+  );
+  console.log(
+    "\n== Wait for the blocks, then prove every receipt is included (voters' apps do this)",
+  );
+  let status = 1;
+  for (let i = 0; i < 20 && status !== 0; i++) {
+    await new Promise((r) => setTimeout(r, 3000));
+    status = step(
+      `receipts check (attempt ${i + 1})`,
+      ['receipts', 'check', '--election', electionId, '--receipts', join(dir, 'receipts.ndjson')],
+      { allowFailure: true },
+    );
+  }
+  const wait = Math.max(0, closes.getTime() - Date.now());
+  console.log(
+    `\n== Close the election; the final block follows 'closes' (${Math.ceil(wait / 1000)} s from now)`,
+  );
+  step('Close', ['election', 'close', electionId]);
+  let latest;
+  for (let i = 0; i < 60 + wait / 1000; i++) {
+    latest = await json(`${local.ledger.url}/v1/elections/${electionId}/blocks/latest`).catch(
+      () => undefined,
+    );
+    if (latest?.block?.final) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const final = latest?.block;
+  console.log(`
+== Summary
+election        ${electionId}
+ballots         ${final?.ballotCount ?? '?'} on the board, in ${final?.height ?? '?'} blocks${final?.final ? ' (final block cut)' : ' (no final block yet)'}
+files           ${dir}
+registrar       ${local.registrar.url}/openapi.json
+edge            ${local.edge.url}/v1/elections/${electionId}   (ballots: POST …/ballots)
+ledger          ${local.ledger.url}/v1/elections/${electionId}/blocks/latest
+metrics         ${local.edge.url}/metrics, ${local.ledger.url}/metrics
+local.json      ${join(STATE_DIR, 'local.json')}  (the hanpyo command reads it)
 `);
+}
+
+try {
+  console.log('== Bring up Kafka and Cassandra');
+  const infra = await up(undefined, {});
+  started.infra = infra.started;
+  console.log('\n== Start the services');
+  started.services = await startServices();
+  if (!args.has('--no-demo')) await demo();
+  console.log('Serving. Ctrl-C stops what this command started; `npm stop` stops everything.');
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  setInterval(() => undefined, 1 << 30);
+} catch (e) {
+  console.error(`\nnpm start failed: ${e.message}`);
+  await shutdown(1);
+}

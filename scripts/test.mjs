@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: lint (zero warnings) and format check, then the unit tier (`*.spec.js` compiled
-// beside the code, and `scripts/*.test.mjs`), then the integration tier (`test/dist/integration`)
+// beside the code, and `scripts/*.test.mjs`), then the integration and e2e tiers (`test/dist/`)
 // against the real Kafka and Cassandra, brought up by scripts/infra if they are not running and
 // stopped afterwards if this run started them. Prints node's spec report and a closing
 // "N passed, N failed" line.
@@ -106,6 +106,7 @@ if (!args.has('--no-lint')) {
 if (tiers.unit) add(await runTier('unit', unitFiles(), 2));
 
 const integration = list(join(root, 'test', 'dist', 'integration'), '.spec.js');
+const e2e = list(join(root, 'test', 'dist', 'e2e'), '.spec.js');
 if (tiers.integration && integration.length > 0 && total.failed === 0) {
   const { withServers } = await import('./infra/lib.mjs');
   try {
@@ -115,6 +116,8 @@ if (tiers.integration && integration.length > 0 && total.failed === 0) {
       );
       // One file at a time: the files share one broker and one node.
       add(await runTier('integration', integration, 1));
+      // The pipeline through HTTP, each file with its own topic prefix and keyspace.
+      if (e2e.length > 0) add(await runTier('e2e', e2e, 1));
     });
   } catch (e) {
     console.error(`\n[test] the integration tier could not run: ${e.message}`);

@@ -3,6 +3,15 @@
 import { parseArgs } from 'node:util';
 import { runBench } from './bench.js';
 import { runInit } from './init.js';
+import { runCast } from './cast.js';
+import { runReceiptsCheck } from './receipts-check.js';
+import {
+  ceremonyLocal,
+  electionCeremony,
+  electionCreate,
+  electionTransition,
+  tokensBulk,
+} from './election-commands.js';
 import { runSynth } from './synth-command.js';
 import { runVectors } from './vectors.js';
 import { runVerify } from './verify-command.js';
@@ -18,6 +27,17 @@ commands:
         per-core crypto throughput as ratios to noble's fixed-base multiplication rate
   vectors --out DIR
         write deterministic test vectors for every SPEC construction
+  election create --manifest FILE          register an election (prints {"manifest","manifestHash"})
+  election ceremony ID --record FILE       submit a key ceremony's public record (SPEC §3)
+  election open ID | election close ID
+  ceremony local --election ID --out DIR   run a ceremony here: ceremony.json + trustee-<i>.json
+  tokens --election ID --count N --out FILE
+        mint tokens for N synthetic voters (JSON lines) for load tests
+        (election, ceremony and tokens commands read .hanpyo/local.json, written by npm start)
+  cast --election ID --tokens FILE --receipts OUT [--mode client|edge|mixed] [--revote 0.1] [--concurrency 16]
+        cast ballots through the edge as voters' apps would; receipts as JSON lines
+  receipts check --election ID --receipts FILE
+        prove every receipt's ballot is in a signed block (inclusion proof, ledger signature)
   init --manifest FILE
         create the election's Kafka topics (partition layout from the manifest) and apply the
         Cassandra migrations, idempotently (HANPYO_KAFKA_*, HANPYO_CASSANDRA_* configure them)
@@ -92,6 +112,104 @@ async function main(argv: string[]): Promise<number> {
         seconds: Number(values.seconds),
         ...(values.out ? { out: values.out } : {}),
       });
+    }
+    case 'election': {
+      const [sub, ...more] = rest;
+      const { values, positionals } = parseArgs({
+        args: more,
+        options: { manifest: { type: 'string' }, record: { type: 'string' } },
+        allowPositionals: true,
+        strict: true,
+      });
+      switch (sub) {
+        case 'create':
+          if (!values.manifest) throw new UsageError('election create needs --manifest FILE');
+          return electionCreate(values.manifest);
+        case 'ceremony':
+          if (positionals.length !== 1 || !values.record)
+            throw new UsageError('election ceremony needs ID and --record FILE');
+          return electionCeremony(positionals[0]!, values.record);
+        case 'open':
+        case 'close':
+          if (positionals.length !== 1) throw new UsageError(`election ${sub} needs ID`);
+          return electionTransition(positionals[0]!, sub);
+        default:
+          throw new UsageError('election takes create, ceremony, open or close');
+      }
+    }
+    case 'ceremony': {
+      const [sub, ...more] = rest;
+      const { values } = parseArgs({
+        args: more,
+        options: { election: { type: 'string' }, out: { type: 'string' } },
+        strict: true,
+      });
+      if (sub !== 'local' || !values.election || !values.out)
+        throw new UsageError('ceremony local --election ID --out DIR');
+      return ceremonyLocal(values.election, values.out);
+    }
+    case 'tokens': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          election: { type: 'string' },
+          count: { type: 'string' },
+          out: { type: 'string' },
+          prefix: { type: 'string', default: 'synthetic' },
+        },
+        strict: true,
+      });
+      if (!values.election || !values.count || !values.out)
+        throw new UsageError('tokens needs --election ID --count N --out FILE');
+      return tokensBulk(
+        values.election,
+        positiveInt(values.count, '--count'),
+        values.out,
+        values.prefix,
+      );
+    }
+    case 'cast': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          election: { type: 'string' },
+          tokens: { type: 'string' },
+          receipts: { type: 'string' },
+          mode: { type: 'string', default: 'mixed' },
+          revote: { type: 'string', default: '0.1' },
+          concurrency: { type: 'string', default: '16' },
+          seed: { type: 'string' },
+        },
+        strict: true,
+      });
+      if (!values.election || !values.tokens || !values.receipts)
+        throw new UsageError('cast needs --election ID --tokens FILE --receipts OUT');
+      const mode = values.mode;
+      if (mode !== 'client' && mode !== 'edge' && mode !== 'mixed')
+        throw new UsageError('--mode is client, edge or mixed');
+      const revote = Number(values.revote);
+      if (!(revote >= 0 && revote <= 1))
+        throw new UsageError('--revote is a fraction between 0 and 1');
+      return runCast({
+        electionId: values.election,
+        tokensPath: values.tokens,
+        receiptsPath: values.receipts,
+        mode,
+        revoteRate: revote,
+        concurrency: positiveInt(values.concurrency, '--concurrency'),
+        ...(values.seed ? { seed: values.seed } : {}),
+      });
+    }
+    case 'receipts': {
+      const [sub, ...more] = rest;
+      const { values } = parseArgs({
+        args: more,
+        options: { election: { type: 'string' }, receipts: { type: 'string' } },
+        strict: true,
+      });
+      if (sub !== 'check' || !values.election || !values.receipts)
+        throw new UsageError('receipts check --election ID --receipts FILE');
+      return runReceiptsCheck(values.election, values.receipts);
     }
     case 'init': {
       const { values } = parseArgs({
