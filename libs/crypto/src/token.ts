@@ -54,11 +54,19 @@ export interface TokenPolicy {
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-function part<T>(text: string, what: string): T {
+function decodePart(text: string, what: string): Uint8Array {
   try {
-    return JSON.parse(decoder.decode(fromBase64url(text))) as T;
+    return fromBase64url(text);
   } catch {
-    throw new TokenError('TOKEN_MALFORMED', `token ${what} is not base64url JSON`);
+    throw new TokenError('TOKEN_MALFORMED', `token ${what} is not canonical base64url`);
+  }
+}
+
+function part<T>(bytes: Uint8Array, what: string): T {
+  try {
+    return JSON.parse(decoder.decode(bytes)) as T;
+  } catch {
+    throw new TokenError('TOKEN_MALFORMED', `token ${what} is not JSON`);
   }
 }
 
@@ -69,7 +77,10 @@ export function verifyToken(token: string, policy: TokenPolicy): TokenClaims {
   const parts = token.split('.');
   if (parts.length !== 3) throw new TokenError('TOKEN_MALFORMED', 'a token has three parts');
   const [h, p, s] = parts as [string, string, string];
-  const header = part<{ alg?: unknown; kid?: unknown; crit?: unknown }>(h, 'header');
+  // Every part must be canonical base64url before anything is trusted or verified.
+  const headerBytes = decodePart(h, 'header');
+  const payloadBytes = decodePart(p, 'payload');
+  const header = part<{ alg?: unknown; kid?: unknown; crit?: unknown }>(headerBytes, 'header');
   if (
     typeof header !== 'object' ||
     header === null ||
@@ -98,7 +109,7 @@ export function verifyToken(token: string, policy: TokenPolicy): TokenClaims {
     throw new TokenError('TOKEN_SIGNATURE', 'token signature does not verify');
   let claims: TokenClaims;
   try {
-    claims = parseTokenClaims(part<unknown>(p, 'payload'));
+    claims = parseTokenClaims(part<unknown>(payloadBytes, 'payload'));
   } catch (e) {
     if (e instanceof TokenError) throw e;
     throw new TokenError('TOKEN_MALFORMED', 'token claims are incomplete');
