@@ -63,7 +63,8 @@ describe('pipeline: token → receipt → block → inclusion proof (real servic
     await rm(state, { recursive: true, force: true });
   });
 
-  const cli = (...args: string[]) => run(process.execPath, [hanpyo, ...args], { env, maxBuffer: 1 << 24 });
+  const cli = (...args: string[]) =>
+    run(process.execPath, [hanpyo, ...args], { env, maxBuffer: 1 << 24 });
 
   it('runs an election through the hanpyo commands and proves every receipt', async () => {
     const now = Date.now();
@@ -77,30 +78,86 @@ describe('pipeline: token → receipt → block → inclusion proof (real servic
       encryptionModes: ['client', 'edge'],
       commitmentIntervalSeconds: 1,
       contests: [
-        { contestId: 'mayor', title: 'Mayor', options: ['a', 'b', 'c'].map((o) => ({ optionId: o, title: o })), minSelections: 1, maxSelections: 1 },
-        { contestId: 'council', title: 'Council', options: ['x', 'y', 'z', 'w'].map((o) => ({ optionId: o, title: o })), minSelections: 0, maxSelections: 2 },
+        {
+          contestId: 'mayor',
+          title: 'Mayor',
+          options: ['a', 'b', 'c'].map((o) => ({ optionId: o, title: o })),
+          minSelections: 1,
+          maxSelections: 1,
+        },
+        {
+          contestId: 'council',
+          title: 'Council',
+          options: ['x', 'y', 'z', 'w'].map((o) => ({ optionId: o, title: o })),
+          minSelections: 0,
+          maxSelections: 2,
+        },
       ],
       ballotStyles: [{ ballotStyleId: 's', contestIds: ['mayor', 'council'] }],
-      districts: ['d1', 'd2', 'd3'].map((d) => ({ districtId: d, name: d, ballotStyleId: 's', registeredVoters: 100 })),
+      districts: ['d1', 'd2', 'd3'].map((d) => ({
+        districtId: d,
+        name: d,
+        ballotStyleId: 's',
+        registeredVoters: 100,
+      })),
       trustees: { count: 3, threshold: 2 },
     };
     await writeFile(join(state, 'manifest.json'), JSON.stringify(manifest));
-    const created = JSON.parse((await cli('election', 'create', '--manifest', join(state, 'manifest.json'))).stdout) as { manifestHash: string; manifest: { edgeSigners: unknown[] } };
+    const created = JSON.parse(
+      (await cli('election', 'create', '--manifest', join(state, 'manifest.json'))).stdout,
+    ) as { manifestHash: string; manifest: { edgeSigners: unknown[] } };
     assert.match(created.manifestHash, /^[0-9a-f]{64}$/);
     assert.equal(created.manifest.edgeSigners.length, 1, 'the registrar filled in the edge key');
     await cli('ceremony', 'local', '--election', electionId, '--out', join(state, 'ceremony'));
-    const shares = JSON.parse(await readFile(join(state, 'ceremony', 'trustee-1.json'), 'utf8')) as { electionId: string; index: number; secretShare: string };
+    const shares = JSON.parse(
+      await readFile(join(state, 'ceremony', 'trustee-1.json'), 'utf8'),
+    ) as { electionId: string; index: number; secretShare: string };
     assert.equal(shares.electionId, electionId);
     assert.match(shares.secretShare, /^[A-Za-z0-9_-]{43}$/);
-    await cli('election', 'ceremony', electionId, '--record', join(state, 'ceremony', 'ceremony.json'));
+    await cli(
+      'election',
+      'ceremony',
+      electionId,
+      '--record',
+      join(state, 'ceremony', 'ceremony.json'),
+    );
     await cli('election', 'open', electionId);
-    await cli('tokens', '--election', electionId, '--count', '60', '--out', join(state, 'tokens.ndjson'));
-    const cast = await cli('cast', '--election', electionId, '--tokens', join(state, 'tokens.ndjson'), '--receipts', join(state, 'receipts.ndjson'), '--mode', 'mixed', '--revote', '0.2', '--concurrency', '8');
+    await cli(
+      'tokens',
+      '--election',
+      electionId,
+      '--count',
+      '60',
+      '--out',
+      join(state, 'tokens.ndjson'),
+    );
+    const cast = await cli(
+      'cast',
+      '--election',
+      electionId,
+      '--tokens',
+      join(state, 'tokens.ndjson'),
+      '--receipts',
+      join(state, 'receipts.ndjson'),
+      '--mode',
+      'mixed',
+      '--revote',
+      '0.2',
+      '--concurrency',
+      '8',
+    );
     assert.match(cast.stdout, /^cast 72 ballots/m);
     // Blocks every second: every receipt must soon be provably included.
     let last = '';
     for (let i = 0; i < 40; i++) {
-      const r = await cli('receipts', 'check', '--election', electionId, '--receipts', join(state, 'receipts.ndjson')).then(
+      const r = await cli(
+        'receipts',
+        'check',
+        '--election',
+        electionId,
+        '--receipts',
+        join(state, 'receipts.ndjson'),
+      ).then(
         (x) => ({ ok: true, out: x.stdout }),
         (e: { stdout: string }) => ({ ok: false, out: e.stdout }),
       );

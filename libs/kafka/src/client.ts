@@ -4,7 +4,7 @@ import kafkajs from 'kafkajs';
 import type { Kafka, LogEntry, Producer } from 'kafkajs';
 import type { KafkaConfig } from './config.js';
 
-const { Kafka: KafkaClient, logLevel } = kafkajs;
+const { Kafka: KafkaClient, Partitioners, logLevel } = kafkajs;
 
 /** The narrow logger the adapter writes to (services bridge it to their structured logger). */
 export interface KafkaLogger {
@@ -24,7 +24,10 @@ export function createKafka(config: KafkaConfig, logger?: KafkaLogger): Kafka {
       if (!logger) return;
       // kafkajs log entries carry driver metadata only (broker, topic, error text), never payloads.
       const { message, ...fields } = entry.log;
-      const text = `kafkajs ${entry.namespace}: ${message}`;
+      // Some kafkajs entries carry no namespace (the partitioner notice, for one).
+      const text = entry.namespace
+        ? `kafkajs ${entry.namespace}: ${message}`
+        : `kafkajs: ${message}`;
       if (entry.level === logLevel.ERROR) logger.error(text, fields);
       else logger.warn(text, fields);
     },
@@ -41,5 +44,8 @@ export function createBoardProducer(kafka: Kafka): Producer {
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
+    // Board messages carry an explicit partition; naming the partitioner silences kafkajs'
+    // notice about its v2.0 default change.
+    createPartitioner: Partitioners.DefaultPartitioner,
   });
 }

@@ -133,6 +133,7 @@ async function main(argv: string[]): Promise<number> {
         case 'close':
           if (positionals.length !== 1) throw new UsageError(`election ${sub} needs ID`);
           return electionTransition(positionals[0]!, sub);
+        case undefined:
         default:
           throw new UsageError('election takes create, ceremony, open or close');
       }

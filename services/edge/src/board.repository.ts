@@ -1,0 +1,152 @@
+// I/O of the board (SPEC §6): one idempotent acks=all producer per process, fed by the BoardWriter
+// in batches. A board message is exactly what the persister and the ledger read: key = the 32 raw
+// nullifier bytes, value = UTF-8 JSON {"trackingCode","ballot"}, header hanpyo-district, partition
+// from the election's layout; receivedAt is the broker's append time (LogAppendTime topics).
+import { Inject, Injectable } from '@nestjs/common';
+import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { EncryptedBallot } from '@hanpyo/contracts';
+import {
+  DISTRICT_HEADER,
+  boardPartition,
+  classifyKafkaError,
+  createBoardProducer,
+  createKafka,
+  topicNames,
+} from '@hanpyo/kafka';
+import { Health, JsonLogger } from '@hanpyo/service-kit';
+import type { Election } from '@hanpyo/service-kit';
+import { BoardWriter } from './board-writer.js';
+import type { BoardMessage, Written } from './board-writer.js';
+import { CONFIG } from './config.js';
+import type { EdgeConfig } from './config.js';
+import { EdgeMetrics } from './edge.metrics.js';
+
+/** One accepted ballot, ready for the board. */
+export interface BoardEntry {
+  readonly districtId: string;
+  /** The 32 raw bytes of the token's `sub`. */
+  readonly nullifier: Uint8Array;
+  readonly trackingCode: string;
+  readonly ballot: EncryptedBallot;
+  /** The edge's clock (ms); stands only if the topic keeps producer timestamps. */
+  readonly now: Date;
+}
+
+@Injectable()
+export class BoardRepository implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly producer;
+  private readonly admin;
+  private readonly writer: BoardWriter;
+  private producerConnected = false;
+  private connected: Promise<void> | undefined;
+
+  constructor(
+    @Inject(CONFIG) private readonly config: EdgeConfig,
+    @Inject(Health) health: Health,
+    @Inject(JsonLogger) private readonly logger: JsonLogger,
+    @Inject(EdgeMetrics) metrics: EdgeMetrics,
+  ) {
+    const kafka = createKafka(config.kafka, logger);
+    this.producer = createBoardProducer(kafka);
+    this.admin = kafka.admin();
+    this.producer.on(this.producer.events.CONNECT, () => {
+      this.producerConnected = true;
+    });
+    this.producer.on(this.producer.events.DISCONNECT, () => {
+      this.producerConnected = false;
+    });
+    this.writer = new BoardWriter({
+      lingerMs: config.HANPYO_EDGE_BOARD_LINGER_MS,
+      maxBatch: config.HANPYO_EDGE_BOARD_MAX_BATCH,
+      maxQueued: config.HANPYO_EDGE_BOARD_MAX_QUEUED,
+      timeoutMs: config.HANPYO_EDGE_WRITE_TIMEOUT_MS,
+      send: async (topic, messages) => {
+        await this.ready();
+        return this.producer.send({
+          topic,
+          acks: -1,
+          messages: messages.map((m) => ({
+            partition: m.partition,
+            key: m.key,
+            value: m.value,
+            headers: { ...m.headers },
+            timestamp: m.timestamp,
+          })),
+        });
+      },
+      onBatch: (size, seconds, ok) => {
+        metrics.boardWrite.observe({ outcome: ok ? 'ok' : 'error' }, seconds);
+        metrics.boardBatch.observe(size);
+      },
+      onError: (e) =>
+        logger.error('board writer bookkeeping failed', {
+          error: e instanceof Error ? e.message : String(e),
+        }),
+    });
+    health.register('kafka', async () => {
+      await this.ready();
+      if (!this.producerConnected) throw new Error('board producer not connected');
+      const stalled = this.writer.stalledFor();
+      if (stalled > config.HANPYO_EDGE_WRITE_TIMEOUT_MS)
+        throw new Error(`a board write has waited ${stalled} ms for its acknowledgement`);
+      await this.admin.describeCluster();
+    });
+  }
+
+  /** Connects the producer (which fetches its idempotent producer id) and the admin, once. */
+  ready(): Promise<void> {
+    this.connected ??= (async () => {
+      await this.producer.connect();
+      await this.admin.connect();
+    })().catch((e: unknown) => {
+      this.connected = undefined;
+      throw classifyKafkaError(e);
+    });
+    return this.connected;
+  }
+
+  onApplicationBootstrap(): void {
+    // Connect early so the first ballot does not pay for it; readiness reports a failure.
+    this.ready().catch((e: unknown) =>
+      this.logger.warn('Kafka not reachable yet', {
+        error: e instanceof Error ? e.message : String(e),
+      }),
+    );
+  }
+
+  /**
+   * Writes one entry to the election's board and resolves with where it landed, once the broker
+   * acknowledged it with acks=all. Rejects with a BoardWriterError or a Kafka error.
+   */
+  write(election: Election, entry: BoardEntry): Promise<Written> {
+    const topic = topicNames(this.config.kafka, election.manifest.electionId).ballots;
+    const message: BoardMessage = {
+      partition: boardPartition(election.layout, entry.districtId, entry.nullifier),
+      key: Buffer.from(entry.nullifier),
+      value: Buffer.from(
+        JSON.stringify({ trackingCode: entry.trackingCode, ballot: entry.ballot }),
+        'utf8',
+      ),
+      headers: { [DISTRICT_HEADER]: entry.districtId },
+      timestamp: String(entry.now.getTime()),
+    };
+    return this.writer.write(topic, message);
+  }
+
+  /** Shutdown has begun: send every ballot without lingering. */
+  expedite(): void {
+    this.writer.expedite();
+  }
+
+  /** Ballots waiting for or inside a produce request. */
+  get queued(): number {
+    return this.writer.size;
+  }
+
+  /** Sends what is waiting, waits for the answers (at most the write timeout), disconnects. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.writer.close(this.config.HANPYO_EDGE_WRITE_TIMEOUT_MS);
+    await this.producer.disconnect();
+    await this.admin.disconnect();
+  }
+}

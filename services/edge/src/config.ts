@@ -1,0 +1,53 @@
+// The edge's configuration, parsed once at boot (STYLE.md §4).
+import { z } from 'zod';
+import { cassandraConfigFromEnv } from '@hanpyo/cassandra';
+import type { CassandraConfig } from '@hanpyo/cassandra';
+import { kafkaConfigFromEnv } from '@hanpyo/kafka';
+import type { KafkaConfig } from '@hanpyo/kafka';
+import { parseConfig } from '@hanpyo/service-kit';
+
+const hex32 = z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits (32 bytes)');
+const int = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const schema = z.object({
+  HANPYO_EDGE_HOST: z.string().min(1).default('127.0.0.1'),
+  // 0 asks the OS for a free port (tests run several services in one process).
+  HANPYO_EDGE_PORT: int(0, 65535, 8080),
+  /** keyId of the receipt key; the manifest's `edgeSigners` must list it. */
+  HANPYO_EDGE_KEY_ID: z.string().min(1).default('edge-1'),
+  /** Ed25519 seed of the receipt key (SPEC §7). */
+  HANPYO_EDGE_KEY_SEED: hex32,
+  /** Ballot requests handled at once; beyond it the edge answers 503 OVERLOADED at once. */
+  HANPYO_EDGE_MAX_IN_FLIGHT: int(1, 100_000, 256),
+  /** Largest request body (bytes); bigger ones get 413. A ballot is a few KiB. */
+  HANPYO_EDGE_BODY_LIMIT: int(1024, 16 * 1024 * 1024, 256 * 1024),
+  /** How long the board writer lets ballots gather before one produce request (ms). */
+  HANPYO_EDGE_BOARD_LINGER_MS: int(0, 1000, 2),
+  /** Most ballots in one produce request. */
+  HANPYO_EDGE_BOARD_MAX_BATCH: int(1, 10_000, 500),
+  /** Most ballots waiting for or inside a produce request; beyond it 503 OVERLOADED. */
+  HANPYO_EDGE_BOARD_MAX_QUEUED: int(1, 1_000_000, 4096),
+  /** Longest a ballot waits for its acks=all write before the voter gets 503 UNAVAILABLE (ms). */
+  HANPYO_EDGE_WRITE_TIMEOUT_MS: int(100, 600_000, 10_000),
+  /** How long an election's state (open, closed) is cached (ms). */
+  HANPYO_EDGE_CATALOG_TTL_MS: int(0, 60_000, 2000),
+  HANPYO_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type EdgeConfig = Readonly<z.infer<typeof schema>> & {
+  readonly kafka: KafkaConfig;
+  readonly cassandra: CassandraConfig;
+};
+
+/** Parses the edge's environment; throws ConfigError naming every bad variable. */
+export function edgeConfig(env: Readonly<Record<string, string | undefined>>): EdgeConfig {
+  return Object.freeze({
+    ...parseConfig('edge', schema, env),
+    kafka: kafkaConfigFromEnv({ HANPYO_KAFKA_CLIENT_ID: 'hanpyo-edge', ...env }),
+    cassandra: cassandraConfigFromEnv(env),
+  });
+}
+
+/** Injection token of the config. */
+export const CONFIG = Symbol('EdgeConfig');

@@ -1,0 +1,57 @@
+// The edge's metrics (STYLE.md §9): label values from bounded sets only — an encryption mode, an
+// API error code, a shed reason, a write outcome — never a voter, token, district or tracking code.
+import { Inject, Injectable } from '@nestjs/common';
+import { Metrics } from '@hanpyo/service-kit';
+
+@Injectable()
+export class EdgeMetrics {
+  /** Ballots written to the board and receipted, by encryption mode (client, edge). */
+  readonly accepted: ReturnType<Metrics['counter']>;
+  /** Ballot requests refused, by API error code. */
+  readonly rejected: ReturnType<Metrics['counter']>;
+  /** Ballot requests refused at once for capacity, by reason (in_flight, draining, board_queue). */
+  readonly shed: ReturnType<Metrics['counter']>;
+  /** Ballot requests being handled now. */
+  readonly inFlight: ReturnType<Metrics['gauge']>;
+  /** Duration of one acks=all produce request (one batch), by outcome (ok, error). */
+  readonly boardWrite: ReturnType<Metrics['histogram']>;
+  /** Ballots per produce request. */
+  readonly boardBatch: ReturnType<Metrics['histogram']>;
+  /** Time from taking a ballot request to its receipt, by mode. */
+  readonly ballotSeconds: ReturnType<Metrics['histogram']>;
+
+  constructor(@Inject(Metrics) metrics: Metrics) {
+    this.accepted = metrics.counter('hanpyo_edge_ballots_accepted_total', 'Ballots receipted', [
+      'mode',
+    ]);
+    this.rejected = metrics.counter(
+      'hanpyo_edge_ballots_rejected_total',
+      'Ballot requests refused, by error code',
+      ['code'],
+    );
+    this.shed = metrics.counter(
+      'hanpyo_edge_ballots_shed_total',
+      'Ballot requests refused at once for capacity',
+      ['reason'],
+    );
+    this.inFlight = metrics.gauge('hanpyo_edge_in_flight', 'Ballot requests being handled');
+    this.boardWrite = metrics.histogram(
+      'hanpyo_edge_board_write_seconds',
+      'Duration of one acks=all board produce request',
+      ['outcome'],
+      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    );
+    this.boardBatch = metrics.histogram(
+      'hanpyo_edge_board_batch_size',
+      'Ballots per board produce request',
+      [],
+      [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+    );
+    this.ballotSeconds = metrics.histogram(
+      'hanpyo_edge_ballot_seconds',
+      'Time from taking a ballot request to its receipt',
+      ['mode'],
+      [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    );
+  }
+}

@@ -1,0 +1,86 @@
+// How the edge's refusals become API errors with stable codes (the statuses live in service-kit's
+// one table). Pure: each mapping is unit-tested.
+import type { BallotIssue, TokenError } from '@hanpyo/crypto';
+import { classifyKafkaError } from '@hanpyo/kafka';
+import { ApiError } from '@hanpyo/service-kit';
+import type { ApiErrorCode } from '@hanpyo/service-kit';
+import { BoardWriterError } from './board-writer.js';
+
+/** Seconds a shed or unavailable request is asked to wait before retrying. */
+export const RETRY_AFTER_SECONDS = 1;
+
+/**
+ * SPEC §4 token refusals → 401. A token that is unparseable, signed by an unknown key, forged, or
+ * names a district that is not in the election is simply not a valid token for this election.
+ */
+export function tokenError(e: TokenError): ApiError {
+  switch (e.code) {
+    case 'TOKEN_EXPIRED':
+    case 'TOKEN_NOT_YET_VALID':
+    case 'TOKEN_AUDIENCE':
+      return new ApiError(e.code, e.message);
+    case 'TOKEN_MALFORMED':
+    case 'TOKEN_UNKNOWN_KEY':
+    case 'TOKEN_SIGNATURE':
+    case 'TOKEN_DISTRICT':
+      return new ApiError('TOKEN_INVALID', e.message);
+  }
+}
+
+const ENCODING_CODES = new Set<BallotIssue['code']>([
+  'BASE64URL_INVALID',
+  'HEX_INVALID',
+  'LENGTH_INVALID',
+  'POINT_INVALID',
+  'POINT_IDENTITY',
+  'SCALAR_NONCANONICAL',
+]);
+
+/**
+ * `checkBallot` issues → one API error. An unparseable ballot (bad encoding, wrong structure) is
+ * reported before an invalid one (a proof that does not verify), as STYLE.md §8 asks; the message
+ * names where the first such issue is and how many there are.
+ */
+export function ballotError(issues: readonly BallotIssue[]): ApiError {
+  const first = issues.find((i) => i.code !== 'PROOF_INVALID') ?? issues[0];
+  if (!first) throw new RangeError('ballotError needs at least one issue');
+  const code: ApiErrorCode =
+    first.code === 'PROOF_INVALID'
+      ? 'PROOF_INVALID'
+      : ENCODING_CODES.has(first.code)
+        ? 'ENCODING_INVALID'
+        : 'BALLOT_INVALID';
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more issue(s))` : '';
+  return new ApiError(code, `${first.path}: ${first.message}${more}`);
+}
+
+/**
+ * A failed board write → 503 with Retry-After when waiting can help (queue full, broker
+ * unavailable or slow, shutting down); anything else is INTERNAL (the caller logs it).
+ */
+export function boardError(e: unknown): ApiError {
+  if (e instanceof BoardWriterError) {
+    switch (e.code) {
+      case 'QUEUE_FULL':
+        return new ApiError(
+          'OVERLOADED',
+          'the edge is at capacity; retry shortly',
+          RETRY_AFTER_SECONDS,
+        );
+      case 'CLOSED':
+        return new ApiError('UNAVAILABLE', 'the edge is shutting down; retry', RETRY_AFTER_SECONDS);
+      case 'TIMEOUT':
+        return new ApiError(
+          'UNAVAILABLE',
+          'the board did not acknowledge the ballot in time; retry shortly',
+          RETRY_AFTER_SECONDS,
+        );
+      case 'ACK_MISSING':
+        return new ApiError('INTERNAL', 'the board write was not acknowledged');
+    }
+  }
+  const kafka = classifyKafkaError(e);
+  return kafka.retriable
+    ? new ApiError('UNAVAILABLE', 'the board is unavailable; retry shortly', RETRY_AFTER_SECONDS)
+    : new ApiError('INTERNAL', 'the board refused the write');
+}

@@ -1,0 +1,25 @@
+// The edge process: config, then the Nest application on Fastify.
+import { ConfigError, Health, JsonLogger, Metrics, startService } from '@hanpyo/service-kit';
+import { edgeConfig } from './config.js';
+import { EdgeModule } from './edge.module.js';
+
+let config;
+try {
+  config = edgeConfig(process.env);
+} catch (e) {
+  process.stderr.write(`${e instanceof ConfigError ? e.message : String(e)}\n`);
+  process.exit(1);
+}
+const logger = new JsonLogger('edge', config.HANPYO_LOG_LEVEL);
+const health = new Health();
+await startService(EdgeModule.forRoot(config, { logger, metrics: new Metrics('edge'), health }), {
+  name: 'edge',
+  version: '1',
+  description:
+    'Stateless ballot intake: verifies voting tokens and ballots (or encrypts edge-mode selections), writes each board entry with acks=all, answers with a signed receipt (SPEC §4–§7).',
+  host: config.HANPYO_EDGE_HOST,
+  port: config.HANPYO_EDGE_PORT,
+  bodyLimit: config.HANPYO_EDGE_BODY_LIMIT,
+  logger,
+  health,
+});

@@ -1,0 +1,140 @@
+// I/O of the persister in Cassandra: board entries, receipts and the per-voter view, each an
+// upsert by its full primary key (prepared, declared idempotent), so a redelivered message writes
+// the same rows again and changes nothing (docs/storage.md).
+import { Inject, Injectable } from '@nestjs/common';
+import type { OnApplicationShutdown } from '@nestjs/common';
+import {
+  OFFSET_BUCKET,
+  createCassandraClient,
+  execute,
+  listElections,
+  migrate,
+} from '@hanpyo/cassandra';
+import type { CassandraClient, CqlValue, ElectionRow } from '@hanpyo/cassandra';
+import type { BoardEntry } from '@hanpyo/contracts';
+import { Health } from '@hanpyo/service-kit';
+import { CONFIG } from './config.js';
+import type { PersisterConfig } from './config.js';
+
+const INSERT_ENTRY =
+  'INSERT INTO {ks}.board_entries (election_id, kafka_partition, offset_bucket, kafka_offset, district_id, tracking_code, nullifier, received_at, ballot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
+// A dead-lettered offset keeps its place on the board: a row without an entry, so the ledger can
+// tell "not written yet" from "not a board entry" and every offset appears exactly once.
+const INSERT_DEAD_LETTER =
+  'INSERT INTO {ks}.board_entries (election_id, kafka_partition, offset_bucket, kafka_offset, received_at) VALUES (?, ?, ?, ?, ?)';
+const INSERT_RECEIPT =
+  'INSERT INTO {ks}.receipts (election_id, tracking_code, kafka_partition, kafka_offset, district_id, received_at) VALUES (?, ?, ?, ?, ?, ?)';
+const INSERT_VOTER_BALLOT =
+  'INSERT INTO {ks}.voter_ballots (election_id, nullifier, kafka_partition, kafka_offset, tracking_code) VALUES (?, ?, ?, ?, ?)';
+
+/** An offset that holds no board entry, with the broker's time. */
+export interface DeadLetterSlot {
+  readonly partition: number;
+  readonly offset: number;
+  readonly receivedAt: Date;
+}
+
+@Injectable()
+export class BoardRepository implements OnApplicationShutdown {
+  private readonly client: CassandraClient;
+  private connected: Promise<void> | undefined;
+
+  constructor(
+    @Inject(CONFIG) private readonly config: PersisterConfig,
+    @Inject(Health) health: Health,
+  ) {
+    this.client = createCassandraClient(config.cassandra);
+    health.register('cassandra', async () => {
+      await this.ready();
+      await this.client.execute('SELECT release_version FROM system.local');
+    });
+  }
+
+  /** Connects and applies the schema migrations (idempotent), once. */
+  ready(): Promise<void> {
+    this.connected ??= (async () => {
+      await this.client.connect();
+      await migrate(this.client, this.config.cassandra);
+    })().catch((e: unknown) => {
+      this.connected = undefined;
+      throw e;
+    });
+    return this.connected;
+  }
+
+  /** Every registered election (a handful per deployment). */
+  async elections(): Promise<ElectionRow[]> {
+    await this.ready();
+    return listElections({ client: this.client, config: this.config.cassandra });
+  }
+
+  /**
+   * Writes the entries' rows in board_entries, receipts and voter_ballots, and a placeholder row
+   * for each dead-lettered offset. Resolves once every write is acknowledged.
+   */
+  async write(
+    electionId: string,
+    entries: readonly BoardEntry[],
+    deadLetters: readonly DeadLetterSlot[],
+  ): Promise<void> {
+    await this.ready();
+    const statements: [string, CqlValue[]][] = [];
+    for (const e of entries) {
+      const receivedAt = new Date(e.receivedAt);
+      statements.push(
+        [
+          INSERT_ENTRY,
+          [
+            electionId,
+            e.partition,
+            Math.floor(e.offset / OFFSET_BUCKET),
+            e.offset,
+            e.ballot.districtId,
+            e.trackingCode,
+            e.ballot.nullifier,
+            receivedAt,
+            JSON.stringify(e.ballot),
+          ],
+        ],
+        [
+          INSERT_RECEIPT,
+          [electionId, e.trackingCode, e.partition, e.offset, e.ballot.districtId, receivedAt],
+        ],
+        [
+          INSERT_VOTER_BALLOT,
+          [electionId, e.ballot.nullifier, e.partition, e.offset, e.trackingCode],
+        ],
+      );
+    }
+    for (const d of deadLetters) {
+      statements.push([
+        INSERT_DEAD_LETTER,
+        [electionId, d.partition, Math.floor(d.offset / OFFSET_BUCKET), d.offset, d.receivedAt],
+      ]);
+    }
+    await this.runAll(statements);
+  }
+
+  /** Runs statements with at most the configured number in flight; rejects on the first failure. */
+  private async runAll(statements: readonly [string, CqlValue[]][]): Promise<void> {
+    let next = 0;
+    let failed = false;
+    const worker = async () => {
+      while (!failed && next < statements.length) {
+        const [cql, params] = statements[next++]!;
+        try {
+          await execute(this.client, this.config.cassandra, cql, params, { idempotent: true });
+        } catch (e) {
+          failed = true;
+          throw e;
+        }
+      }
+    };
+    const width = Math.min(this.config.HANPYO_PERSISTER_WRITE_CONCURRENCY, statements.length);
+    await Promise.all(Array.from({ length: width }, worker));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.client.shutdown();
+  }
+}

@@ -1,0 +1,41 @@
+// The persister's configuration, parsed once at boot (STYLE.md §4).
+import { z } from 'zod';
+import { cassandraConfigFromEnv } from '@hanpyo/cassandra';
+import type { CassandraConfig } from '@hanpyo/cassandra';
+import { kafkaConfigFromEnv } from '@hanpyo/kafka';
+import type { KafkaConfig } from '@hanpyo/kafka';
+import { parseConfig } from '@hanpyo/service-kit';
+
+const schema = z.object({
+  HANPYO_PERSISTER_HOST: z.string().default('127.0.0.1'),
+  HANPYO_PERSISTER_PORT: z.coerce.number().int().min(0).max(65535).default(8083),
+  /** How often the election registry is read for elections to start consuming. */
+  HANPYO_PERSISTER_POLL_MS: z.coerce.number().int().min(100).default(3000),
+  /** Cassandra statements in flight per batch (3 per board entry). */
+  HANPYO_PERSISTER_WRITE_CONCURRENCY: z.coerce.number().int().min(1).max(4096).default(256),
+  /** Board partitions of one election processed at once by one persister. */
+  HANPYO_PERSISTER_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Kafka group session timeout: how long a dead persister holds its partitions. */
+  HANPYO_PERSISTER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(30_000),
+  /** Upper bound of the backoff between retries of a failed write. */
+  HANPYO_PERSISTER_MAX_BACKOFF_MS: z.coerce.number().int().min(10).default(10_000),
+  HANPYO_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type PersisterConfig = Readonly<z.infer<typeof schema>> & {
+  readonly kafka: KafkaConfig;
+  readonly cassandra: CassandraConfig;
+};
+
+export function persisterConfig(
+  env: Readonly<Record<string, string | undefined>>,
+): PersisterConfig {
+  return Object.freeze({
+    ...parseConfig('persister', schema, env),
+    kafka: kafkaConfigFromEnv({ HANPYO_KAFKA_CLIENT_ID: 'hanpyo-persister', ...env }),
+    cassandra: cassandraConfigFromEnv(env),
+  });
+}
+
+/** Injection token of the config. */
+export const CONFIG = Symbol('PersisterConfig');

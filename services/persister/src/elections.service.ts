@@ -1,0 +1,79 @@
+// Which boards to persist: every election that is open or closed, found by reading the registry
+// every few seconds (a closed election's board may still hold messages written just before the
+// close). Also refreshes the consumer-lag gauge from the brokers' offsets, so lag shows even while
+// a consumer is stuck retrying.
+import { Inject, Injectable } from '@nestjs/common';
+import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
+import { Health, JsonLogger } from '@hanpyo/service-kit';
+import { BoardConsumer } from './board.consumer.js';
+import { BoardRepository } from './board.repository.js';
+import { CONFIG } from './config.js';
+import type { PersisterConfig } from './config.js';
+import { KafkaRepository } from './kafka.repository.js';
+
+@Injectable()
+export class ElectionsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private timer: NodeJS.Timeout | undefined;
+  private round: Promise<void> | undefined;
+  private stopping = false;
+
+  constructor(
+    @Inject(CONFIG) private readonly config: PersisterConfig,
+    @Inject(BoardRepository) private readonly board: BoardRepository,
+    @Inject(KafkaRepository) private readonly kafka: KafkaRepository,
+    @Inject(BoardConsumer) private readonly consumer: BoardConsumer,
+    @Inject(JsonLogger) private readonly logger: JsonLogger,
+    @Inject(Health) private readonly health: Health,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopping) return;
+    this.timer = setTimeout(() => {
+      this.round = this.poll().finally(() => this.schedule(this.config.HANPYO_PERSISTER_POLL_MS));
+    }, ms);
+  }
+
+  /** One round: start consumers of newly open elections, refresh the lag of running ones. */
+  private async poll(): Promise<void> {
+    let elections;
+    try {
+      elections = await this.board.elections();
+    } catch (e) {
+      this.logger.warn('cannot read the election registry; retrying', {
+        error: (e as Error).message,
+      });
+      return;
+    }
+    for (const election of elections) {
+      if (this.stopping) return;
+      if (election.state !== 'open' && election.state !== 'closed') continue;
+      const id = election.electionId;
+      try {
+        if (!this.consumer.running.has(id)) {
+          await this.consumer.start(id, this.config.HANPYO_PERSISTER_PARTITIONS_CONCURRENTLY);
+        }
+        for (const p of await this.kafka.offsets(id)) {
+          this.consumer.setLag(id, p.partition, p.end - p.committed);
+        }
+      } catch (e) {
+        this.logger.warn('cannot consume the board of an election yet; retrying', {
+          electionId: id,
+          error: (e as Error).message,
+        });
+      }
+    }
+  }
+
+  /** Stops polling and leaves every consumer group after in-flight batches finish. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    this.health.drain();
+    clearTimeout(this.timer);
+    await this.round;
+    await this.consumer.stopAll();
+  }
+}

@@ -1,0 +1,793 @@
+// The edge through HTTP against the real Kafka and Cassandra: the registrar and the edge run in this
+// process (their Nest modules on free ports, with a topic prefix and keyspace of this file's own);
+// elections are registered, given a ceremony and opened through the registrar's API, tokens minted
+// there. Then: ballots in both modes are receipted, and each receipt verifies and points at exactly
+// its record on the board; every class of bad input is refused with its code and leaves the board
+// untouched; overload is shed with 503 + Retry-After; shutdown finishes the ballots in flight.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createCassandraClient } from '@hanpyo/cassandra';
+import type { CassandraConfig } from '@hanpyo/cassandra';
+import { parseReceipt } from '@hanpyo/contracts';
+import type { EncryptedBallot, Manifest, Receipt } from '@hanpyo/contracts';
+import {
+  base64url,
+  checkBallot,
+  commitPolynomial,
+  electionContext,
+  encryptBallot,
+  fromBase64url,
+  fromHex,
+  generateSigningKey,
+  jointPublicKey,
+  manifestHash,
+  mod,
+  pointFromText,
+  pointToText,
+  randomBallotNonces,
+  randomPolynomial,
+  scalarFromText,
+  scalarToText,
+  signToken,
+  signingKeyFromSeed,
+  systemRandom,
+  trackingCode,
+  verifyReceipt,
+} from '@hanpyo/crypto';
+import type { ElectionContext, SigningKey } from '@hanpyo/crypto';
+import { initFastestBackend } from '@hanpyo/crypto-native';
+import { edgeConfig } from '@hanpyo/edge/config';
+import { EdgeModule } from '@hanpyo/edge/module';
+import { DISTRICT_HEADER, boardPartition, createKafka, topicNames } from '@hanpyo/kafka';
+import type { KafkaConfig } from '@hanpyo/kafka';
+import { partitionLayout } from '@hanpyo/ledger';
+import type { PartitionLayout } from '@hanpyo/ledger';
+import { registrarConfig } from '@hanpyo/registrar/dist/config.js';
+import { RegistrarModule } from '@hanpyo/registrar/dist/registrar.module.js';
+import { Health, JsonLogger, Metrics, startService } from '@hanpyo/service-kit';
+import type { Admin } from 'kafkajs';
+import { uniqueName } from '../support/env.js';
+
+type App = Awaited<ReturnType<typeof startService>>;
+
+const ADMIN_TOKEN = `admin-${randomBytes(12).toString('hex')}`;
+const registrarSeed = randomBytes(32).toString('hex');
+const edgeSeed = randomBytes(32).toString('hex');
+const registrarKey = signingKeyFromSeed('registrar-1', fromHex(registrarSeed));
+const edgeKey = signingKeyFromSeed('edge-1', fromHex(edgeSeed));
+const ledgerKey = generateSigningKey('ledger-1');
+const signer = (k: SigningKey) => ({ keyId: k.keyId, publicKey: base64url(k.publicKey) });
+
+const env: Record<string, string | undefined> = {
+  ...process.env,
+  HANPYO_KAFKA_TOPIC_PREFIX: `${uniqueName('e2e-edge')}.`,
+  HANPYO_CASSANDRA_KEYSPACE: uniqueName('e2e_edge_'),
+  HANPYO_REGISTRAR_ADMIN_TOKEN: ADMIN_TOKEN,
+  HANPYO_REGISTRAR_KEY_SEED: registrarSeed,
+  HANPYO_REGISTRAR_NULLIFIER_SECRET: randomBytes(32).toString('hex'),
+  HANPYO_EDGE_SIGNERS: JSON.stringify([signer(edgeKey)]),
+  HANPYO_LEDGER_SIGNERS: JSON.stringify([signer(ledgerKey)]),
+  HANPYO_VOTERS_PER_PARTITION: '50',
+  HANPYO_EDGE_KEY_SEED: edgeSeed,
+  HANPYO_EDGE_PORT: '0',
+  // State changes (open, close) reach the edge within this.
+  HANPYO_EDGE_CATALOG_TTL_MS: '200',
+  HANPYO_LOG_LEVEL: 'debug',
+};
+
+/** Every log line of the services started here, to check that no secret ever reaches one. */
+const logLines: string[] = [];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function urlOf(app: App): string {
+  const { port } = app.getHttpServer().address() as { port: number };
+  return `http://127.0.0.1:${port}`;
+}
+
+/** The edge's clock runs `skewMs` ahead of the machine's. */
+let skewMs = 0;
+
+async function startEdge(overrides: Record<string, string> = {}): Promise<App> {
+  const config = edgeConfig({ ...env, ...overrides });
+  const logger = new JsonLogger('edge', 'debug', (line) => logLines.push(line));
+  const health = new Health();
+  const clock = { now: () => new Date(Date.now() + skewMs) };
+  return startService(
+    EdgeModule.forRoot(config, { logger, metrics: new Metrics('edge'), health, clock }),
+    {
+      name: 'edge',
+      version: '1',
+      description: 'edge under test',
+      host: '127.0.0.1',
+      port: config.HANPYO_EDGE_PORT,
+      bodyLimit: config.HANPYO_EDGE_BODY_LIMIT,
+      logger,
+      health,
+    },
+  );
+}
+
+interface Reply {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown>;
+}
+
+async function request(
+  url: string,
+  init: { method?: string; body?: string; headers?: Record<string, string> } = {},
+): Promise<Reply> {
+  const r = await fetch(url, {
+    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+    headers: {
+      ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...init.headers,
+    },
+    ...(init.body !== undefined ? { body: init.body } : {}),
+  });
+  const text = await r.text();
+  return {
+    status: r.status,
+    headers: r.headers,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+  };
+}
+
+const errorCode = (r: Reply) => (r.body.error as { code?: string } | undefined)?.code;
+
+/** One synthetic voter: the token, its nullifier and district. */
+interface Voter {
+  token: string;
+  nullifier: Uint8Array;
+  districtId: string;
+}
+
+function voterOf(token: string): Voter {
+  const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as {
+    sub: string;
+    dst: string;
+  };
+  return { token, nullifier: fromBase64url(claims.sub, 32), districtId: claims.dst };
+}
+
+function draftManifest(
+  electionId: string,
+  modes: ('client' | 'edge')[],
+  opens: number,
+  closes: number,
+) {
+  return {
+    spec: 'hanpyo/1',
+    electionId,
+    title: 'edge e2e',
+    opens: new Date(opens).toISOString(),
+    closes: new Date(closes).toISOString(),
+    revotePolicy: 'last',
+    encryptionModes: modes,
+    commitmentIntervalSeconds: 1,
+    contests: [
+      {
+        contestId: 'mayor',
+        title: 'Mayor',
+        options: ['a', 'b', 'c'].map((o) => ({ optionId: o, title: o })),
+        minSelections: 1,
+        maxSelections: 1,
+      },
+      {
+        contestId: 'council',
+        title: 'Council',
+        options: ['w', 'x', 'y', 'z'].map((o) => ({ optionId: o, title: o })),
+        minSelections: 0,
+        maxSelections: 2,
+      },
+    ],
+    ballotStyles: [
+      { ballotStyleId: 'full', contestIds: ['mayor', 'council'] },
+      { ballotStyleId: 'mayor-only', contestIds: ['mayor'] },
+    ],
+    // 50 voters per partition: d1 spans partitions 0–1, d2 has partition 2.
+    districts: [
+      { districtId: 'd1', name: 'One', ballotStyleId: 'full', registeredVoters: 120 },
+      { districtId: 'd2', name: 'Two', ballotStyleId: 'mayor-only', registeredVoters: 60 },
+    ],
+    trustees: { count: 3, threshold: 2 },
+  };
+}
+
+const selectionsFor = (districtId: string): Record<string, string[]> =>
+  districtId === 'd1' ? { mayor: ['b'], council: ['w', 'z'] } : { mayor: ['c'] };
+
+describe('edge: ballot intake over HTTP (real Kafka and Cassandra)', () => {
+  let registrar: App;
+  let edge: App;
+  let edgeUrl: string;
+  let registrarUrl: string;
+  let admin: Admin;
+  let kafka: KafkaConfig;
+  let cassandra: CassandraConfig;
+
+  /** Election A: both modes, open now. */
+  const A = uniqueName('ea-');
+  /** Election B: client mode only, open now. */
+  const B = uniqueName('eb-');
+  /** Election C: its window starts in an hour. */
+  const C = uniqueName('ec-');
+  let manifestA: Manifest;
+  let contextA: ElectionContext;
+  let layoutA: PartitionLayout;
+  let boardA: string;
+  let votersA: Voter[];
+  let votersB: Voter[];
+  let votersC: Voter[];
+  const receipts: { receipt: Receipt; ballot?: EncryptedBallot; voter: Voter }[] = [];
+
+  const admin$ = (path: string, body: unknown) =>
+    request(`${registrarUrl}${path}`, {
+      body: JSON.stringify(body),
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+
+  /** Registers, runs a local 2-of-3 ceremony for, and optionally opens an election; mints tokens. */
+  async function election(
+    id: string,
+    modes: ('client' | 'edge')[],
+    opens: number,
+    closes: number,
+    open: boolean,
+    voters: number,
+  ) {
+    const created = await admin$('/v1/elections', {
+      manifest: draftManifest(id, modes, opens, closes),
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const manifest = created.body.manifest as Manifest;
+    const mh = manifestHash(manifest);
+    const trustees = [1, 2, 3].map((i) => {
+      const f = randomPolynomial(systemRandom, 2);
+      return commitPolynomial(
+        mh,
+        i,
+        f,
+        f.map(() => systemRandom.scalar()),
+      );
+    });
+    const record = { trustees, jointPublicKey: pointToText(jointPublicKey({ trustees })) };
+    const ceremony = await admin$(`/v1/elections/${id}/ceremony`, record);
+    assert.equal(ceremony.status, 200, JSON.stringify(ceremony.body));
+    if (open) assert.equal((await admin$(`/v1/elections/${id}/open`, {})).status, 200);
+    const minted = await admin$(`/v1/elections/${id}/tokens/bulk`, {
+      voters: Array.from({ length: voters }, (_, i) => ({
+        voterId: `voter-${i}`,
+        districtId: i % 3 === 2 ? 'd2' : 'd1',
+      })),
+    });
+    assert.equal(minted.status, 201, JSON.stringify(minted.body));
+    return {
+      manifest,
+      context: electionContext(manifest, pointFromText(record.jointPublicKey)),
+      voters: (minted.body.tokens as string[]).map(voterOf),
+    };
+  }
+
+  const encryptFor = (context: ElectionContext, voter: Voter, districtId = voter.districtId) =>
+    encryptBallot(
+      context,
+      { districtId, nullifier: voter.nullifier },
+      selectionsFor(districtId),
+      randomBallotNonces(systemRandom),
+    );
+
+  const cast = (base: string, electionId: string, token: string | undefined, body: unknown) =>
+    request(`${base}/v1/elections/${electionId}/ballots`, {
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+    });
+
+  /** The board's end offsets, partition by partition. */
+  const ends = async (topic = boardA) =>
+    (await admin.fetchTopicOffsets(topic))
+      .sort((a, b) => a.partition - b.partition)
+      .map((o) => Number(o.high));
+  const total = (offsets: number[]) => offsets.reduce((a, b) => a + b, 0);
+
+  /** Refused with `status` and `code`, and nothing new on A's board. */
+  async function refused(send: () => Promise<Reply>, status: number, code: string) {
+    const before = await ends();
+    const r = await send();
+    assert.equal(r.status, status, JSON.stringify(r.body));
+    assert.equal(errorCode(r), code, JSON.stringify(r.body));
+    assert.equal(typeof (r.body.error as { message?: unknown }).message, 'string');
+    assert.deepEqual(await ends(), before, 'a refused request reached the board');
+    return r;
+  }
+
+  before(async () => {
+    await initFastestBackend();
+    kafka = registrarConfig(env).kafka;
+    cassandra = registrarConfig(env).cassandra;
+    const rconfig = registrarConfig({ ...env, HANPYO_REGISTRAR_PORT: String(await freePort()) });
+    const rlogger = new JsonLogger('registrar', 'debug', (line) => logLines.push(line));
+    const rhealth = new Health();
+    registrar = await startService(
+      RegistrarModule.forRoot(rconfig, {
+        logger: rlogger,
+        metrics: new Metrics('registrar'),
+        health: rhealth,
+      }),
+      {
+        name: 'registrar',
+        version: '1',
+        description: 'registrar under test',
+        host: '127.0.0.1',
+        port: rconfig.HANPYO_REGISTRAR_PORT,
+        bodyLimit: 1024 * 1024,
+        logger: rlogger,
+        health: rhealth,
+      },
+    );
+    registrarUrl = urlOf(registrar);
+    edge = await startEdge();
+    edgeUrl = urlOf(edge);
+    admin = createKafka(kafka).admin();
+    await admin.connect();
+
+    const now = Date.now();
+    const a = await election(A, ['client', 'edge'], now - 60_000, now + 3_600_000, true, 60);
+    manifestA = a.manifest;
+    contextA = a.context;
+    votersA = a.voters;
+    layoutA = partitionLayout(manifestA, { votersPerPartition: 50, maxPartitions: 512 });
+    boardA = topicNames(kafka, A).ballots;
+    votersB = (await election(B, ['client'], now - 60_000, now + 3_600_000, true, 3)).voters;
+    votersC = (await election(C, ['client', 'edge'], now + 3_600_000, now + 7_200_000, false, 3))
+      .voters;
+  });
+
+  after(async () => {
+    await edge?.close();
+    await registrar?.close();
+    if (admin) {
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith(kafka.topicPrefix));
+      await admin.deleteTopics({ topics }).catch(() => undefined);
+      await admin.disconnect();
+    }
+    const client = createCassandraClient(cassandra);
+    await client.execute(`DROP KEYSPACE IF EXISTS ${cassandra.keyspace}`).catch(() => undefined);
+    await client.shutdown();
+  });
+
+  it('serves the manifest and joint key, and 404 for an unknown election', async () => {
+    const r = await request(`${edgeUrl}/v1/elections/${A}`);
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body.manifest, manifestA);
+    assert.equal(r.body.jointPublicKey, pointToText(contextA.K.point));
+    await refused(() => request(`${edgeUrl}/v1/elections/nope`), 404, 'ELECTION_NOT_FOUND');
+  });
+
+  it('receipts a client-encrypted ballot only once it is on the board, exactly as sent', async () => {
+    const voter = votersA[0]!;
+    const ballot = encryptFor(contextA, voter);
+    const before = await ends();
+    const r = await cast(edgeUrl, A, voter.token, { ballot });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const receipt = parseReceipt(r.body.receipt);
+    assert.ok(verifyReceipt(receipt, manifestA.edgeSigners), 'the receipt signature verifies');
+    assert.equal(receipt.keyId, 'edge-1');
+    assert.equal(receipt.electionId, A);
+    assert.equal(receipt.districtId, voter.districtId);
+    assert.equal(receipt.trackingCode, trackingCode(ballot));
+    assert.equal(receipt.partition, boardPartition(layoutA, voter.districtId, voter.nullifier));
+    assert.equal(total(await ends()), total(before) + 1);
+    receipts.push({ receipt, ballot, voter });
+  });
+
+  it('receipts edge-mode selections, encrypted there into a ballot that verifies for the voter', async () => {
+    for (const voter of [votersA[1]!, votersA[2]!]) {
+      const r = await cast(edgeUrl, A, voter.token, {
+        selections: selectionsFor(voter.districtId),
+      });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      const receipt = parseReceipt(r.body.receipt);
+      assert.ok(verifyReceipt(receipt, manifestA.edgeSigners));
+      assert.equal(receipt.districtId, voter.districtId);
+      receipts.push({ receipt, voter });
+    }
+  });
+
+  it('refuses malformed requests with their codes, and nothing reaches the board', async () => {
+    const voter = votersA[3]!;
+    const ballot = encryptFor(contextA, voter);
+    await refused(() => cast(edgeUrl, A, voter.token, '{"ballot": {'), 400, 'MALFORMED_JSON');
+    await refused(
+      () =>
+        request(`${edgeUrl}/v1/elections/${A}/ballots`, {
+          body: 'ballot=1',
+          headers: { 'content-type': 'text/plain', authorization: `Bearer ${voter.token}` },
+        }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+    await refused(
+      () =>
+        request(`${edgeUrl}/v1/elections/${A}/ballots`, {
+          body: 'ballot=1',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            authorization: `Bearer ${voter.token}`,
+          },
+        }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+    await refused(
+      () => cast(edgeUrl, A, voter.token, { ballot, selections: { mayor: ['a'] } }),
+      400,
+      'REQUEST_INVALID',
+    );
+    await refused(() => cast(edgeUrl, A, voter.token, {}), 400, 'REQUEST_INVALID');
+    await refused(() => cast(edgeUrl, A, voter.token, [ballot]), 400, 'REQUEST_INVALID');
+    await refused(
+      () => cast(edgeUrl, A, voter.token, { ballot: { ...ballot, contests: 'x' } }),
+      400,
+      'BALLOT_INVALID',
+    );
+    await refused(
+      () => cast(edgeUrl, A, voter.token, { selections: { mayor: 'a' } }),
+      400,
+      'SELECTION_INVALID',
+    );
+    await refused(
+      () => cast(edgeUrl, A, voter.token, { selections: { mayor: ['nobody'] } }),
+      400,
+      'SELECTION_INVALID',
+    );
+    await refused(
+      () => cast(edgeUrl, A, voter.token, { selections: { mayor: ['a', 'b'] } }),
+      400,
+      'SELECTION_INVALID',
+    );
+    await refused(
+      () => cast(edgeUrl, A, voter.token, { ballot: { ...ballot, electionId: B } }),
+      400,
+      'BALLOT_INVALID',
+    );
+    await refused(
+      () => cast(edgeUrl, 'no-such-election', voter.token, { ballot }),
+      404,
+      'ELECTION_NOT_FOUND',
+    );
+    const oversized = JSON.stringify({ ballot, padding: 'x'.repeat(300 * 1024) });
+    await refused(() => cast(edgeUrl, A, voter.token, oversized), 413, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('refuses ballots whose proofs or encodings are bad, or that belong to someone else', async () => {
+    const voter = votersA[4]!;
+    assert.equal(voter.districtId, 'd1', 'a voter with two contests');
+    const ballot = encryptFor(contextA, voter);
+    // One proof scalar changed (still canonical): the proof no longer verifies.
+    const tampered = structuredClone(ballot);
+    const proof = tampered.contests[0]!.selections[1]!.proof;
+    proof.c[0] = scalarToText(mod(scalarFromText(proof.c[0]!) + 1n));
+    await refused(() => cast(edgeUrl, A, voter.token, { ballot: tampered }), 400, 'PROOF_INVALID');
+    // A point encoding with its sign bit set is not canonical ristretto255 (RFC 9496 §4.3.1).
+    const nonCanonical = structuredClone(ballot);
+    const alpha = fromBase64url(nonCanonical.contests[0]!.selections[0]!.alpha, 32);
+    alpha[0]! |= 1;
+    nonCanonical.contests[0]!.selections[0]!.alpha = base64url(alpha);
+    await refused(
+      () => cast(edgeUrl, A, voter.token, { ballot: nonCanonical }),
+      400,
+      'ENCODING_INVALID',
+    );
+    // The selections of the wrong contest order: structure.
+    const reordered = structuredClone(ballot);
+    reordered.contests.reverse();
+    await refused(
+      () => cast(edgeUrl, A, voter.token, { ballot: reordered }),
+      400,
+      'BALLOT_INVALID',
+    );
+    // A valid ballot of another voter, cast with this voter's token (and vice versa: a copy).
+    const other = votersA.find((v) => v.districtId === voter.districtId && v !== voter)!;
+    await refused(
+      () => cast(edgeUrl, A, voter.token, { ballot: encryptFor(contextA, other) }),
+      403,
+      'VOTER_MISMATCH',
+    );
+    // This voter's nullifier, but another district's ballot.
+    const elsewhere = encryptFor(contextA, voter, voter.districtId === 'd1' ? 'd2' : 'd1');
+    await refused(
+      () => cast(edgeUrl, A, voter.token, { ballot: elsewhere }),
+      403,
+      'DISTRICT_MISMATCH',
+    );
+    // And the untouched ballot is still accepted.
+    const r = await cast(edgeUrl, A, voter.token, { ballot });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    receipts.push({ receipt: parseReceipt(r.body.receipt), ballot, voter });
+  });
+
+  it('refuses missing, expired, early, forged and foreign tokens', async () => {
+    const voter = votersA[5]!;
+    const ballot = encryptFor(contextA, voter);
+    const now = Math.floor(Date.now() / 1000);
+    const claims = {
+      iss: 'hanpyo-registrar',
+      aud: A,
+      sub: base64url(voter.nullifier),
+      dst: voter.districtId,
+      nbf: now - 60,
+      exp: now + 600,
+      jti: 'j-e2e',
+    };
+    // Signed by the registrar's own key, so only the named defect is wrong.
+    const token = (c: Partial<typeof claims>, key = registrarKey) =>
+      signToken({ ...claims, ...c }, key);
+    assert.equal(
+      (await cast(edgeUrl, A, token({}), { ballot: encryptFor(contextA, voter) })).status,
+      201,
+    );
+    await refused(() => cast(edgeUrl, A, undefined, { ballot }), 401, 'TOKEN_MISSING');
+    await refused(
+      () =>
+        request(`${edgeUrl}/v1/elections/${A}/ballots`, {
+          body: JSON.stringify({ ballot }),
+          headers: { authorization: `Basic ${voter.token}` },
+        }),
+      401,
+      'TOKEN_MISSING',
+    );
+    await refused(() => cast(edgeUrl, A, 'not-a-token', { ballot }), 401, 'TOKEN_INVALID');
+    await refused(
+      () => cast(edgeUrl, A, token({ nbf: now - 7200, exp: now - 3600 }), { ballot }),
+      401,
+      'TOKEN_EXPIRED',
+    );
+    await refused(
+      () => cast(edgeUrl, A, token({ nbf: now + 3600, exp: now + 7200 }), { ballot }),
+      401,
+      'TOKEN_NOT_YET_VALID',
+    );
+    await refused(
+      () => cast(edgeUrl, A, token({}, generateSigningKey('registrar-1')), { ballot }),
+      401,
+      'TOKEN_INVALID',
+    );
+    await refused(
+      () => cast(edgeUrl, A, token({}, generateSigningKey('someone-else')), { ballot }),
+      401,
+      'TOKEN_INVALID',
+    );
+    await refused(() => cast(edgeUrl, A, votersB[0]!.token, { ballot }), 401, 'TOKEN_AUDIENCE');
+    await refused(
+      () => cast(edgeUrl, A, token({ dst: 'atlantis' }), { ballot }),
+      401,
+      'TOKEN_INVALID',
+    );
+    // A token with a flipped signature bit.
+    const t = voter.token;
+    const flipped = t.slice(0, -2) + (t.at(-2) === 'A' ? 'B' : 'A') + t.slice(-1);
+    await refused(() => cast(edgeUrl, A, flipped, { ballot }), 401, 'TOKEN_INVALID');
+  });
+
+  it('refuses edge mode where the manifest allows only client encryption', async () => {
+    const before = await ends(topicNames(kafka, B).ballots);
+    const r = await cast(edgeUrl, B, votersB[0]!.token, {
+      selections: { mayor: ['a'], council: [] },
+    });
+    assert.equal(r.status, 403);
+    assert.equal(errorCode(r), 'ENCRYPTION_MODE_NOT_ALLOWED');
+    assert.deepEqual(await ends(topicNames(kafka, B).ballots), before);
+  });
+
+  it('refuses ballots while the election is not open: before opening, before its window, after it', async () => {
+    const voter = votersC[0]!;
+    const ballot = { selections: selectionsFor(voter.districtId) };
+    const boardC = topicNames(kafka, C).ballots;
+    const before = await ends(boardC);
+    // Ready (ceremony accepted) but not opened.
+    let r = await cast(edgeUrl, C, voter.token, ballot);
+    assert.equal(errorCode(r), 'ELECTION_NOT_OPEN');
+    assert.equal(r.status, 403);
+    // Opened, but its window starts in an hour.
+    assert.equal((await admin$(`/v1/elections/${C}/open`, {})).status, 200);
+    await sleep(300);
+    r = await cast(edgeUrl, C, voter.token, ballot);
+    assert.equal(errorCode(r), 'ELECTION_NOT_OPEN');
+    assert.match((r.body.error as { message: string }).message, /not opened/);
+    assert.deepEqual(await ends(boardC), before);
+    // A's window has passed by the edge's clock.
+    skewMs = 2 * 3_600_000;
+    try {
+      await refused(
+        () =>
+          cast(edgeUrl, A, votersA[6]!.token, {
+            selections: selectionsFor(votersA[6]!.districtId),
+          }),
+        403,
+        'ELECTION_NOT_OPEN',
+      );
+    } finally {
+      skewMs = 0;
+    }
+  });
+
+  it('sheds load beyond its in-flight bound with 503 and Retry-After, receipting the rest', async () => {
+    const small = await startEdge({ HANPYO_EDGE_MAX_IN_FLIGHT: '1' });
+    try {
+      const voters = votersA.slice(10, 40);
+      const ballots = voters.map((v) => encryptFor(contextA, v));
+      const before = await ends();
+      const replies = await Promise.all(
+        voters.map((v, i) => cast(urlOf(small), A, v.token, { ballot: ballots[i] })),
+      );
+      const ok = replies.filter((r) => r.status === 201);
+      const shed = replies.filter((r) => r.status === 503);
+      assert.equal(ok.length + shed.length, replies.length, replies.map((r) => r.status).join(','));
+      assert.ok(shed.length >= 1, 'at least one request was shed');
+      assert.ok(ok.length >= 1, 'at least one request was receipted');
+      for (const r of shed) {
+        assert.equal(errorCode(r), 'OVERLOADED');
+        assert.equal(r.headers.get('retry-after'), '1');
+      }
+      for (const r of ok) {
+        const receipt = parseReceipt(r.body.receipt);
+        assert.ok(verifyReceipt(receipt, manifestA.edgeSigners));
+        const i = replies.indexOf(r);
+        receipts.push({ receipt, ballot: ballots[i], voter: voters[i]! });
+      }
+      assert.equal(
+        total(await ends()),
+        total(before) + ok.length,
+        'only receipted ballots are on the board',
+      );
+      const metrics = await (await fetch(`${urlOf(small)}/metrics`)).text();
+      assert.match(metrics, /hanpyo_edge_ballots_shed_total\{[^}]*reason="in_flight"[^}]*\} [1-9]/);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('finishes the ballots in flight when shut down, and writes none it does not receipt', async () => {
+    // Ballots linger longer than they may wait: only flushing at shutdown can receipt them.
+    const draining = await startEdge({
+      HANPYO_EDGE_BOARD_LINGER_MS: '1000',
+      HANPYO_EDGE_WRITE_TIMEOUT_MS: '500',
+    });
+    const url = urlOf(draining);
+    const voters = votersA.slice(40, 52);
+    const ballots = voters.map((v) => encryptFor(contextA, v));
+    const before = await ends();
+    const pending = voters.map((v, i) =>
+      cast(url, A, v.token, { ballot: ballots[i] }).then(
+        (r) => r,
+        () => undefined, // a request that arrives after the listener closed
+      ),
+    );
+    await sleep(15);
+    await draining.close();
+    const replies = await Promise.all(pending);
+    const ok = replies.filter((r) => r?.status === 201);
+    for (const r of replies)
+      if (r) assert.ok(r.status === 201 || r.status === 503, JSON.stringify(r.body));
+    assert.ok(ok.length >= 1, 'the ballots in flight were finished');
+    for (const r of ok)
+      assert.ok(verifyReceipt(parseReceipt(r!.body.receipt), manifestA.edgeSigners));
+    assert.equal(total(await ends()), total(before) + ok.length);
+  });
+
+  it('puts on the board exactly what each receipt names: key, district header, value, append time', async () => {
+    const wanted = new Map(receipts.map((x) => [`${x.receipt.partition}/${x.receipt.offset}`, x]));
+    const consumer = createKafka(kafka).consumer({ groupId: uniqueName('e2e-edge-read-') });
+    const found = new Map<
+      string,
+      {
+        key: Buffer | null;
+        value: Buffer | null;
+        headers: Record<string, unknown>;
+        timestamp: string;
+      }
+    >();
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic: boardA, fromBeginning: true });
+      const end = total(await ends());
+      let seen = 0;
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`read ${seen}/${end} records in 60 s`)),
+          60_000,
+        );
+        consumer
+          .run({
+            eachMessage: ({ partition, message }) => {
+              seen++;
+              found.set(`${partition}/${message.offset}`, {
+                key: message.key,
+                value: message.value,
+                headers: message.headers ?? {},
+                timestamp: message.timestamp,
+              });
+              if (seen >= end) {
+                clearTimeout(timer);
+                resolve();
+              }
+              return Promise.resolve();
+            },
+          })
+          .catch(reject);
+      });
+    } finally {
+      await consumer.disconnect();
+    }
+    assert.ok(wanted.size >= 5);
+    for (const [place, { receipt, ballot, voter }] of wanted) {
+      const record = found.get(place);
+      assert.ok(record, `no record at ${place}`);
+      assert.deepEqual(new Uint8Array(record.key!), voter.nullifier);
+      assert.equal(String(record.headers[DISTRICT_HEADER]), voter.districtId);
+      // receivedAt is the broker's append time, which the record carries (LogAppendTime).
+      assert.equal(new Date(Number(record.timestamp)).toISOString(), receipt.receivedAt);
+      const value = JSON.parse(record.value!.toString('utf8')) as {
+        trackingCode: string;
+        ballot: EncryptedBallot;
+      };
+      assert.deepEqual(Object.keys(value).sort(), ['ballot', 'trackingCode']);
+      assert.equal(value.trackingCode, receipt.trackingCode);
+      assert.equal(trackingCode(value.ballot), receipt.trackingCode);
+      if (ballot) assert.deepEqual(value.ballot, ballot);
+      // Edge-mode ballots too are valid for exactly this voter.
+      assert.deepEqual(checkBallot(contextA, value.ballot, voter), []);
+    }
+  });
+
+  it('reports metrics, readiness and its OpenAPI document, and logs no token', async () => {
+    const metrics = await (await fetch(`${edgeUrl}/metrics`)).text();
+    assert.match(metrics, /hanpyo_edge_ballots_accepted_total\{[^}]*mode="client"[^}]*\} [1-9]/);
+    assert.match(metrics, /hanpyo_edge_ballots_accepted_total\{[^}]*mode="edge"[^}]*\} [1-9]/);
+    assert.match(
+      metrics,
+      /hanpyo_edge_ballots_rejected_total\{[^}]*code="PROOF_INVALID"[^}]*\} [1-9]/,
+    );
+    assert.match(metrics, /hanpyo_edge_board_write_seconds_count\{[^}]*outcome="ok"[^}]*\} [1-9]/);
+    const ready = await request(`${edgeUrl}/health/ready`);
+    assert.equal(ready.status, 200, JSON.stringify(ready.body));
+    assert.deepEqual(ready.body.checks, { cassandra: 'ok', kafka: 'ok' });
+    assert.equal((await request(`${edgeUrl}/health/live`)).status, 200);
+    const openapi = await request(`${edgeUrl}/openapi.json`);
+    assert.ok((openapi.body.paths as Record<string, unknown>)['/v1/elections/{id}/ballots']);
+    const tokens = [...votersA, ...votersB, ...votersC].map((v) => v.token);
+    for (const line of logLines) {
+      for (const t of tokens)
+        assert.ok(!line.includes(t.split('.')[2]!), 'a token reached the logs');
+      assert.ok(
+        !line.includes(edgeSeed) && !line.includes(registrarSeed),
+        'a seed reached the logs',
+      );
+    }
+  });
+
+  it('refuses ballots once the election is closed', async () => {
+    assert.equal((await admin$(`/v1/elections/${A}/close`, {})).status, 200);
+    await sleep(300);
+    await refused(
+      () =>
+        cast(edgeUrl, A, votersA[7]!.token, { selections: selectionsFor(votersA[7]!.districtId) }),
+      403,
+      'ELECTION_NOT_OPEN',
+    );
+  });
+});
