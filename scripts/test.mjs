@@ -110,7 +110,10 @@ const e2e = list(join(root, 'test', 'dist', 'e2e'), '.spec.js');
 if (tiers.integration && integration.length > 0 && total.failed === 0) {
   const { withServers } = await import('./infra/lib.mjs');
   try {
-    await withServers(['kafka', 'cassandra'], async ({ started }) => {
+    await withServers(['kafka', 'cassandra'], async ({ started, config }) => {
+      // Tests and the services they start find the servers where scripts/infra put them.
+      process.env.HANPYO_KAFKA_BROKERS ??= `127.0.0.1:${config.servers.kafka.port}`;
+      process.env.HANPYO_CASSANDRA_CONTACT_POINTS ??= `127.0.0.1:${config.servers.cassandra.port}`;
       console.log(
         `\n[test] servers up (${started.length ? `started ${started.join(', ')}` : 'already running'})`,
       );
