@@ -21,6 +21,7 @@ import type { ElectionContext, RandomSource } from '@hanpyo/crypto';
 import { initFastest } from './backend.js';
 import { call, readLocal, ServiceCallError } from './local.js';
 import { terminalProgress } from './progress.js';
+import { randomSelections } from './synth.js';
 
 export interface CastOptions {
   readonly electionId: string;
@@ -37,26 +38,6 @@ interface Voter {
   voterId: string;
   districtId: string;
   token: string;
-}
-
-/** Choices of a random valid ballot for the district's style. */
-function randomChoices(
-  rng: RandomSource,
-  election: ElectionContext,
-  districtId: string,
-): Record<string, string[]> {
-  const style = election.styles.get(election.districts.get(districtId)!.ballotStyleId)!;
-  const out: Record<string, string[]> = {};
-  for (const contestId of style.contestIds) {
-    const c = election.contests.get(contestId)!;
-    const k = c.minSelections + randomInt(rng, c.maxSelections - c.minSelections + 1);
-    const pool = c.options.map((o) => o.optionId);
-    out[contestId] = Array.from(
-      { length: k },
-      () => pool.splice(randomInt(rng, pool.length), 1)[0]!,
-    );
-  }
-  return out;
 }
 
 /** Casts and returns counts; every receipt's signature is checked against the manifest. */
@@ -94,7 +75,7 @@ export async function cast(
       const k = next++;
       if (k >= jobs.length) return;
       const v = jobs[k]!;
-      const choices = randomChoices(rng, election, v.districtId);
+      const choices = randomSelections(rng, election, v.districtId);
       const clientMode = options.mode === 'client' || (options.mode === 'mixed' && k % 2 === 0);
       let body: unknown;
       if (clientMode) {

@@ -179,7 +179,8 @@ export function synthCeremony(
   return { record: { trustees, jointPublicKey: pointToText(K) }, secretShares };
 }
 
-function randomSelections(
+/** Random valid selections for the district's ballot style (test data, the demo, load). */
+export function randomSelections(
   rng: RandomSource,
   election: ElectionContext,
   districtId: string,
