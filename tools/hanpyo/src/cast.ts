@@ -17,7 +17,6 @@ import {
   systemRandom,
   verifyReceipt,
 } from '@hanpyo/crypto';
-import type { ElectionContext, RandomSource } from '@hanpyo/crypto';
 import { initFastest } from './backend.js';
 import { call, readLocal, ServiceCallError } from './local.js';
 import { terminalProgress } from './progress.js';
