@@ -3,7 +3,8 @@
 // (scripts/stack), writes .hanpyo/local.json, then runs a demo election end to end through the
 // same `hanpyo` commands and HTTP APIs a commission and voters use: register, local key ceremony,
 // open, tokens, a few thousand voters casting in both encryption modes (some twice), blocks every
-// few seconds, every receipt's inclusion proof checked, close, the final block. Then it keeps
+// few seconds, every receipt's inclusion proof checked, close, the final block, the tally by 3 of
+// 5 trustees, the exported election record verified from the files alone. Then it keeps
 // serving until Ctrl-C. `npm start -- --no-demo` brings the stack up without the demo; `npm stop`
 // stops all of it.
 import { spawnSync } from 'node:child_process';
@@ -167,11 +168,40 @@ async function demo() {
     await new Promise((r) => setTimeout(r, 1000));
   }
   const final = latest?.block;
+  if (final?.final) {
+    step('Tally: the counted set under the policy and the per-district aggregates', [
+      'election',
+      'tally',
+      electionId,
+    ]);
+    for (const trustee of [1, 3, 5]) {
+      step(`Trustee ${trustee} decrypts on "their own machine" (the share file never leaves it)`, [
+        'trustee',
+        'decrypt',
+        '--election',
+        electionId,
+        '--share',
+        join(dir, 'ceremony', `trustee-${trustee}.json`),
+      ]);
+    }
+    step('Export the election record (SPEC §10)', [
+      'election',
+      'export',
+      electionId,
+      '--out',
+      join(dir, 'record'),
+    ]);
+    step('Verify the record as any observer would, from the files alone', [
+      'verify',
+      join(dir, 'record'),
+    ]);
+  }
   console.log(`
 == Summary
 election        ${electionId}
 ballots         ${final?.ballotCount ?? '?'} on the board, in ${final?.height ?? '?'} blocks${final?.final ? ' (final block cut)' : ' (no final block yet)'}
 files           ${dir}
+record          ${join(dir, 'record')}   (npx hanpyo verify it; tamper with it and verify again)
 registrar       ${local.registrar.url}/openapi.json
 edge            ${local.edge.url}/v1/elections/${electionId}   (ballots: POST …/ballots)
 ledger          ${local.ledger.url}/v1/elections/${electionId}/blocks/latest

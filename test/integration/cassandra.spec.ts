@@ -60,6 +60,9 @@ describe('Cassandra adapter (real node)', () => {
       'leases',
       'receipts',
       'schema_migrations',
+      'tallies',
+      'tally_districts',
+      'tally_shares',
       'voter_ballots',
     ]);
     const second = await migrate(client, config);

@@ -17,3 +17,21 @@ export {
   transition,
 } from './elections.js';
 export type { ElectionRow, ElectionState } from './elections.js';
+export {
+  BOARD_RANGE_MAX,
+  addTallyTrustee,
+  boardRanges,
+  claimCombination,
+  getTally,
+  getTrusteeShares,
+  latestBlock,
+  listDistrictTallies,
+  markAggregated,
+  markComplete,
+  putDistrictAggregates,
+  putDistrictResult,
+  putTrusteeShares,
+  readBoardRange,
+  startTally,
+} from './tally.js';
+export type { BoardRow, TallyRow, TallyStatus } from './tally.js';

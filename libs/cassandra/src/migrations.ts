@@ -67,6 +67,29 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 3,
+    name: 'tally',
+    statements: [
+      // One row per election: where the tally stands (aggregating → aggregated → complete), the
+      // final block it counted up to, the trustees whose complete, verified submissions are in.
+      `CREATE TABLE IF NOT EXISTS {ks}.tallies (
+        election_id text PRIMARY KEY, status text, final_height int, trustees set<int>,
+        trustees_used list<int>, aggregated_at timestamp, completed_at timestamp
+      )`,
+      // Per district: counted-set size, the aggregates (JSON of contests → options → A, B) and, once
+      // combined, the published result (the district's SPEC §10 tally entry as JSON).
+      `CREATE TABLE IF NOT EXISTS {ks}.tally_districts (
+        election_id text, district_id text, counted bigint, aggregates text, result text,
+        PRIMARY KEY ((election_id), district_id)
+      )`,
+      // A trustee's verified partial decryptions, one row per district (JSON of the district's shares).
+      `CREATE TABLE IF NOT EXISTS {ks}.tally_shares (
+        election_id text, trustee int, district_id text, shares text,
+        PRIMARY KEY ((election_id, trustee), district_id)
+      )`,
+    ],
+  },
 ];
 
 /** The checksum recorded for a migration: SHA-256 of its statements. */

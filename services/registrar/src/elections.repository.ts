@@ -55,6 +55,12 @@ export class ElectionsRepository implements OnApplicationShutdown {
     return { client: this.client, config: this.config.cassandra };
   }
 
+  /** The connected Cassandra client and keyspace, for the registrar's other repositories. */
+  async cassandra(): Promise<{ client: CassandraClient; config: RegistrarConfig['cassandra'] }> {
+    await this.ready();
+    return this.store;
+  }
+
   async insert(
     election: {
       electionId: string;

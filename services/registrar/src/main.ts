@@ -21,7 +21,8 @@ await startService(
       'Registers elections and key ceremonies, opens and closes them, issues voter tokens (SPEC §4).',
     host: config.HANPYO_REGISTRAR_HOST,
     port: config.HANPYO_REGISTRAR_PORT,
-    bodyLimit: 1024 * 1024,
+    // Trustees submit one partial decryption per option of every district in one body.
+    bodyLimit: 16 * 1024 * 1024,
     logger,
     health,
   },

@@ -9,6 +9,9 @@ import { ElectionsController } from './elections.controller.js';
 import { ElectionsRepository } from './elections.repository.js';
 import { ElectionsService } from './elections.service.js';
 import { SigningKeys } from './keys.js';
+import { TallyController } from './tally.controller.js';
+import { TallyRepository } from './tally.repository.js';
+import { TallyService } from './tally.service.js';
 import { TokensService } from './tokens.service.js';
 
 @Module({})
@@ -20,13 +23,15 @@ export class RegistrarModule {
     return {
       module: RegistrarModule,
       imports: [ServiceKitModule.forRoot(kit)],
-      controllers: [ElectionsController],
+      controllers: [ElectionsController, TallyController],
       providers: [
         { provide: CONFIG, useValue: config },
         AdminGuard,
         ElectionsRepository,
         ElectionsService,
         SigningKeys,
+        TallyRepository,
+        TallyService,
         TokensService,
       ],
     };

@@ -2,6 +2,8 @@
 // error or unreadable input.
 import { parseArgs } from 'node:util';
 import { runBench } from './bench.js';
+import { runTallyBench } from './bench-tally.js';
+import { electionExport, electionTally, trusteeDecrypt } from './tally-commands.js';
 import { runInit } from './init.js';
 import { runCast } from './cast.js';
 import { runReceiptsCheck } from './receipts-check.js';
@@ -25,11 +27,17 @@ commands:
         check everything SPEC §10 lists; exit 0 valid, 1 invalid, 2 unreadable/usage
   bench crypto [--json] [--out FILE] [--seconds S]
         per-core crypto throughput as ratios to noble's fixed-base multiplication rate
+  bench tally [--ballots N] [--json] [--out FILE]
+        tally aggregation per 100,000 ballots (in memory, synthetic record), with its ratio
   vectors --out DIR
         write deterministic test vectors for every SPEC construction
   election create --manifest FILE          register an election (prints {"manifest","manifestHash"})
   election ceremony ID --record FILE       submit a key ceremony's public record (SPEC §3)
   election open ID | election close ID
+  election tally ID                        count and aggregate after the final block (admin)
+  election export ID --out DIR             write the SPEC §10 record of the running election
+  trustee decrypt --election ID --share FILE
+        this trustee's partial decryptions with proofs, computed here, submitted (share stays here)
   ceremony local --election ID --out DIR   run a ceremony here: ceremony.json + trustee-<i>.json
   tokens --election ID --count N --out FILE
         mint tokens for N synthetic voters (JSON lines) for load tests
@@ -102,11 +110,19 @@ async function main(argv: string[]): Promise<number> {
           json: { type: 'boolean', default: false },
           out: { type: 'string' },
           seconds: { type: 'string', default: '2' },
+          ballots: { type: 'string', default: '5000' },
         },
         allowPositionals: true,
         strict: true,
       });
-      if (positionals[0] !== 'crypto') throw new UsageError('bench takes one suite: crypto');
+      if (positionals[0] === 'tally') {
+        return runTallyBench({
+          ballots: positiveInt(values.ballots, '--ballots'),
+          json: values.json,
+          ...(values.out ? { out: values.out } : {}),
+        });
+      }
+      if (positionals[0] !== 'crypto') throw new UsageError('bench takes a suite: crypto or tally');
       return runBench({
         json: values.json,
         seconds: Number(values.seconds),
@@ -117,7 +133,11 @@ async function main(argv: string[]): Promise<number> {
       const [sub, ...more] = rest;
       const { values, positionals } = parseArgs({
         args: more,
-        options: { manifest: { type: 'string' }, record: { type: 'string' } },
+        options: {
+          manifest: { type: 'string' },
+          record: { type: 'string' },
+          out: { type: 'string' },
+        },
         allowPositionals: true,
         strict: true,
       });
@@ -133,10 +153,28 @@ async function main(argv: string[]): Promise<number> {
         case 'close':
           if (positionals.length !== 1) throw new UsageError(`election ${sub} needs ID`);
           return electionTransition(positionals[0]!, sub);
+        case 'tally':
+          if (positionals.length !== 1) throw new UsageError('election tally needs ID');
+          return electionTally(positionals[0]!);
+        case 'export':
+          if (positionals.length !== 1 || !values.out)
+            throw new UsageError('election export needs ID and --out DIR');
+          return electionExport(positionals[0]!, values.out);
         case undefined:
         default:
-          throw new UsageError('election takes create, ceremony, open or close');
+          throw new UsageError('election takes create, ceremony, open, close, tally or export');
       }
+    }
+    case 'trustee': {
+      const [sub, ...more] = rest;
+      const { values } = parseArgs({
+        args: more,
+        options: { election: { type: 'string' }, share: { type: 'string' } },
+        strict: true,
+      });
+      if (sub !== 'decrypt' || !values.election || !values.share)
+        throw new UsageError('trustee decrypt --election ID --share FILE');
+      return trusteeDecrypt(values.election, values.share);
     }
     case 'ceremony': {
       const [sub, ...more] = rest;

@@ -1,0 +1,77 @@
+// HTTP transport of the tally and of the board pages the export reads (decisions in TallyService).
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AdminGuard } from './admin.guard.js';
+import { TallyService } from './tally.service.js';
+
+@ApiTags('tally')
+@Controller('v1/elections')
+export class TallyController {
+  constructor(@Inject(TallyService) private readonly tallies: TallyService) {}
+
+  @Post(':id/tally')
+  @HttpCode(202)
+  @UseGuards(AdminGuard)
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary:
+      'Start the tally after the final block: counted set and aggregates, streamed over the board (SPEC §9); poll /tally/status',
+  })
+  start(@Param('id') id: string) {
+    return this.tallies.start(id);
+  }
+
+  @Get(':id/tally/status')
+  @ApiOperation({ summary: 'Where the tally stands: none | aggregating | aggregated | complete' })
+  status(@Param('id') id: string) {
+    return this.tallies.status(id);
+  }
+
+  @Get(':id/tally/aggregates')
+  @ApiOperation({
+    summary: 'Per district, contest and option: A = Σα, B = Σβ over the counted set, and `counted`',
+  })
+  aggregates(@Param('id') id: string) {
+    return this.tallies.aggregates(id);
+  }
+
+  @Post(':id/tally/shares')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "A trustee's partial decryptions with proofs {trustee, shares:[{districtId, contestId, optionId, D, c, z}]}: each verified against P_i (the proof authenticates the trustee)",
+  })
+  shares(@Param('id') id: string, @Body() body: unknown) {
+    return this.tallies.submitShares(id, body);
+  }
+
+  @Get(':id/tally')
+  @ApiOperation({ summary: 'The tally document (SPEC §10 tally.json); 404 until complete' })
+  tally(@Param('id') id: string) {
+    return this.tallies.tally(id);
+  }
+
+  @Get(':id/board/:partition')
+  @ApiOperation({
+    summary:
+      'A page of the board (SPEC §6) from Cassandra: {entries, next} for offsets [from, to) of a partition, at most 1,000 offsets',
+  })
+  board(
+    @Param('id') id: string,
+    @Param('partition') partition: string,
+    @Query('from') from: unknown,
+    @Query('to') to: unknown,
+  ) {
+    return this.tallies.board(id, partition, from, to);
+  }
+}
