@@ -1,4 +1,4 @@
-// The local stack of services (registrar, edge, persister, ledger): deployment keys generated once
+// The local stack of services (registrar, persister, ledger, edge, observer): deployment keys generated once
 // into .hanpyo/keys.json, each service started as its own Node process with its environment, its
 // log in .hanpyo/logs/<service>.log and its pid in .hanpyo/run/<service>.pid, readiness awaited on
 // /health/ready, and .hanpyo/local.json written for the `hanpyo` command and newcomers.
@@ -26,6 +26,7 @@ export const SERVICES = Object.freeze([
   { name: 'persister', port: 8083, portVar: 'HANPYO_PERSISTER_PORT' },
   { name: 'ledger', port: 8081, portVar: 'HANPYO_LEDGER_PORT' },
   { name: 'edge', port: 8080, portVar: 'HANPYO_EDGE_PORT' },
+  { name: 'observer', port: 8084, portVar: 'HANPYO_OBSERVER_PORT' },
 ]);
 
 const log = (msg) => process.stdout.write(`[stack] ${msg}\n`);
@@ -79,6 +80,14 @@ export async function serviceEnvironments(env = process.env) {
     persister: { ...common },
     ledger: { ...common, HANPYO_LEDGER_KEY_SEED: keys.ledgerSeed },
     edge: { ...common, HANPYO_EDGE_KEY_SEED: keys.edgeSeed },
+    observer: {
+      ...common,
+      HANPYO_OBSERVER_KEY_SEED: keys.observerSeed,
+      HANPYO_OBSERVER_KEY_ID: 'observer-1',
+      HANPYO_OBSERVER_STATE_DIR: env.HANPYO_OBSERVER_STATE_DIR ?? join(STATE_DIR, 'observer'),
+      HANPYO_OBSERVER_REGISTRAR_URL: `http://127.0.0.1:${env.HANPYO_REGISTRAR_PORT ?? 8082}`,
+      HANPYO_OBSERVER_LEDGER_URL: `http://127.0.0.1:${env.HANPYO_LEDGER_PORT ?? 8081}`,
+    },
   };
 }
 
@@ -213,7 +222,7 @@ function writeLocal(envs) {
     registrar: { url: url('registrar'), adminToken: envs.registrar.HANPYO_REGISTRAR_ADMIN_TOKEN },
     edge: { url: url('edge') },
     ledger: { url: url('ledger') },
-    observer: previous.observer ?? { url: 'http://127.0.0.1:8084' },
+    observer: { url: url('observer') },
   };
   writeFileSync(file, `${JSON.stringify(local, null, 2)}\n`, { mode: 0o600 });
 }

@@ -51,6 +51,7 @@ describe('pipeline: token → receipt → block → inclusion proof (real servic
       HANPYO_EDGE_PORT: String(await freePort()),
       HANPYO_LEDGER_PORT: String(await freePort()),
       HANPYO_PERSISTER_PORT: String(await freePort()),
+      HANPYO_OBSERVER_PORT: String(await freePort()),
       HANPYO_VOTERS_PER_PARTITION: '50',
     };
     Object.assign(process.env, env);

@@ -120,6 +120,23 @@ export class ChainVerifier {
     return this.finalHeight !== undefined;
   }
 
+  /**
+   * Resumes after `block`, a block already checked (an observer's checkpoint): the next block
+   * pushed must follow it. Its predecessors are not needed: the state after a block is what the
+   * block itself claims (height, hash, cuts, district heads, final).
+   */
+  resumeAfter(block: Block): void {
+    this.lastHeight = block.height;
+    this.lastHash = blockHash(block);
+    this.count = Math.max(1, this.count + 1);
+    this.toOffsets = block.cuts.map((c) => c.toOffset);
+    this.treeSizes = new Map(
+      block.districts.map((d) => [d.districtId, { treeSize: d.treeSize, root: d.root }]),
+    );
+    if (block.final === true) this.finalHeight = block.height;
+    this.electionId ??= block.electionId;
+  }
+
   /** Checks the next block; returns its failures (empty when it is fine). */
   push(block: Block): LedgerFailure[] {
     const height = block.height;

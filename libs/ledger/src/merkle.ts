@@ -382,6 +382,43 @@ export class MerkleFrontier implements MerkleAccumulator {
     return out;
   }
 
+  /**
+   * The frontier as plain data (for a checkpoint): its size and the roots of its complete
+   * subtrees, lowercase hex, smallest subtree first (one per set bit of `size`).
+   */
+  snapshot(): { size: number; subtrees: string[] } {
+    const subtrees: string[] = [];
+    for (let k = 0, rest = this.count; rest > 0; k++, rest = Math.floor(rest / 2)) {
+      if (rest % 2 === 1) subtrees.push(toHexBytes(this.slots, k * HASH_LENGTH));
+    }
+    return { size: this.count, subtrees };
+  }
+
+  /** Restores a frontier from `snapshot()`; throws SIZE_INVALID / HASH_LENGTH on bad data. */
+  static fromSnapshot(state: { size: number; subtrees: readonly string[] }): MerkleFrontier {
+    const frontier = new MerkleFrontier();
+    const subtrees: unknown = state.subtrees;
+    if (!isSize(state.size) || !Array.isArray(subtrees)) {
+      throw new LedgerError('SIZE_INVALID', 'a frontier snapshot needs a size and subtrees');
+    }
+    let i = 0;
+    for (let k = 0, rest = state.size; rest > 0; k++, rest = Math.floor(rest / 2)) {
+      if (rest % 2 === 0) continue;
+      const hex: unknown = state.subtrees[i++];
+      if (typeof hex !== 'string' || !/^[0-9a-f]{64}$/.test(hex)) {
+        throw new LedgerError('HASH_LENGTH', 'a frontier subtree is 32 bytes of lowercase hex');
+      }
+      for (let b = 0; b < HASH_LENGTH; b++) {
+        frontier.slots[k * HASH_LENGTH + b] = parseInt(hex.slice(2 * b, 2 * b + 2), 16);
+      }
+    }
+    if (i !== state.subtrees.length) {
+      throw new LedgerError('SIZE_INVALID', 'a frontier snapshot has subtrees its size does not');
+    }
+    frontier.count = state.size;
+    return frontier;
+  }
+
   /** An independent copy (e.g. to checkpoint a district before a block). */
   clone(): MerkleFrontier {
     const copy = new MerkleFrontier();
@@ -406,6 +443,12 @@ export function merkleRoot(leafHashes: Iterable<Uint8Array>): Uint8Array {
   const frontier = new MerkleFrontier();
   for (const h of leafHashes) frontier.appendLeafHash(h);
   return frontier.root();
+}
+
+function toHexBytes(bytes: Uint8Array, offset: number): string {
+  let out = '';
+  for (let b = 0; b < HASH_LENGTH; b++) out += bytes[offset + b]!.toString(16).padStart(2, '0');
+  return out;
 }
 
 function isHashList(proof: unknown): proof is readonly Uint8Array[] {

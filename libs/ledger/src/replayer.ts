@@ -25,6 +25,11 @@ export interface BlockReplayerOptions {
   readonly logs?: DistrictLogs;
   /** How many entry failures to list per block before summarising the rest; default 100. */
   readonly maxEntryFailures?: number;
+  /**
+   * Resume after this block (an observer's checkpoint): `logs` must then hold the district logs
+   * as they were after it. Replay continues with the next block.
+   */
+  readonly resumeAfter?: Block;
 }
 
 /** Replays SPEC §8 blocks against the board, one block at a time. */
@@ -46,6 +51,7 @@ export class BlockReplayer {
       );
     }
     this.chain = new ChainVerifier(options.genesisHash, { manifest: options.manifest });
+    if (options.resumeAfter !== undefined) this.chain.resumeAfter(options.resumeAfter);
     this.maxEntryFailures = options.maxEntryFailures ?? 100;
   }
 

@@ -132,6 +132,22 @@ export class ChainRepository implements OnApplicationShutdown {
   }
 
   /**
+   * Adds one signature to a stored block's signatures map (`signatures[keyId]`): an upsert, so a
+   * retried or repeated cosignature leaves one entry.
+   */
+  async addSignature(
+    electionId: string,
+    height: number,
+    keyId: string,
+    signature: string,
+  ): Promise<void> {
+    await this.run(
+      'UPDATE {ks}.blocks SET signatures = signatures + ? WHERE election_id = ? AND height = ?',
+      [{ [keyId]: signature }, electionId, height],
+    );
+  }
+
+  /**
    * The board slots of partition `partition` in [from, to), ascending by offset: every row the
    * persister wrote there (entries and dead-letter placeholders). Fewer than `to − from` means the
    * persister has not written them all yet.

@@ -1,12 +1,16 @@
 // HTTP transport of the ledger's reads (a few lines each; answers are built in ProofsService).
-import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ProofsService } from './proofs.service.js';
+import { SignaturesService } from './signatures.service.js';
 
 @ApiTags('ledger')
 @Controller('v1/elections')
 export class LedgerController {
-  constructor(@Inject(ProofsService) private readonly proofs: ProofsService) {}
+  constructor(
+    @Inject(ProofsService) private readonly proofs: ProofsService,
+    @Inject(SignaturesService) private readonly signatures: SignaturesService,
+  ) {}
 
   @Get(':id/blocks/latest')
   @ApiOperation({ summary: 'The latest block: {"block","signatures"} (SPEC §8)' })
@@ -18,6 +22,16 @@ export class LedgerController {
   @ApiOperation({ summary: 'Block by height: {"block","signatures"} (SPEC §8)' })
   block(@Param('id') id: string, @Param('height') height: string) {
     return this.proofs.block(id, height);
+  }
+
+  @Post(':id/blocks/:height/signatures')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "A witness's cosignature of a block (SPEC §8): {keyId, signature} → {height, blockHash, keyId}",
+  })
+  cosign(@Param('id') id: string, @Param('height') height: string, @Body() body: unknown) {
+    return this.signatures.addWitnessSignature(id, height, body);
   }
 
   @Get(':id/receipts/:trackingCode')

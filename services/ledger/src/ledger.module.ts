@@ -10,6 +10,7 @@ import { LedgerKey } from './keys.js';
 import { LedgerController } from './ledger.controller.js';
 import { LedgerService } from './ledger.service.js';
 import { ProofsService } from './proofs.service.js';
+import { SignaturesService } from './signatures.service.js';
 
 @Module({})
 export class LedgerModule {
@@ -28,6 +29,7 @@ export class LedgerModule {
         LedgerKey,
         LedgerService,
         ProofsService,
+        SignaturesService,
       ],
     };
   }

@@ -1,0 +1,41 @@
+// A worker thread of the observer's ballot-check pool: holds each election's context (manifest
+// and joint key K, checked once by the main thread) and answers batches of board messages.
+import { parentPort } from 'node:worker_threads';
+import { parseManifest } from '@hanpyo/contracts';
+import { electionContext, pointFromText } from '@hanpyo/crypto';
+import type { ElectionContext } from '@hanpyo/crypto';
+import { initFastestBackend } from '@hanpyo/crypto-native';
+import { checkBoardRecord } from './entry-check.js';
+import type { BoardRecord } from './entry-check.js';
+
+/** Messages from the main thread. */
+export type WorkerRequest =
+  | { kind: 'election'; id: number; electionId: string; manifest: unknown; jointPublicKey: string }
+  | { kind: 'check'; id: number; electionId: string; records: BoardRecord[] };
+
+await initFastestBackend();
+const elections = new Map<string, ElectionContext>();
+
+parentPort!.on('message', (req: WorkerRequest) => {
+  switch (req.kind) {
+    case 'election':
+      elections.set(
+        req.electionId,
+        electionContext(parseManifest(req.manifest), pointFromText(req.jointPublicKey)),
+      );
+      parentPort!.postMessage({ id: req.id });
+      break;
+    case 'check': {
+      const election = elections.get(req.electionId);
+      if (!election) {
+        parentPort!.postMessage({ id: req.id, error: `unknown election ${req.electionId}` });
+        break;
+      }
+      parentPort!.postMessage({
+        id: req.id,
+        entries: req.records.map((r) => checkBoardRecord(election, r)),
+      });
+      break;
+    }
+  }
+});

@@ -1,0 +1,237 @@
+// The observer's decisions for one election (SPEC §8, §10), pure: each block in height order,
+// with the checked board entries inside its cuts, is replayed (chain rules, district logs, roots,
+// ballot count, ledger signatures) and judged. A block is cosigned only when nothing diverged in it
+// and nothing diverged before it: every later block builds on the diverged one (its prevBlockHash
+// and its cumulative roots commit to it), so the observer keeps verifying and reporting, but never
+// signs again for that election. The state after a block is a checkpoint (plain JSON) from which
+// the observer resumes without replaying from zero.
+import type { Block, BlockSignatures, Manifest } from '@hanpyo/contracts';
+import { BlockReplayer, DistrictLogs, MerkleFrontier } from '@hanpyo/ledger';
+import type { LedgerEntry } from '@hanpyo/ledger';
+import { z } from 'zod';
+import type { CheckedEntry } from './entry-check.js';
+
+/** One reason not to cosign, with where it is. */
+export interface Divergence {
+  readonly height: number;
+  /** A bounded code: a ballot issue code, an observer code, or a ledger failure code. */
+  readonly code: string;
+  readonly message: string;
+  readonly districtId?: string;
+  readonly partition?: number;
+  readonly offset?: number;
+}
+
+/** What the observer concluded about one block. */
+export interface BlockVerdict {
+  readonly height: number;
+  /** The block's hash as recomputed (what a cosignature signs). */
+  readonly blockHash: string;
+  /** Board entries whose ballot was checked. */
+  readonly ballots: number;
+  readonly divergences: readonly Divergence[];
+  /** True iff this block and every block before it verified: then (and only then) cosign. */
+  readonly cosign: boolean;
+}
+
+const frontierSchema = z.object({ size: z.number().int().min(0), subtrees: z.array(z.string()) });
+
+/** The checkpoint file's content (version 1). */
+export const checkpointSchema = z.object({
+  version: z.literal(1),
+  electionId: z.string(),
+  manifestHash: z.string(),
+  /** The last block replayed, as it was (null before block 1). */
+  lastBlock: z.unknown().nullable(),
+  height: z.number().int().min(0),
+  blockHash: z.string(),
+  /** Where the next block's cuts start, per partition. */
+  offsets: z.array(z.number().int().min(0)),
+  /** Each district's Merkle frontier after the last block. */
+  districts: z.record(z.string(), frontierSchema),
+  /** First height that diverged; no block from there on is ever cosigned. */
+  divergedAt: z.number().int().nullable(),
+  blocksVerified: z.number().int().min(0),
+  ballotsVerified: z.number().int().min(0),
+  divergences: z.number().int().min(0),
+  /** The latest divergences, for the status page (bounded). */
+  recentDivergences: z.array(
+    z.object({
+      height: z.number(),
+      code: z.string(),
+      message: z.string(),
+      districtId: z.string().optional(),
+      partition: z.number().optional(),
+      offset: z.number().optional(),
+    }),
+  ),
+  /** Cosignatures made but not yet accepted by the ledger. */
+  unpublished: z.array(
+    z.object({ height: z.number().int(), blockHash: z.string(), signature: z.string() }),
+  ),
+});
+export type Checkpoint = z.infer<typeof checkpointSchema>;
+
+const RECENT = 20;
+
+/** Follows one election's chain block by block. */
+export class ElectionObserver {
+  private readonly replayer: BlockReplayer;
+  private readonly logs: DistrictLogs<MerkleFrontier>;
+  private state: Checkpoint;
+
+  /**
+   * `genesisHash` is Q in hex. With `checkpoint`, resumes after its last block (its district
+   * frontiers and chain position); the checkpoint must be this election's and this manifest's.
+   */
+  constructor(
+    private readonly manifest: Pick<
+      Manifest,
+      'electionId' | 'districts' | 'ledgerSigners' | 'witnesses'
+    >,
+    manifestHash: string,
+    genesisHash: string,
+    checkpoint?: Checkpoint,
+  ) {
+    if (
+      checkpoint &&
+      (checkpoint.electionId !== manifest.electionId || checkpoint.manifestHash !== manifestHash)
+    ) {
+      throw new Error('the checkpoint is of another election or manifest');
+    }
+    const saved = checkpoint?.districts ?? {};
+    this.logs = new DistrictLogs(
+      manifest.districts.map((d) => d.districtId),
+      (id) => {
+        const s = saved[id];
+        return s ? MerkleFrontier.fromSnapshot(s) : new MerkleFrontier();
+      },
+    );
+    const lastBlock = (checkpoint?.lastBlock ?? null) as Block | null;
+    this.replayer = new BlockReplayer({
+      manifest,
+      genesisHash,
+      logs: this.logs,
+      ...(lastBlock ? { resumeAfter: lastBlock } : {}),
+    });
+    this.state = checkpoint ?? {
+      version: 1,
+      electionId: manifest.electionId,
+      manifestHash,
+      lastBlock: null,
+      height: 0,
+      blockHash: genesisHash,
+      offsets: [],
+      districts: {},
+      divergedAt: null,
+      blocksVerified: 0,
+      ballotsVerified: 0,
+      divergences: 0,
+      recentDivergences: [],
+      unpublished: [],
+    };
+  }
+
+  /** Height of the last block replayed (0 before any). */
+  get height(): number {
+    return this.state.height;
+  }
+
+  /** Where the next block's cuts start, per partition (empty before block 1). */
+  get offsets(): readonly number[] {
+    return this.state.offsets;
+  }
+
+  /** The state to save after a block. */
+  checkpoint(): Checkpoint {
+    return this.state;
+  }
+
+  /**
+   * Replays the next block: `entries` are the checked board messages of every offset inside its
+   * cuts (a missing offset is a divergence); `signatures` are those published with the block.
+   */
+  verify(
+    block: Block,
+    signatures: BlockSignatures,
+    entries: readonly CheckedEntry[],
+    expectedEntries: number,
+  ): BlockVerdict {
+    const height = block.height;
+    const divergences: Divergence[] = [];
+    const leaves: LedgerEntry[] = [];
+    for (const e of entries) {
+      for (const p of e.problems) {
+        divergences.push({
+          height,
+          code: p.code,
+          message: p.path ? `${p.path}: ${p.message}` : p.message,
+          ...(e.districtId ? { districtId: e.districtId } : {}),
+          partition: e.partition,
+          offset: e.offset,
+        });
+      }
+      if (e.trackingCode !== null && e.districtId !== null) {
+        leaves.push({
+          partition: e.partition,
+          offset: e.offset,
+          trackingCode: e.trackingCode,
+          districtId: e.districtId,
+        });
+      }
+    }
+    if (entries.length !== expectedEntries) {
+      divergences.push({
+        height,
+        code: 'ENTRY_MISSING',
+        message: `the cuts span ${expectedEntries} board offsets, the board gave ${entries.length}`,
+      });
+    }
+    for (const f of this.replayer.replay(block, leaves, signatures)) {
+      divergences.push({
+        height,
+        code: f.code,
+        message: f.message,
+        ...(f.districtId !== undefined ? { districtId: f.districtId } : {}),
+        ...(f.partition !== undefined ? { partition: f.partition } : {}),
+      });
+    }
+    const blockHash = this.replayer.blockHash ?? '';
+    const divergedAt = this.state.divergedAt ?? (divergences.length > 0 ? height : null);
+    const districts: Checkpoint['districts'] = {};
+    for (const id of this.logs.districtIds) districts[id] = this.logs.log(id)!.snapshot();
+    this.state = {
+      ...this.state,
+      lastBlock: block,
+      height,
+      blockHash,
+      offsets: block.cuts.map((c) => c.toOffset),
+      districts,
+      divergedAt,
+      blocksVerified: this.state.blocksVerified + (divergences.length === 0 ? 1 : 0),
+      ballotsVerified: this.state.ballotsVerified + entries.length,
+      divergences: this.state.divergences + divergences.length,
+      recentDivergences: [...this.state.recentDivergences, ...divergences].slice(-RECENT),
+    };
+    return {
+      height,
+      blockHash,
+      ballots: entries.length,
+      divergences,
+      cosign: divergedAt === null && blockHash !== '',
+    };
+  }
+
+  /** Records a cosignature to publish (kept in the checkpoint until the ledger took it). */
+  addUnpublished(signature: { height: number; blockHash: string; signature: string }): void {
+    this.state = { ...this.state, unpublished: [...this.state.unpublished, signature] };
+  }
+
+  /** Forgets a cosignature the ledger accepted. */
+  published(height: number): void {
+    this.state = {
+      ...this.state,
+      unpublished: this.state.unpublished.filter((u) => u.height !== height),
+    };
+  }
+}

@@ -1,0 +1,268 @@
+// I/O of the observer in Kafka: per election, one consumer in the observer's own group reading the
+// board (every partition) and the blocks topic from where the checkpoint stopped. Board messages
+// are buffered per partition until a block's cuts take them; a partition too far ahead is paused.
+import { Inject, Injectable } from '@nestjs/common';
+import type { OnApplicationShutdown } from '@nestjs/common';
+import type { Admin, Consumer, Kafka } from 'kafkajs';
+import { TOPIC_SAFE, classifyKafkaError, createKafka, topicNames } from '@hanpyo/kafka';
+import { Health, JsonLogger } from '@hanpyo/service-kit';
+import { CONFIG } from './config.js';
+import type { ObserverConfig } from './config.js';
+import type { BoardRecord } from './entry-check.js';
+
+/** A message of the blocks topic: its value as text, or null when it is not UTF-8. */
+export interface BlockMessage {
+  readonly offset: number;
+  readonly value: string | null;
+}
+
+/** How long a partition may make no progress while a block waits for its entries. */
+const STALL_MS = 60_000;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function text(value: Buffer | null): string | null {
+  if (value === null) return null;
+  try {
+    return utf8.decode(value);
+  } catch {
+    return null;
+  }
+}
+
+interface PartitionBuffer {
+  /** Offset of records[0] (or of the next record expected when empty). */
+  start: number;
+  records: BoardRecord[];
+  paused: boolean;
+}
+
+/** Reads one election's board and blocks in order, from a checkpoint. */
+export class ElectionFollower {
+  private readonly buffers = new Map<number, PartitionBuffer>();
+  private readonly blocks: BlockMessage[] = [];
+  private nextBlockOffset: number;
+  private waiters: (() => void)[] = [];
+  private failure: Error | undefined;
+
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly topics: { board: string; blocks: string },
+    private readonly maxBuffered: number,
+    startHeight: number,
+    startOffsets: readonly number[],
+    partitions: number,
+  ) {
+    this.nextBlockOffset = startHeight;
+    for (let p = 0; p < partitions; p++) {
+      this.buffers.set(p, { start: startOffsets[p] ?? 0, records: [], paused: false });
+    }
+  }
+
+  /** Starts consuming from the checkpoint's positions. */
+  async start(): Promise<void> {
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        if (batch.topic === this.topics.blocks) {
+          for (const m of batch.messages) {
+            const offset = Number(m.offset);
+            if (offset < this.nextBlockOffset + this.blocks.length) continue;
+            this.blocks.push({ offset, value: text(m.value) });
+          }
+        } else {
+          const buf = this.buffers.get(batch.partition);
+          if (!buf) return;
+          for (const m of batch.messages) {
+            const offset = Number(m.offset);
+            // Below what we hold: a redelivery (or what the seek skips); never twice.
+            if (offset < buf.start + buf.records.length) continue;
+            buf.records.push({
+              partition: batch.partition,
+              offset,
+              value: text(m.value),
+              timestamp: Number(m.timestamp),
+            });
+          }
+          if (!buf.paused && buf.records.length > this.maxBuffered) {
+            buf.paused = true;
+            this.consumer.pause([{ topic: this.topics.board, partitions: [batch.partition] }]);
+          }
+        }
+        this.wake();
+        await Promise.resolve();
+      },
+    });
+    // Positions come from the checkpoint file, never from committed group offsets.
+    this.consumer.seek({
+      topic: this.topics.blocks,
+      partition: 0,
+      offset: String(this.nextBlockOffset),
+    });
+    for (const [partition, buf] of this.buffers) {
+      this.consumer.seek({ topic: this.topics.board, partition, offset: String(buf.start) });
+    }
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      this.failure = e.payload.error;
+      this.wake();
+    });
+  }
+
+  /** The next message of the blocks topic (height order), once it is there. */
+  async nextBlock(stopped: () => boolean): Promise<BlockMessage | undefined> {
+    while (this.blocks.length === 0) {
+      if (stopped()) return undefined;
+      await this.wait(1000);
+    }
+    this.nextBlockOffset++;
+    return this.blocks.shift();
+  }
+
+  /**
+   * The board messages of `partition` in [from, to): waits until they are read; returns fewer
+   * when the partition makes no progress for a minute (an offset missing from the board).
+   */
+  async take(
+    partition: number,
+    from: number,
+    to: number,
+    stopped: () => boolean,
+  ): Promise<BoardRecord[]> {
+    const buf = this.buffers.get(partition);
+    if (!buf || to <= from) return [];
+    let lastLength = -1;
+    let since = Date.now();
+    while (buf.start + buf.records.length < to) {
+      if (stopped()) return [];
+      if (buf.records.length !== lastLength) {
+        lastLength = buf.records.length;
+        since = Date.now();
+      } else if (Date.now() - since > STALL_MS) break;
+      await this.wait(1000);
+    }
+    // Records before `from` belong to no block we will replay (a checkpoint moved past them).
+    const skip = Math.max(0, from - buf.start);
+    const count = Math.max(0, Math.min(to, buf.start + buf.records.length) - from);
+    const out = buf.records.slice(skip, skip + count);
+    buf.records.splice(0, skip + count);
+    buf.start = Math.max(buf.start + skip + count, to);
+    if (buf.paused && buf.records.length < this.maxBuffered / 2) {
+      buf.paused = false;
+      this.consumer.resume([{ topic: this.topics.board, partitions: [partition] }]);
+    }
+    return out;
+  }
+
+  async stop(): Promise<void> {
+    this.wake();
+    await this.consumer.disconnect().catch(() => undefined);
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  private wait(ms: number): Promise<void> {
+    if (this.failure) return Promise.reject(classifyKafkaError(this.failure));
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}
+
+@Injectable()
+export class KafkaRepository implements OnApplicationShutdown {
+  private readonly kafka: Kafka;
+  private readonly admin: Admin;
+  private connected: Promise<void> | undefined;
+
+  constructor(
+    @Inject(CONFIG) private readonly config: ObserverConfig,
+    @Inject(JsonLogger) logger: JsonLogger,
+    @Inject(Health) health: Health,
+  ) {
+    this.kafka = createKafka(config.kafka, logger);
+    this.admin = this.kafka.admin();
+    health.register('kafka', async () => {
+      await this.ready();
+      await this.admin.listTopics();
+    });
+  }
+
+  ready(): Promise<void> {
+    this.connected ??= this.admin.connect().catch((e: unknown) => {
+      this.connected = undefined;
+      throw classifyKafkaError(e);
+    });
+    return this.connected;
+  }
+
+  /** Election ids with a blocks topic under the configured prefix. */
+  async electionsWithBlocks(): Promise<string[]> {
+    await this.ready();
+    const prefix = this.config.kafka.topicPrefix;
+    const suffix = '.hanpyo.blocks.v1';
+    try {
+      return (await this.admin.listTopics())
+        .filter((t) => t.startsWith(prefix) && t.endsWith(suffix))
+        .map((t) => t.slice(prefix.length, t.length - suffix.length))
+        .filter((id) => TOPIC_SAFE.test(id));
+    } catch (e) {
+      throw classifyKafkaError(e);
+    }
+  }
+
+  /** How many blocks the election's blocks topic holds (its end offset). */
+  async publishedHeight(electionId: string): Promise<number> {
+    await this.ready();
+    try {
+      const [offsets] = await this.admin.fetchTopicOffsets(
+        topicNames(this.config.kafka, electionId).blocks,
+      );
+      return offsets ? Number(offsets.high) : 0;
+    } catch (e) {
+      throw classifyKafkaError(e);
+    }
+  }
+
+  /** Starts reading the election's board and blocks after `height`, from `offsets`. */
+  async follow(
+    electionId: string,
+    height: number,
+    offsets: readonly number[],
+  ): Promise<ElectionFollower> {
+    await this.ready();
+    const names = topicNames(this.config.kafka, electionId);
+    try {
+      const board = await this.admin.fetchTopicOffsets(names.ballots);
+      const consumer = this.kafka.consumer({
+        groupId: `hanpyo-observer.${this.config.HANPYO_OBSERVER_KEY_ID}.${electionId}`,
+        allowAutoTopicCreation: false,
+        maxBytesPerPartition: 4 << 20,
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topics: [names.ballots, names.blocks], fromBeginning: true });
+      const follower = new ElectionFollower(
+        consumer,
+        { board: names.ballots, blocks: names.blocks },
+        this.config.HANPYO_OBSERVER_MAX_BUFFERED,
+        height,
+        offsets,
+        board.length,
+      );
+      await follower.start();
+      return follower;
+    } catch (e) {
+      throw classifyKafkaError(e);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.admin.disconnect().catch(() => undefined);
+  }
+}

@@ -1,0 +1,516 @@
+// The observer's decisions over time: for each configured election, wait for its ceremony, check
+// it once, resume from the checkpoint, then take the blocks in height order, each with the board
+// messages of its cuts; check every ballot on the worker pool (the next blocks' ballots are checked
+// while the current one is replayed), replay the block, and cosign it only when everything holds.
+// Every divergence is counted and logged as an alarm; the observer keeps going.
+import { Inject, Injectable } from '@nestjs/common';
+import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ContractError, parseSignedBlock } from '@hanpyo/contracts';
+import type { SignedBlock } from '@hanpyo/contracts';
+import { signBlockHash } from '@hanpyo/ledger';
+import { JsonLogger, Metrics } from '@hanpyo/service-kit';
+import { BallotPool } from './ballot-pool.js';
+import { CheckpointRepository } from './checkpoint.repository.js';
+import { CONFIG } from './config.js';
+import type { ObserverConfig } from './config.js';
+import { checkElectionView, isProblem } from './election-check.js';
+import type { CheckedElection } from './election-check.js';
+import { ElectionObserver, checkpointSchema } from './election-observer.js';
+import type { BlockVerdict, Divergence } from './election-observer.js';
+import type { BoardRecord, CheckedEntry } from './entry-check.js';
+import { KafkaRepository } from './kafka.repository.js';
+import type { ElectionFollower } from './kafka.repository.js';
+import { WitnessKey } from './keys.js';
+import { LedgerRepository, RegistrarRepository } from './registrar.repository.js';
+
+/** Blocks whose ballots are being checked ahead of the one being replayed. */
+const LOOKAHEAD = 3;
+/** Divergences logged one by one per block; the rest are summarised. */
+const LOGGED_PER_BLOCK = 20;
+
+/** One election's status, as `/v1/status` shows it. */
+export interface ElectionStatus {
+  readonly electionId: string;
+  readonly phase: 'waiting' | 'following' | 'stopped';
+  readonly detail: string | null;
+  readonly cosigning: boolean;
+  readonly height: number;
+  readonly blockHash: string | null;
+  readonly lagBlocks: number | null;
+  readonly divergedAt: number | null;
+  readonly blocksVerified: number;
+  readonly ballotsVerified: number;
+  readonly divergences: number;
+  readonly recentDivergences: readonly Divergence[];
+}
+
+interface Prepared {
+  readonly signed: SignedBlock | undefined;
+  readonly problem: string | undefined;
+  readonly checked: CheckedEntry[];
+  readonly expected: number;
+}
+
+interface Tracked {
+  phase: ElectionStatus['phase'];
+  detail: string | null;
+  cosigning: boolean;
+  observer?: ElectionObserver;
+  follower?: ElectionFollower;
+  lag: number | null;
+  /** Checkpoint writes, one after another. */
+  saving: Promise<void>;
+  publishing: boolean;
+}
+
+@Injectable()
+export class ObserverService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly tracked = new Map<string, Tracked>();
+  private stopping = false;
+  private readonly loops: Promise<void>[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly blocksVerified: ReturnType<Metrics['counter']>;
+  private readonly blocksReplayed: ReturnType<Metrics['counter']>;
+  private readonly ballotsVerified: ReturnType<Metrics['counter']>;
+  private readonly divergences: ReturnType<Metrics['counter']>;
+  private readonly cosignatures: ReturnType<Metrics['counter']>;
+  private readonly height: ReturnType<Metrics['gauge']>;
+  private readonly lag: ReturnType<Metrics['gauge']>;
+  private readonly resumedFrom: ReturnType<Metrics['gauge']>;
+  private readonly diverged: ReturnType<Metrics['gauge']>;
+  private readonly blockSeconds: ReturnType<Metrics['histogram']>;
+
+  constructor(
+    @Inject(CONFIG) private readonly config: ObserverConfig,
+    @Inject(RegistrarRepository) private readonly registrar: RegistrarRepository,
+    @Inject(LedgerRepository) private readonly ledger: LedgerRepository,
+    @Inject(KafkaRepository) private readonly kafka: KafkaRepository,
+    @Inject(CheckpointRepository) private readonly checkpoints: CheckpointRepository,
+    @Inject(BallotPool) private readonly pool: BallotPool,
+    @Inject(WitnessKey) private readonly witness: WitnessKey,
+    @Inject(JsonLogger) private readonly logger: JsonLogger,
+    @Inject(Metrics) metrics: Metrics,
+  ) {
+    const e = ['election'] as const;
+    this.blocksVerified = metrics.counter(
+      'hanpyo_observer_blocks_verified_total',
+      'Blocks replayed with no divergence',
+      e,
+    );
+    this.blocksReplayed = metrics.counter(
+      'hanpyo_observer_blocks_replayed_total',
+      'Blocks replayed by this process (verified or not); not counting blocks of a checkpoint',
+      e,
+    );
+    this.ballotsVerified = metrics.counter(
+      'hanpyo_observer_ballots_verified_total',
+      'Board entries whose ballot was checked (rate() gives ballots verified per second)',
+      e,
+    );
+    this.divergences = metrics.counter(
+      'hanpyo_observer_divergences_total',
+      'Divergences found, by code',
+      ['election', 'code'],
+    );
+    this.cosignatures = metrics.counter(
+      'hanpyo_observer_cosignatures_total',
+      'Cosignatures the ledger accepted',
+      e,
+    );
+    this.height = metrics.gauge(
+      'hanpyo_observer_verified_height',
+      'Height of the last block replayed',
+      e,
+    );
+    this.lag = metrics.gauge(
+      'hanpyo_observer_lag_blocks',
+      'Blocks on the blocks topic not replayed yet',
+      e,
+    );
+    this.resumedFrom = metrics.gauge(
+      'hanpyo_observer_resumed_height',
+      'Height of the checkpoint this process resumed from (0: from the start)',
+      e,
+    );
+    this.diverged = metrics.gauge(
+      'hanpyo_observer_diverged',
+      '1 once a block diverged: no later block of the election is cosigned',
+      e,
+    );
+    this.blockSeconds = metrics.histogram(
+      'hanpyo_observer_block_seconds',
+      'From a block taken to its checkpoint saved (ballots checked, replayed, signed)',
+      e,
+      [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300],
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    for (const electionId of this.config.HANPYO_OBSERVER_ELECTIONS) this.track(electionId);
+    this.timer = setInterval(() => void this.tick(), this.config.HANPYO_OBSERVER_TICK_MS);
+  }
+
+  /** Starts following an election (once). */
+  private track(electionId: string): void {
+    if (this.tracked.has(electionId) || this.stopping) return;
+    {
+      this.tracked.set(electionId, {
+        phase: 'waiting',
+        detail: 'starting',
+        cosigning: false,
+        lag: null,
+        saving: Promise.resolve(),
+        publishing: false,
+      });
+      this.loops.push(this.follow(electionId));
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.timer);
+    for (const t of this.tracked.values()) await t.follower?.stop();
+    await Promise.all(this.loops);
+  }
+
+  /** Every election's status. */
+  status(): ElectionStatus[] {
+    return [...this.tracked].map(([electionId, t]) => {
+      const c = t.observer?.checkpoint();
+      return {
+        electionId,
+        phase: t.phase,
+        detail: t.detail,
+        cosigning: t.cosigning && (c?.divergedAt ?? null) === null,
+        height: c?.height ?? 0,
+        blockHash: c && c.height > 0 ? c.blockHash : null,
+        lagBlocks: t.lag,
+        divergedAt: c?.divergedAt ?? null,
+        blocksVerified: c?.blocksVerified ?? 0,
+        ballotsVerified: c?.ballotsVerified ?? 0,
+        divergences: c?.divergences ?? 0,
+        recentDivergences: c?.recentDivergences ?? [],
+      };
+    });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  /** Follows one election until shutdown; infrastructure failures are retried from the checkpoint. */
+  private async follow(electionId: string): Promise<void> {
+    const t = this.tracked.get(electionId)!;
+    while (!this.stopping) {
+      try {
+        const election = await this.awaitElection(electionId, t);
+        if (!election) return;
+        await this.observe(electionId, election, t);
+        return;
+      } catch (e) {
+        if (this.stopping) return;
+        t.detail = `retrying: ${e instanceof Error ? e.message : String(e)}`;
+        this.logger.warn('observer: election loop failed; retrying from the checkpoint', {
+          election: electionId,
+          error: e instanceof Error ? e.message : String(e),
+        });
+        await t.follower?.stop();
+        t.follower = undefined;
+        await this.sleep(2000);
+      }
+    }
+  }
+
+  /** Waits until the registrar has the election with its ceremony; checks both once. */
+  private async awaitElection(
+    electionId: string,
+    t: Tracked,
+  ): Promise<CheckedElection | undefined> {
+    for (;;) {
+      if (this.stopping) return undefined;
+      const view = await this.registrar.election(electionId).catch((e: unknown) => {
+        t.detail = `registrar unreachable: ${e instanceof Error ? e.message : String(e)}`;
+        return null;
+      });
+      if (view === undefined) t.detail = 'the registrar does not know this election (yet)';
+      else if (view !== null) {
+        const checked = checkElectionView(view);
+        if (!isProblem(checked)) return checked;
+        if (checked.kind === 'invalid') {
+          t.phase = 'stopped';
+          t.detail = `${checked.code}: ${checked.message}`;
+          this.divergences.inc({ election: electionId, code: checked.code });
+          this.logger.error('OBSERVER ALARM: the election cannot be verified', {
+            alarm: 'hanpyo.observer.divergence',
+            election: electionId,
+            code: checked.code,
+            reason: checked.message,
+          });
+          return undefined;
+        }
+        t.detail = checked.message;
+      }
+      await this.sleep(this.config.HANPYO_OBSERVER_TICK_MS);
+    }
+  }
+
+  private async observe(electionId: string, election: CheckedElection, t: Tracked): Promise<void> {
+    const keyProblem = this.witness.problemWith(election.manifest);
+    t.cosigning = keyProblem === undefined;
+    if (keyProblem) {
+      this.logger.warn('observer: verifying without cosigning', {
+        election: electionId,
+        reason: keyProblem,
+      });
+    }
+    const saved = await this.checkpoints.load(electionId);
+    const checkpoint = saved === undefined ? undefined : checkpointSchema.parse(saved);
+    const observer = new ElectionObserver(
+      election.manifest,
+      election.manifestHash,
+      election.genesisHash,
+      checkpoint,
+    );
+    t.observer = observer;
+    this.resumedFrom.set({ election: electionId }, observer.height);
+    this.height.set({ election: electionId }, observer.height);
+    this.diverged.set({ election: electionId }, observer.checkpoint().divergedAt === null ? 0 : 1);
+    this.logger.info(
+      checkpoint ? 'observer: resumed from checkpoint' : 'observer: starting from block 1',
+      { election: electionId, height: observer.height, cosigning: t.cosigning },
+    );
+    await this.pool.addElection(electionId, election.manifest, election.jointPublicKey);
+    const follower = await this.kafka.follow(electionId, observer.height, observer.offsets);
+    t.follower = follower;
+    t.phase = 'following';
+    t.detail = null;
+    await this.publishPending(electionId, observer, t);
+
+    // Blocks are taken from Kafka one after another (their cuts consume the board in order); each
+    // one's ballots start checking at once, so up to LOOKAHEAD blocks are checked in parallel.
+    const stopped = () => this.stopping;
+    let taken: Promise<unknown> = Promise.resolve();
+    const prepare = (): Promise<Prepared> => {
+      const records = taken.then(() => this.take(follower, stopped));
+      taken = records.catch(() => undefined);
+      return records.then(async (r) => ({
+        signed: r.signed,
+        problem: r.problem,
+        expected: r.expected,
+        checked: r.records.length ? await this.pool.check(electionId, r.records) : [],
+      }));
+    };
+    const queue: Promise<Prepared>[] = [];
+    for (;;) {
+      while (queue.length < LOOKAHEAD) {
+        const p = prepare();
+        p.catch(() => undefined);
+        queue.push(p);
+      }
+      const next = await queue.shift()!;
+      if (this.stopping) return;
+      if (!next.signed) {
+        // An unreadable block message: the chain cannot be followed past it.
+        this.alarm(electionId, observer.height + 1, [
+          {
+            height: observer.height + 1,
+            code: 'BLOCK_MALFORMED',
+            message: next.problem ?? 'unreadable block',
+          },
+        ]);
+        t.phase = 'stopped';
+        t.detail = `block ${observer.height + 1} is unreadable: ${next.problem ?? ''}`;
+        return;
+      }
+      await this.verifyBlock(electionId, observer, next, t);
+    }
+  }
+
+  /** Takes the next block and the board messages of its cuts. */
+  private async take(
+    follower: ElectionFollower,
+    stopped: () => boolean,
+  ): Promise<{
+    signed: SignedBlock | undefined;
+    problem: string | undefined;
+    records: BoardRecord[];
+    expected: number;
+  }> {
+    const message = await follower.nextBlock(stopped);
+    if (!message) return { signed: undefined, problem: 'stopped', records: [], expected: 0 };
+    let signed: SignedBlock;
+    try {
+      signed = parseSignedBlock(JSON.parse(message.value ?? '') as unknown);
+    } catch (e) {
+      if (!(e instanceof ContractError) && !(e instanceof SyntaxError)) throw e;
+      return { signed: undefined, problem: e.message, records: [], expected: 0 };
+    }
+    const records: BoardRecord[] = [];
+    let expected = 0;
+    for (const cut of signed.block.cuts) {
+      expected += Math.max(0, cut.toOffset - cut.fromOffset);
+      records.push(...(await follower.take(cut.partition, cut.fromOffset, cut.toOffset, stopped)));
+    }
+    return { signed, problem: undefined, records, expected };
+  }
+
+  private async verifyBlock(
+    electionId: string,
+    observer: ElectionObserver,
+    prepared: Prepared,
+    t: Tracked,
+  ): Promise<void> {
+    const started = performance.now();
+    const { block, signatures } = prepared.signed!;
+    const verdict = observer.verify(block, signatures, prepared.checked, prepared.expected);
+    const election = { election: electionId };
+    this.blocksReplayed.inc(election);
+    this.ballotsVerified.inc(election, verdict.ballots);
+    this.height.set(election, verdict.height);
+    if (verdict.divergences.length > 0) {
+      this.alarm(electionId, verdict.height, verdict.divergences);
+      this.diverged.set(election, 1);
+    } else {
+      this.blocksVerified.inc(election);
+    }
+    const cosign = verdict.cosign && t.cosigning;
+    if (cosign) {
+      const s = signBlockHash(verdict.blockHash, this.witness.key);
+      observer.addUnpublished({
+        height: verdict.height,
+        blockHash: verdict.blockHash,
+        signature: s.signature,
+      });
+    }
+    await this.save(electionId, observer, t);
+    this.logBlock(electionId, verdict, cosign, performance.now() - started);
+    this.blockSeconds.observe(election, (performance.now() - started) / 1000);
+    await this.publishPending(electionId, observer, t);
+  }
+
+  private logBlock(electionId: string, v: BlockVerdict, cosigned: boolean, ms: number): void {
+    this.logger.info('observer: block replayed', {
+      election: electionId,
+      height: v.height,
+      blockHash: v.blockHash,
+      ballots: v.ballots,
+      divergences: v.divergences.length,
+      cosigned,
+      ms: Math.round(ms),
+    });
+  }
+
+  /** Counts and logs a block's divergences as alarms (bounded lines per block). */
+  private alarm(electionId: string, height: number, divergences: readonly Divergence[]): void {
+    for (const d of divergences) this.divergences.inc({ election: electionId, code: d.code });
+    for (const d of divergences.slice(0, LOGGED_PER_BLOCK)) {
+      this.logger.error('OBSERVER ALARM: divergence, block not cosigned', {
+        alarm: 'hanpyo.observer.divergence',
+        election: electionId,
+        height: d.height,
+        code: d.code,
+        districtId: d.districtId ?? null,
+        partition: d.partition ?? null,
+        offset: d.offset ?? null,
+        reason: d.message,
+      });
+    }
+    if (divergences.length > LOGGED_PER_BLOCK) {
+      this.logger.error('OBSERVER ALARM: more divergences in the block', {
+        alarm: 'hanpyo.observer.divergence',
+        election: electionId,
+        height,
+        more: divergences.length - LOGGED_PER_BLOCK,
+      });
+    }
+  }
+
+  /** Posts the cosignatures the ledger has not accepted yet; keeps them on failure. */
+  private async publishPending(
+    electionId: string,
+    observer: ElectionObserver,
+    t: Tracked,
+  ): Promise<void> {
+    const pending = observer.checkpoint().unpublished;
+    if (pending.length === 0 || t.publishing) return;
+    t.publishing = true;
+    try {
+      await this.publish(electionId, observer, pending);
+    } finally {
+      t.publishing = false;
+    }
+    await this.save(electionId, observer, t);
+  }
+
+  /** Saves the checkpoint; writes of one election never overlap. */
+  private save(electionId: string, observer: ElectionObserver, t: Tracked): Promise<void> {
+    const write = t.saving.then(() => this.checkpoints.save(electionId, observer.checkpoint()));
+    t.saving = write.catch(() => undefined);
+    return write;
+  }
+
+  private async publish(
+    electionId: string,
+    observer: ElectionObserver,
+    pending: readonly { height: number; signature: string }[],
+  ): Promise<void> {
+    for (const u of pending) {
+      try {
+        const outcome = await this.ledger.cosign(electionId, u.height, {
+          keyId: this.witness.key.keyId,
+          signature: u.signature,
+        });
+        if (outcome.accepted) {
+          observer.published(u.height);
+          this.cosignatures.inc({ election: electionId });
+        } else if (outcome.status >= 500 || outcome.code === 'BLOCK_NOT_FOUND') {
+          return; // the ledger's replica is behind or unavailable: try again later
+        } else {
+          // The ledger refuses it for good (e.g. another block under that height): say so.
+          observer.published(u.height);
+          this.logger.error('observer: the ledger refused a cosignature', {
+            election: electionId,
+            height: u.height,
+            status: outcome.status,
+            code: outcome.code,
+          });
+        }
+      } catch (e) {
+        this.logger.warn('observer: cannot reach the ledger; cosignature kept for later', {
+          election: electionId,
+          height: u.height,
+          error: e instanceof Error ? e.message : String(e),
+        });
+        return;
+      }
+    }
+  }
+
+  /** Lag, and cosignatures left unpublished while the ledger was unreachable. */
+  private async tick(): Promise<void> {
+    if (this.config.HANPYO_OBSERVER_ELECTIONS.length === 0) {
+      try {
+        for (const id of await this.kafka.electionsWithBlocks()) this.track(id);
+      } catch (e) {
+        this.logger.debug('observer: elections not discovered this time', {
+          error: e instanceof Error ? e.message : String(e),
+        });
+      }
+    }
+    for (const [electionId, t] of this.tracked) {
+      if (t.phase !== 'following' || !t.observer) continue;
+      try {
+        await this.publishPending(electionId, t.observer, t);
+        const end = await this.kafka.publishedHeight(electionId);
+        t.lag = Math.max(0, end - t.observer.height);
+        this.lag.set({ election: electionId }, t.lag);
+      } catch (e) {
+        // Lag unknown this time; readiness reports Kafka.
+        this.logger.debug('observer: lag not measured', {
+          election: electionId,
+          error: e instanceof Error ? e.message : String(e),
+        });
+      }
+    }
+  }
+}
