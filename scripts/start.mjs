@@ -205,6 +205,7 @@ record          ${join(dir, 'record')}   (npx hanpyo verify it; tamper with it a
 registrar       ${local.registrar.url}/openapi.json
 edge            ${local.edge.url}/v1/elections/${electionId}   (ballots: POST …/ballots)
 ledger          ${local.ledger.url}/v1/elections/${electionId}/blocks/latest
+observer        ${local.observer?.url ?? 'http://127.0.0.1:8084'}/   (status page: latest cosigned height, divergences)
 metrics         ${local.edge.url}/metrics, ${local.ledger.url}/metrics
 local.json      ${join(STATE_DIR, 'local.json')}  (the hanpyo command reads it)
 `);
