@@ -4,9 +4,12 @@
 // by the ledger, verifying under the manifest's witness key); resume after a restart from its
 // checkpoint without replaying old blocks; and refuse a block holding a tampered board entry (a
 // broken proof under a recomputed tracking code, which the persister stores and the ledger cuts),
-// raising a divergence with the block height.
+// raising a divergence with the block height. A second observer following one district only
+// (HANPYO_OBSERVER_DISTRICTS, its partitions from the registrar's layout) keeps up with the chain
+// without divergence and never cosigns.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -39,6 +42,7 @@ function freePort(): Promise<number> {
 interface StackModule {
   startServices(names?: string[], options?: { timeoutMs?: number }): Promise<string[]>;
   stopServices(names?: string[]): Promise<string[]>;
+  serviceEnvironments(env?: NodeJS.ProcessEnv): Promise<Record<string, NodeJS.ProcessEnv>>;
 }
 
 interface Status {
@@ -48,6 +52,8 @@ interface Status {
   blockHash: string | null;
   divergedAt: number | null;
   divergences: number;
+  cosigning: boolean;
+  districts?: string[] | null;
   recentDivergences: {
     height: number;
     code: string;
@@ -91,6 +97,8 @@ describe('observer: replays, verifies and cosigns every block (real services and
   let env: NodeJS.ProcessEnv;
   let ledgerUrl: string;
   let observerUrl: string;
+  let districtObserverUrl: string;
+  let districtObserver: ChildProcess | undefined;
   let manifest: Manifest;
   const electionId = uniqueName('obs-');
 
@@ -120,9 +128,34 @@ describe('observer: replays, verifies and cosigns every block (real services and
     Object.assign(process.env, env);
     stack = (await import(join(root, 'scripts', 'stack', 'lib.mjs'))) as StackModule;
     await stack.startServices(undefined, { timeoutMs: 120_000 });
+    // A second observer, of district d2 only: own key (not a witness), port, group and state.
+    const districtPort = await freePort();
+    districtObserverUrl = `http://127.0.0.1:${districtPort}`;
+    const observerEnv = (await stack.serviceEnvironments(process.env)).observer!;
+    districtObserver = spawn(
+      process.execPath,
+      [join(root, 'services', 'observer', 'dist', 'main.js')],
+      {
+        env: {
+          ...observerEnv,
+          HANPYO_OBSERVER_PORT: String(districtPort),
+          HANPYO_OBSERVER_KEY_ID: 'observer-d2',
+          HANPYO_OBSERVER_KEY_SEED: '5a'.repeat(32),
+          HANPYO_OBSERVER_STATE_DIR: join(state, 'observer-d2'),
+          HANPYO_OBSERVER_DISTRICTS: 'd2',
+          HANPYO_LOG_LEVEL: 'warn',
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
   });
 
   after(async () => {
+    if (districtObserver && districtObserver.exitCode === null) {
+      const exited = new Promise((r) => districtObserver!.once('exit', r));
+      districtObserver.kill('SIGTERM');
+      await Promise.race([exited, sleep(10_000)]);
+    }
     await stack?.stopServices();
     await rm(state, { recursive: true, force: true });
   });
@@ -280,6 +313,48 @@ describe('observer: replays, verifies and cosigns every block (real services and
 
     const html = await (await fetch(`${observerUrl}/`)).text();
     assert.match(html, new RegExp(electionId));
+
+    // The district observer (d2 only) reaches the same height, without divergence, never cosigning.
+    const districtStatus = async (): Promise<Status | undefined> => {
+      const r = await fetch(`${districtObserverUrl}/v1/status`);
+      const body = (await r.json()) as { elections: Status[] };
+      return body.elections.find((e) => e.electionId === electionId);
+    };
+    const d2 = await until(
+      `the district observer at height ${first}`,
+      async () => {
+        const s = await districtStatus();
+        return s && s.height >= first ? s : undefined;
+      },
+      90,
+    );
+    assert.equal(d2.divergedAt, null, JSON.stringify(d2.recentDivergences));
+    assert.equal(d2.divergences, 0);
+    assert.equal(d2.cosigning, false);
+    assert.deepEqual(d2.districts, ['d2']);
+    const layout = (
+      (await (
+        await fetch(`http://127.0.0.1:${env.HANPYO_REGISTRAR_PORT}/v1/elections/${electionId}`)
+      ).json()) as { partitionLayout: { partitionCount: number; ranges: { districtId: string }[] } }
+    ).partitionLayout;
+    assert.deepEqual(
+      layout.ranges.map((r) => r.districtId),
+      ['d1', 'd2'],
+      'the registrar’s view carries the partition layout',
+    );
+    const dm = await (await fetch(`${districtObserverUrl}/metrics`)).text();
+    assert.equal(
+      metric(dm, 'hanpyo_observer_cosignatures_total', { election: electionId }) ?? 0,
+      0,
+    );
+    assert.ok(
+      (metric(dm, 'hanpyo_observer_ballots_verified_total', { election: electionId }) ?? 0) > 0,
+      'it checked d2’s ballots',
+    );
+    for (let h = 1; h <= first; h++) {
+      const b = await block(h);
+      assert.ok(!b!.signatures.signatures.some((x) => x.keyId === 'observer-d2'));
+    }
 
     // 2. Restart: the observer resumes from its checkpoint and replays only the new blocks.
     await stack.stopServices(['observer']);

@@ -1,112 +1,23 @@
-// The ballot-check pool: worker threads (one per core by default) verifying batches of board
-// messages, so a lagging observer catches up at full speed. Requests go to the least-loaded
-// worker; a block's batches are all in flight at once, bounded by a window.
+// The ballot-check pool as the observer's provider: one worker thread per core by default
+// (HANPYO_OBSERVER_WORKERS), so a lagging observer catches up at full speed. The pool itself is
+// ballot-check-pool.ts.
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { Inject, Injectable } from '@nestjs/common';
 import type { OnApplicationShutdown } from '@nestjs/common';
+import { BallotCheckPool } from './ballot-check-pool.js';
 import { CONFIG } from './config.js';
 import type { ObserverConfig } from './config.js';
-import type { BoardRecord, CheckedEntry } from './entry-check.js';
-
-interface Pending {
-  resolve(value: { entries?: CheckedEntry[]; error?: string }): void;
-  reject(error: Error): void;
-}
 
 @Injectable()
-export class BallotPool implements OnApplicationShutdown {
-  private readonly workers: Worker[];
-  private readonly load: number[];
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 0;
-  private failure: Error | undefined;
-  private readonly batchSize: number;
-
+export class BallotPool extends BallotCheckPool implements OnApplicationShutdown {
   constructor(@Inject(CONFIG) config: ObserverConfig) {
-    const size = config.HANPYO_OBSERVER_WORKERS ?? availableParallelism();
-    this.batchSize = config.HANPYO_OBSERVER_BATCH_SIZE;
-    this.workers = Array.from(
-      { length: Math.max(1, size) },
-      () => new Worker(new URL('./ballot-worker.js', import.meta.url)),
+    super(
+      config.HANPYO_OBSERVER_WORKERS ?? availableParallelism(),
+      config.HANPYO_OBSERVER_BATCH_SIZE,
     );
-    this.load = this.workers.map(() => 0);
-    this.workers.forEach((w, i) => {
-      w.on('message', (msg: { id: number; entries?: CheckedEntry[]; error?: string }) => {
-        this.load[i]!--;
-        const p = this.pending.get(msg.id);
-        this.pending.delete(msg.id);
-        p?.resolve(msg);
-      });
-      w.on('error', (e) => this.fail(e));
-      w.on('exit', (code) => {
-        if (code !== 0) this.fail(new Error(`ballot worker exited with status ${code}`));
-      });
-    });
-  }
-
-  /** Number of worker threads. */
-  get size(): number {
-    return this.workers.length;
-  }
-
-  /** Gives every worker the election's context (manifest and K, already checked). */
-  async addElection(electionId: string, manifest: unknown, jointPublicKey: string): Promise<void> {
-    await Promise.all(
-      this.workers.map((_, i) =>
-        this.send(i, { kind: 'election', electionId, manifest, jointPublicKey }),
-      ),
-    );
-  }
-
-  /** Checks board messages in batches over every worker; results in input order. */
-  async check(electionId: string, records: readonly BoardRecord[]): Promise<CheckedEntry[]> {
-    const batches: BoardRecord[][] = [];
-    for (let i = 0; i < records.length; i += this.batchSize) {
-      batches.push(records.slice(i, i + this.batchSize));
-    }
-    const results = await Promise.all(
-      batches.map(async (batch) => {
-        const reply = await this.send(this.leastLoaded(), {
-          kind: 'check',
-          electionId,
-          records: batch,
-        });
-        if (reply.error !== undefined || !reply.entries) {
-          throw new Error(reply.error ?? 'no answer');
-        }
-        return reply.entries;
-      }),
-    );
-    return results.flat();
-  }
-
-  private leastLoaded(): number {
-    let best = 0;
-    for (let i = 1; i < this.workers.length; i++) if (this.load[i]! < this.load[best]!) best = i;
-    return best;
-  }
-
-  private send(
-    worker: number,
-    message: Record<string, unknown>,
-  ): Promise<{ entries?: CheckedEntry[]; error?: string }> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    this.load[worker]!++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.workers[worker]!.postMessage({ ...message, id });
-    });
-  }
-
-  private fail(e: Error): void {
-    this.failure ??= e;
-    for (const p of this.pending.values()) p.reject(e);
-    this.pending.clear();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await this.close();
   }
 }

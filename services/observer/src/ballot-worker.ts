@@ -10,21 +10,37 @@ import type { BoardRecord } from './entry-check.js';
 
 /** Messages from the main thread. */
 export type WorkerRequest =
-  | { kind: 'election'; id: number; electionId: string; manifest: unknown; jointPublicKey: string }
+  | {
+      kind: 'election';
+      id: number;
+      electionId: string;
+      manifest: unknown;
+      jointPublicKey: string;
+      /** Only ballots of these districts are checked (an observer following chosen districts). */
+      districts?: string[];
+    }
   | { kind: 'check'; id: number; electionId: string; records: BoardRecord[] };
 
 await initFastestBackend();
-const elections = new Map<string, ElectionContext>();
+const elections = new Map<
+  string,
+  { context: ElectionContext; skip: ReadonlySet<string> | undefined }
+>();
 
 parentPort!.on('message', (req: WorkerRequest) => {
   switch (req.kind) {
-    case 'election':
-      elections.set(
-        req.electionId,
-        electionContext(parseManifest(req.manifest), pointFromText(req.jointPublicKey)),
-      );
+    case 'election': {
+      const manifest = parseManifest(req.manifest);
+      const followed = req.districts ? new Set(req.districts) : undefined;
+      elections.set(req.electionId, {
+        context: electionContext(manifest, pointFromText(req.jointPublicKey)),
+        skip: followed
+          ? new Set(manifest.districts.map((d) => d.districtId).filter((id) => !followed.has(id)))
+          : undefined,
+      });
       parentPort!.postMessage({ id: req.id });
       break;
+    }
     case 'check': {
       const election = elections.get(req.electionId);
       if (!election) {
@@ -33,7 +49,7 @@ parentPort!.on('message', (req: WorkerRequest) => {
       }
       parentPort!.postMessage({
         id: req.id,
-        entries: req.records.map((r) => checkBoardRecord(election, r)),
+        entries: req.records.map((r) => checkBoardRecord(election.context, r, election.skip)),
       });
       break;
     }

@@ -17,6 +17,17 @@ const electionList = z
   )
   .pipe(z.array(z.string().regex(/^[A-Za-z0-9._-]{1,100}$/)));
 
+const districtList = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x.length > 0),
+  )
+  .pipe(z.array(z.string().min(1).max(200)));
+
 const schema = z.object({
   HANPYO_OBSERVER_HOST: z.string().default('127.0.0.1'),
   HANPYO_OBSERVER_PORT: z.coerce.number().int().min(0).max(65535).default(8084),
@@ -33,6 +44,12 @@ const schema = z.object({
    * blocks topic `<prefix><id>.hanpyo.blocks.v1` exists, discovered as topics appear.
    */
   HANPYO_OBSERVER_ELECTIONS: electionList,
+  /**
+   * Follow only these districts (comma list; empty, the default: all): only their board
+   * partitions (the registrar's `partitionLayout`) are read, their ballots checked and their
+   * roots and tree sizes replayed, with the chain and signatures. Never cosigns in this mode.
+   */
+  HANPYO_OBSERVER_DISTRICTS: districtList,
   /** Where checkpoints live: one JSON file per election, replaced atomically after each block. */
   HANPYO_OBSERVER_STATE_DIR: z.string().min(1).default('.hanpyo/observer'),
   /** Ballot-checking worker threads; default: the machine's cores. */

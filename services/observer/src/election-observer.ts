@@ -30,7 +30,10 @@ export interface BlockVerdict {
   /** Board entries whose ballot was checked. */
   readonly ballots: number;
   readonly divergences: readonly Divergence[];
-  /** True iff this block and every block before it verified: then (and only then) cosign. */
+  /**
+   * True iff this block and every block before it verified, all districts replayed: then (and
+   * only then) cosign. Never with a subset of districts (a partial replay cannot vouch for it).
+   */
   readonly cosign: boolean;
 }
 
@@ -49,6 +52,8 @@ export const checkpointSchema = z.object({
   offsets: z.array(z.number().int().min(0)),
   /** Each district's Merkle frontier after the last block. */
   districts: z.record(z.string(), frontierSchema),
+  /** The districts followed (null or absent: all); a checkpoint resumes only the same set. */
+  followed: z.array(z.string()).nullable().optional(),
   /** First height that diverged; no block from there on is ever cosigned. */
   divergedAt: z.number().int().nullable(),
   blocksVerified: z.number().int().min(0),
@@ -79,10 +84,13 @@ export class ElectionObserver {
   private readonly replayer: BlockReplayer;
   private readonly logs: DistrictLogs<MerkleFrontier>;
   private state: Checkpoint;
+  private readonly followed: readonly string[] | null;
 
   /**
    * `genesisHash` is Q in hex. With `checkpoint`, resumes after its last block (its district
    * frontiers and chain position); the checkpoint must be this election's and this manifest's.
+   * With `districts`, follows only those districts (BlockReplayer's subset replay): their entries
+   * and roots are checked, the chain and signatures too, but no block is ever cosigned.
    */
   constructor(
     private readonly manifest: Pick<
@@ -92,6 +100,7 @@ export class ElectionObserver {
     manifestHash: string,
     genesisHash: string,
     checkpoint?: Checkpoint,
+    options: { readonly districts?: readonly string[] } = {},
   ) {
     if (
       checkpoint &&
@@ -99,20 +108,30 @@ export class ElectionObserver {
     ) {
       throw new Error('the checkpoint is of another election or manifest');
     }
+    const all = manifest.districts.map((d) => d.districtId);
+    this.followed = options.districts
+      ? all.filter((id) => options.districts!.includes(id)).sort()
+      : null;
+    if (
+      checkpoint &&
+      JSON.stringify(checkpoint.followed ?? null) !== JSON.stringify(this.followed)
+    ) {
+      throw new Error(
+        `the checkpoint follows ${checkpoint.followed ? `districts ${checkpoint.followed.join(',')}` : 'every district'}, this observer ${this.followed ? `districts ${this.followed.join(',')}` : 'every district'}: use another state directory`,
+      );
+    }
     const saved = checkpoint?.districts ?? {};
-    this.logs = new DistrictLogs(
-      manifest.districts.map((d) => d.districtId),
-      (id) => {
-        const s = saved[id];
-        return s ? MerkleFrontier.fromSnapshot(s) : new MerkleFrontier();
-      },
-    );
+    this.logs = new DistrictLogs(this.followed ?? all, (id) => {
+      const s = saved[id];
+      return s ? MerkleFrontier.fromSnapshot(s) : new MerkleFrontier();
+    });
     const lastBlock = (checkpoint?.lastBlock ?? null) as Block | null;
     this.replayer = new BlockReplayer({
       manifest,
       genesisHash,
       logs: this.logs,
       ...(lastBlock ? { resumeAfter: lastBlock } : {}),
+      ...(this.followed ? { districts: this.followed } : {}),
     });
     this.state = checkpoint ?? {
       version: 1,
@@ -123,6 +142,7 @@ export class ElectionObserver {
       blockHash: genesisHash,
       offsets: [],
       districts: {},
+      followed: this.followed ? [...this.followed] : null,
       divergedAt: null,
       blocksVerified: 0,
       ballotsVerified: 0,
@@ -140,6 +160,11 @@ export class ElectionObserver {
   /** Where the next block's cuts start, per partition (empty before block 1). */
   get offsets(): readonly number[] {
     return this.state.offsets;
+  }
+
+  /** The districts followed; null: all of them. */
+  get districts(): readonly string[] | null {
+    return this.followed;
   }
 
   /** The state to save after a block. */
@@ -160,7 +185,10 @@ export class ElectionObserver {
     const height = block.height;
     const divergences: Divergence[] = [];
     const leaves: LedgerEntry[] = [];
+    let ballots = 0;
     for (const e of entries) {
+      if (e.outside) continue; // a ballot of a district not followed: not checked, not replayed
+      ballots++;
       for (const p of e.problems) {
         divergences.push({
           height,
@@ -209,16 +237,16 @@ export class ElectionObserver {
       districts,
       divergedAt,
       blocksVerified: this.state.blocksVerified + (divergences.length === 0 ? 1 : 0),
-      ballotsVerified: this.state.ballotsVerified + entries.length,
+      ballotsVerified: this.state.ballotsVerified + ballots,
       divergences: this.state.divergences + divergences.length,
       recentDivergences: [...this.state.recentDivergences, ...divergences].slice(-RECENT),
     };
     return {
       height,
       blockHash,
-      ballots: entries.length,
+      ballots,
       divergences,
-      cosign: divergedAt === null && blockHash !== '',
+      cosign: this.followed === null && divergedAt === null && blockHash !== '',
     };
   }
 

@@ -115,4 +115,30 @@ describe('checkBoardRecord', () => {
       );
     }
   });
+
+  it('only decodes a ballot of a district it does not follow (skip), and still reports junk', () => {
+    const tampered = structuredClone(ballot);
+    const z = tampered.contests[0]!.selections[0]!.proof.z;
+    [z[0], z[1]] = [z[1]!, z[0]!];
+    const value = JSON.stringify({ trackingCode: 'ab'.repeat(32), ballot: tampered });
+    const skipped = checkBoardRecord(election, record(value), new Set(['d1']));
+    assert.deepEqual(skipped, {
+      partition: 2,
+      offset: 41,
+      trackingCode: 'ab'.repeat(32),
+      districtId: 'd1',
+      problems: [],
+      outside: true,
+    });
+    const followed = checkBoardRecord(election, record(value), new Set(['d2']));
+    assert.equal(followed.outside, undefined);
+    assert.deepEqual(
+      followed.problems.map((p) => p.code),
+      ['PROOF_INVALID', 'TRACKING_CODE_MISMATCH'],
+    );
+    assert.deepEqual(
+      checkBoardRecord(election, record('not json'), new Set(['d1'])).problems.map((p) => p.code),
+      ['ENTRY_MALFORMED'],
+    );
+  });
 });

@@ -36,6 +36,11 @@ export interface CheckedEntry {
   readonly districtId: string | null;
   /** Empty when the ballot is valid and its tracking code is the stated one. */
   readonly problems: readonly EntryProblem[];
+  /**
+   * True when the ballot is of a district the observer does not follow: decoded, not checked
+   * (no proof, no tracking code), and left out of the replay.
+   */
+  readonly outside?: boolean;
 }
 
 const VALUE_KEYS = new Set(['trackingCode', 'ballot']);
@@ -50,8 +55,16 @@ function undecodable(record: BoardRecord, message: string): CheckedEntry {
   };
 }
 
-/** Checks one board message against the election; never throws on bad input. */
-export function checkBoardRecord(election: ElectionContext, record: BoardRecord): CheckedEntry {
+/**
+ * Checks one board message against the election; never throws on bad input. A ballot of a district
+ * in `skip` (manifest districts the observer does not follow) is only decoded (`outside`); an
+ * undecodable message, or a ballot of a district the manifest lacks, is checked and reported.
+ */
+export function checkBoardRecord(
+  election: ElectionContext,
+  record: BoardRecord,
+  skip?: ReadonlySet<string>,
+): CheckedEntry {
   if (record.value === null || record.value.length === 0) {
     return undecodable(record, 'the message has no value (or it is not UTF-8)');
   }
@@ -87,6 +100,16 @@ export function checkBoardRecord(election: ElectionContext, record: BoardRecord)
             .join('; ')
         : 'the message has no valid timestamp';
     return undecodable(record, `not a board entry: ${detail}`);
+  }
+  if (skip?.has(entry.ballot.districtId)) {
+    return {
+      partition: entry.partition,
+      offset: entry.offset,
+      trackingCode: entry.trackingCode,
+      districtId: entry.ballot.districtId,
+      problems: [],
+      outside: true,
+    };
   }
   const problems: EntryProblem[] = checkBallot(election, entry.ballot).map((issue) => ({
     code: issue.code,

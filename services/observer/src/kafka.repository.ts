@@ -1,5 +1,5 @@
 // I/O of the observer in Kafka: per election, one consumer in the observer's own group reading the
-// board (every partition) and the blocks topic from where the checkpoint stopped. Board messages
+// board (every partition, or those of the chosen districts) and the blocks topic from where the checkpoint stopped. Board messages
 // are buffered per partition until a block's cuts take them; a partition too far ahead is paused.
 import { Inject, Injectable } from '@nestjs/common';
 import type { OnApplicationShutdown } from '@nestjs/common';
@@ -50,10 +50,13 @@ export class ElectionFollower {
     private readonly maxBuffered: number,
     startHeight: number,
     startOffsets: readonly number[],
-    partitions: number,
+    /** The board partitions to read. */
+    partitions: readonly number[],
+    /** The board's other partitions: paused, never fetched. */
+    private readonly skipped: readonly number[] = [],
   ) {
     this.nextBlockOffset = startHeight;
-    for (let p = 0; p < partitions; p++) {
+    for (const p of partitions) {
       this.buffers.set(p, { start: startOffsets[p] ?? 0, records: [], paused: false });
     }
   }
@@ -100,6 +103,9 @@ export class ElectionFollower {
     });
     for (const [partition, buf] of this.buffers) {
       this.consumer.seek({ topic: this.topics.board, partition, offset: String(buf.start) });
+    }
+    if (this.skipped.length > 0) {
+      this.consumer.pause([{ topic: this.topics.board, partitions: [...this.skipped] }]);
     }
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       this.failure = e.payload.error;
@@ -230,16 +236,21 @@ export class KafkaRepository implements OnApplicationShutdown {
     }
   }
 
-  /** Starts reading the election's board and blocks after `height`, from `offsets`. */
+  /**
+   * Starts reading the election's board and blocks after `height`, from `offsets`: every board
+   * partition, or only `partitions`.
+   */
   async follow(
     electionId: string,
     height: number,
     offsets: readonly number[],
+    partitions?: readonly number[],
   ): Promise<ElectionFollower> {
     await this.ready();
     const names = topicNames(this.config.kafka, electionId);
     try {
       const board = await this.admin.fetchTopicOffsets(names.ballots);
+      const all = Array.from({ length: board.length }, (_, p) => p);
       const consumer = this.kafka.consumer({
         groupId: `hanpyo-observer.${this.config.HANPYO_OBSERVER_KEY_ID}.${electionId}`,
         allowAutoTopicCreation: false,
@@ -253,7 +264,8 @@ export class KafkaRepository implements OnApplicationShutdown {
         this.config.HANPYO_OBSERVER_MAX_BUFFERED,
         height,
         offsets,
-        board.length,
+        all.filter((p) => !partitions || partitions.includes(p)),
+        all.filter((p) => partitions && !partitions.includes(p)),
       );
       await follower.start();
       return follower;

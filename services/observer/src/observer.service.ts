@@ -13,8 +13,8 @@ import { BallotPool } from './ballot-pool.js';
 import { CheckpointRepository } from './checkpoint.repository.js';
 import { CONFIG } from './config.js';
 import type { ObserverConfig } from './config.js';
-import { checkElectionView, isProblem } from './election-check.js';
-import type { CheckedElection } from './election-check.js';
+import { checkElectionView, followedPartitions, isProblem } from './election-check.js';
+import type { CheckedElection, FollowedPartitions } from './election-check.js';
 import { ElectionObserver, checkpointSchema } from './election-observer.js';
 import type { BlockVerdict, Divergence } from './election-observer.js';
 import type { BoardRecord, CheckedEntry } from './entry-check.js';
@@ -34,6 +34,8 @@ export interface ElectionStatus {
   readonly phase: 'waiting' | 'following' | 'stopped';
   readonly detail: string | null;
   readonly cosigning: boolean;
+  /** The districts followed (HANPYO_OBSERVER_DISTRICTS); null: all. */
+  readonly districts?: readonly string[] | null;
   readonly height: number;
   readonly blockHash: string | null;
   readonly lagBlocks: number | null;
@@ -182,6 +184,7 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
         phase: t.phase,
         detail: t.detail,
         cosigning: t.cosigning && (c?.divergedAt ?? null) === null,
+        districts: t.observer?.districts ?? null,
         height: c?.height ?? 0,
         blockHash: c && c.height > 0 ? c.blockHash : null,
         lagBlocks: t.lag,
@@ -203,9 +206,9 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
     const t = this.tracked.get(electionId)!;
     while (!this.stopping) {
       try {
-        const election = await this.awaitElection(electionId, t);
-        if (!election) return;
-        await this.observe(electionId, election, t);
+        const awaited = await this.awaitElection(electionId, t);
+        if (!awaited) return;
+        await this.observe(electionId, awaited.election, awaited.followed, t);
         return;
       } catch (e) {
         if (this.stopping) return;
@@ -225,7 +228,7 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
   private async awaitElection(
     electionId: string,
     t: Tracked,
-  ): Promise<CheckedElection | undefined> {
+  ): Promise<{ election: CheckedElection; followed: FollowedPartitions | undefined } | undefined> {
     for (;;) {
       if (this.stopping) return undefined;
       const view = await this.registrar.election(electionId).catch((e: unknown) => {
@@ -235,7 +238,27 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
       if (view === undefined) t.detail = 'the registrar does not know this election (yet)';
       else if (view !== null) {
         const checked = checkElectionView(view);
-        if (!isProblem(checked)) return checked;
+        if (!isProblem(checked)) {
+          const chosen = this.config.HANPYO_OBSERVER_DISTRICTS;
+          if (chosen.length === 0) return { election: checked, followed: undefined };
+          const followed = followedPartitions(checked.manifest, view.partitionLayout, chosen);
+          if (!('error' in followed)) {
+            if (followed.unknown.length > 0) {
+              this.logger.warn('observer: chosen districts not in this election, ignored', {
+                election: electionId,
+                districts: followed.unknown,
+              });
+            }
+            return { election: checked, followed };
+          }
+          t.phase = 'stopped';
+          t.detail = `cannot follow the chosen districts: ${followed.error}`;
+          this.logger.error('observer: cannot follow the chosen districts', {
+            election: electionId,
+            reason: followed.error,
+          });
+          return undefined;
+        }
         if (checked.kind === 'invalid') {
           t.phase = 'stopped';
           t.detail = `${checked.code}: ${checked.message}`;
@@ -254,8 +277,16 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  private async observe(electionId: string, election: CheckedElection, t: Tracked): Promise<void> {
-    const keyProblem = this.witness.problemWith(election.manifest);
+  private async observe(
+    electionId: string,
+    election: CheckedElection,
+    followed: FollowedPartitions | undefined,
+    t: Tracked,
+  ): Promise<void> {
+    // A replay of some districts cannot vouch for the whole block: district mode never cosigns.
+    const keyProblem = followed
+      ? `following districts ${followed.districts.join(', ')} only (partitions ${followed.partitions.join(', ')})`
+      : this.witness.problemWith(election.manifest);
     t.cosigning = keyProblem === undefined;
     if (keyProblem) {
       this.logger.warn('observer: verifying without cosigning', {
@@ -270,6 +301,7 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
       election.manifestHash,
       election.genesisHash,
       checkpoint,
+      followed ? { districts: followed.districts } : {},
     );
     t.observer = observer;
     this.resumedFrom.set({ election: electionId }, observer.height);
@@ -279,8 +311,19 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
       checkpoint ? 'observer: resumed from checkpoint' : 'observer: starting from block 1',
       { election: electionId, height: observer.height, cosigning: t.cosigning },
     );
-    await this.pool.addElection(electionId, election.manifest, election.jointPublicKey);
-    const follower = await this.kafka.follow(electionId, observer.height, observer.offsets);
+    await this.pool.addElection(
+      electionId,
+      election.manifest,
+      election.jointPublicKey,
+      followed?.districts,
+    );
+    const follower = await this.kafka.follow(
+      electionId,
+      observer.height,
+      observer.offsets,
+      followed?.partitions,
+    );
+    const partitions = followed ? new Set(followed.partitions) : undefined;
     t.follower = follower;
     t.phase = 'following';
     t.detail = null;
@@ -291,7 +334,7 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
     const stopped = () => this.stopping;
     let taken: Promise<unknown> = Promise.resolve();
     const prepare = (): Promise<Prepared> => {
-      const records = taken.then(() => this.take(follower, stopped));
+      const records = taken.then(() => this.take(follower, stopped, partitions));
       taken = records.catch(() => undefined);
       return records.then(async (r) => ({
         signed: r.signed,
@@ -326,10 +369,11 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  /** Takes the next block and the board messages of its cuts. */
+  /** Takes the next block and the board messages of its cuts (of `partitions` only, if given). */
   private async take(
     follower: ElectionFollower,
     stopped: () => boolean,
+    partitions: ReadonlySet<number> | undefined,
   ): Promise<{
     signed: SignedBlock | undefined;
     problem: string | undefined;
@@ -348,6 +392,7 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
     const records: BoardRecord[] = [];
     let expected = 0;
     for (const cut of signed.block.cuts) {
+      if (partitions && !partitions.has(cut.partition)) continue;
       expected += Math.max(0, cut.toOffset - cut.fromOffset);
       records.push(...(await follower.take(cut.partition, cut.fromOffset, cut.toOffset, stopped)));
     }

@@ -13,6 +13,8 @@ export interface ElectionView {
   readonly state: string;
   readonly jointPublicKey: string | null;
   readonly ceremony: CeremonyRecord | null;
+  /** District → board partitions (absent from older registrars). */
+  readonly partitionLayout?: unknown;
 }
 
 /** What the ledger answered to a cosignature. */

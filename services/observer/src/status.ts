@@ -20,7 +20,7 @@ export function statusPage(keyId: string, elections: readonly ElectionStatus[]):
             `<li>block ${d.height}: ${escape(d.code)}${d.districtId ? ` (district ${escape(d.districtId)})` : ''} — ${escape(d.message)}</li>`,
         )
         .join('');
-      return `<tr><td>${escape(e.electionId)}</td><td>${escape(e.phase)}${e.detail ? `<br><small>${escape(e.detail)}</small>` : ''}</td><td>${e.height}</td><td><code>${escape(e.blockHash ?? '—')}</code></td><td>${e.lagBlocks ?? '?'}</td><td>${e.cosigning ? 'yes' : 'no'}</td><td>${e.divergedAt ?? '—'}</td><td>${e.divergences}${divergences ? `<ul>${divergences}</ul>` : ''}</td></tr>`;
+      return `<tr><td>${escape(e.electionId)}</td><td>${escape(e.phase)}${e.detail ? `<br><small>${escape(e.detail)}</small>` : ''}</td><td>${e.height}</td><td><code>${escape(e.blockHash ?? '—')}</code></td><td>${e.lagBlocks ?? '?'}</td><td>${e.cosigning ? 'yes' : 'no'}${e.districts ? `<br><small>districts ${escape(e.districts.join(', '))} only</small>` : ''}</td><td>${e.divergedAt ?? '—'}</td><td>${e.divergences}${divergences ? `<ul>${divergences}</ul>` : ''}</td></tr>`;
     })
     .join('\n');
   return `<!doctype html>

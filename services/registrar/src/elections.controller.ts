@@ -28,7 +28,8 @@ export class ElectionsController {
 
   @Get(':id')
   @ApiOperation({
-    summary: 'An election: manifest, manifest hash, state, joint key, ceremony record',
+    summary:
+      'An election: manifest, manifest hash, state, joint key, ceremony record, partition layout',
   })
   view(@Param('id') id: string) {
     return this.elections.view(id);

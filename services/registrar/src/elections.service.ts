@@ -13,6 +13,7 @@ import {
 } from '@hanpyo/crypto';
 import { TOPIC_SAFE } from '@hanpyo/kafka';
 import { partitionLayout } from '@hanpyo/ledger';
+import type { PartitionLayout } from '@hanpyo/ledger';
 import { ApiError, CLOCK } from '@hanpyo/service-kit';
 import type { Clock } from '@hanpyo/service-kit';
 import { CONFIG } from './config.js';
@@ -27,6 +28,11 @@ export interface ElectionView {
   readonly state: string;
   readonly jointPublicKey: string | null;
   readonly ceremony: CeremonyRecord | null;
+  /**
+   * The board's district → partition-range map, fixed at registration (what an observer reads to
+   * follow only some districts' partitions).
+   */
+  readonly partitionLayout: PartitionLayout;
 }
 
 @Injectable()
@@ -112,6 +118,7 @@ export class ElectionsService {
       state: row.state,
       jointPublicKey: row.jointPublicKey,
       ceremony: row.ceremony ? (JSON.parse(row.ceremony) as CeremonyRecord) : null,
+      partitionLayout: JSON.parse(row.partitionLayout) as PartitionLayout,
     };
   }
 

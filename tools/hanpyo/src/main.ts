@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { runBench } from './bench.js';
 import { runTallyBench } from './bench-tally.js';
+import { runObserverBench } from './bench-observer.js';
 import { electionExport, electionTally, trusteeDecrypt } from './tally-commands.js';
 import { runInit } from './init.js';
 import { runCast } from './cast.js';
@@ -29,6 +30,9 @@ commands:
         per-core crypto throughput as ratios to noble's fixed-base multiplication rate
   bench tally [--ballots N] [--json] [--out FILE]
         tally aggregation per 100,000 ballots (in memory, synthetic record), with its ratio
+  bench observer [--ballots N] [--json] [--out FILE]
+        the observer's verification per 1,000 ballots (its own code, synthetic record),
+        1 worker and every core, with ratios to noble's fixed-base multiplication rate
   vectors --out DIR
         write deterministic test vectors for every SPEC construction
   election create --manifest FILE          register an election (prints {"manifest","manifestHash"})
@@ -115,6 +119,13 @@ async function main(argv: string[]): Promise<number> {
         allowPositionals: true,
         strict: true,
       });
+      if (positionals[0] === 'observer') {
+        return runObserverBench({
+          ballots: positiveInt(values.ballots, '--ballots'),
+          json: values.json,
+          ...(values.out ? { out: values.out } : {}),
+        });
+      }
       if (positionals[0] === 'tally') {
         return runTallyBench({
           ballots: positiveInt(values.ballots, '--ballots'),
@@ -122,7 +133,8 @@ async function main(argv: string[]): Promise<number> {
           ...(values.out ? { out: values.out } : {}),
         });
       }
-      if (positionals[0] !== 'crypto') throw new UsageError('bench takes a suite: crypto or tally');
+      if (positionals[0] !== 'crypto')
+        throw new UsageError('bench takes a suite: crypto, tally or observer');
       return runBench({
         json: values.json,
         seconds: Number(values.seconds),
