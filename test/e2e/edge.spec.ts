@@ -6,7 +6,6 @@
 // untouched; overload is shed with 503 + Retry-After; shutdown finishes the ballots in flight.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createCassandraClient } from '@hanpyo/cassandra';
@@ -50,6 +49,8 @@ import { RegistrarModule } from '@hanpyo/registrar/dist/registrar.module.js';
 import { Health, JsonLogger, Metrics, startService } from '@hanpyo/service-kit';
 import type { Admin } from 'kafkajs';
 import { uniqueName } from '../support/env.js';
+import { freePort } from '../support/net.js';
+import { contest } from '../support/manifest.js';
 
 type App = Awaited<ReturnType<typeof startService>>;
 
@@ -80,17 +81,6 @@ const env: Record<string, string | undefined> = {
 
 /** Every log line of the services started here, to check that no secret ever reaches one. */
 const logLines: string[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function urlOf(app: App): string {
   const { port } = app.getHttpServer().address() as { port: number };
@@ -179,20 +169,8 @@ function draftManifest(
     encryptionModes: modes,
     commitmentIntervalSeconds: 1,
     contests: [
-      {
-        contestId: 'mayor',
-        title: 'Mayor',
-        options: ['a', 'b', 'c'].map((o) => ({ optionId: o, title: o })),
-        minSelections: 1,
-        maxSelections: 1,
-      },
-      {
-        contestId: 'council',
-        title: 'Council',
-        options: ['w', 'x', 'y', 'z'].map((o) => ({ optionId: o, title: o })),
-        minSelections: 0,
-        maxSelections: 2,
-      },
+      contest('mayor', 'Mayor', ['a', 'b', 'c'], 1, 1),
+      contest('council', 'Council', ['w', 'x', 'y', 'z'], 0, 2),
     ],
     ballotStyles: [
       { ballotStyleId: 'full', contestIds: ['mayor', 'council'] },

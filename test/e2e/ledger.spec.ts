@@ -6,249 +6,65 @@
 // consistency proofs between blocks; then waiting for the persister, restart, two replicas and the
 // final block.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import type { Admin, Kafka, Producer } from 'kafkajs';
-import {
-  OFFSET_BUCKET,
-  createCassandraClient,
-  insertElection,
-  migrate,
-  setCeremony,
-  transition,
-} from '@hanpyo/cassandra';
-import type { CassandraClient, CassandraConfig } from '@hanpyo/cassandra';
-import { parseManifest, parseSignedBlock } from '@hanpyo/contracts';
-import type { EncryptedBallot, Manifest, SignedBlock } from '@hanpyo/contracts';
-import {
-  base64url,
-  electionBaseHash,
-  fromHex,
-  generateSigningKey,
-  manifestHash,
-  pointToText,
-  signingKeyFromSeed,
-  smallMulBase,
-  toHex,
-  trackingCode,
-} from '@hanpyo/crypto';
-import {
-  DISTRICT_HEADER,
-  boardPartition,
-  createBoardProducer,
-  createKafka,
-  ensureTopics,
-  topicNames,
-} from '@hanpyo/kafka';
-import type { KafkaConfig, TopicNames } from '@hanpyo/kafka';
+import { OFFSET_BUCKET, transition } from '@hanpyo/cassandra';
+import { parseSignedBlock } from '@hanpyo/contracts';
+import type { SignedBlock } from '@hanpyo/contracts';
+import { base64url, fromHex, signingKeyFromSeed } from '@hanpyo/crypto';
+import { DISTRICT_HEADER } from '@hanpyo/kafka';
 import {
   BlockReplayer,
   leafHash,
-  partitionLayout,
   verifyBlockSignatures,
   verifyChain,
   verifyConsistency,
   verifyInclusion,
 } from '@hanpyo/ledger';
-import type { LedgerEntry, PartitionLayout } from '@hanpyo/ledger';
-import { testCassandraConfig, testKafkaConfig, uniqueName } from '../support/env.js';
+import type { LedgerEntry } from '@hanpyo/ledger';
+import { BoardElection, randomSigner } from '../support/board.js';
+import type { Cast } from '../support/board.js';
+import { uniqueName } from '../support/env.js';
+import { ServiceProcess } from '../support/service-process.js';
+import { until } from '../support/wait.js';
+import { contest } from '../support/manifest.js';
 
-const root = new URL('../../../', import.meta.url);
-const LEDGER = fileURLToPath(new URL('services/ledger/dist/main.js', root));
-const PERSISTER = fileURLToPath(new URL('services/persister/dist/main.js', root));
 const LEDGER_SEED = randomBytes(32).toString('hex');
 const ledgerKey = signingKeyFromSeed('ledger-1', fromHex(LEDGER_SEED, 32));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+type Signed = { block: SignedBlock['block']; signatures: SignedBlock['signatures'] };
 
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
-
-/** A service as a child process on a free port (stoppable with any signal). */
-class ServiceProcess {
-  private child: ChildProcess | undefined;
-  private exited: Promise<void> | undefined;
-  output = '';
-  port = 0;
-
-  constructor(
-    private readonly entry: string,
-    private readonly portVariable: string,
-    private readonly env: Record<string, string>,
-  ) {}
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    this.port = await freePort();
-    this.output = '';
-    const child = spawn(process.execPath, [this.entry], {
-      env: { ...process.env, ...this.env, [this.portVariable]: String(this.port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    const append = (b: Buffer) => {
-      this.output = (this.output + b.toString()).slice(-500_000);
-    };
-    child.stdout.on('data', append);
-    child.stderr.on('data', append);
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    await until('the service to be ready', async () => {
-      if (child.exitCode !== null) throw new Error(`${this.entry} exited:\n${this.output}`);
-      const r = await fetch(`${this.url}/health/ready`).catch(() => undefined);
-      return r?.status === 200;
-    });
-  }
-
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    if (!this.child || this.child.exitCode !== null) return;
-    this.child.kill(signal);
-    await this.exited;
-  }
-
-  async get(path: string): Promise<{ status: number; body: Record<string, unknown> }> {
-    const r = await fetch(`${this.url}${path}`);
-    return { status: r.status, body: (await r.json()) as Record<string, unknown> };
-  }
-
-  async metric(name: string, electionId: string): Promise<number | undefined> {
-    const text = await (await fetch(`${this.url}/metrics`)).text();
-    const m = new RegExp(`^${name}\\{[^}]*election="${electionId}"[^}]*\\} (\\S+)$`, 'm').exec(
-      text,
-    );
-    return m ? Number(m[1]) : undefined;
-  }
-
-  /** The structured log lines with this message. */
-  logs(msg: string): Record<string, unknown>[] {
-    return this.output
-      .split('\n')
-      .filter((l) => l.startsWith('{') && l.includes(`"msg":"${msg}"`))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-  }
-}
-
-interface Cast {
-  readonly districtId: string;
-  readonly nullifier: Buffer;
-  readonly partition: number;
-  readonly ballot: EncryptedBallot;
-  readonly trackingCode: string;
-}
-
-const b64 = () => base64url(randomBytes(32));
-
-/** A ballot of the SPEC §5 shape (nothing here checks its proofs). */
-function ballotFor(electionId: string, districtId: string, nullifier: Buffer): EncryptedBallot {
+function ledgerDraft(closesInMs: number): Record<string, unknown> {
+  const now = Date.now();
   return {
-    electionId,
-    ballotStyleId: 's1',
-    districtId,
-    nullifier: base64url(nullifier),
-    contests: [
-      {
-        contestId: 'mayor',
-        selections: ['a', 'b'].map((optionId) => ({
-          optionId,
-          alpha: b64(),
-          beta: b64(),
-          proof: { c: [b64(), b64()], z: [b64(), b64()] },
-        })),
-        limitProof: { c: [b64()], z: [b64()] },
-      },
+    spec: 'hanpyo/1',
+    title: 'ledger e2e',
+    opens: new Date(now - 60_000).toISOString(),
+    closes: new Date(now + closesInMs).toISOString(),
+    revotePolicy: 'last',
+    encryptionModes: ['client'],
+    commitmentIntervalSeconds: 1,
+    contests: [contest('mayor', 'Mayor', ['a', 'b'], 1, 1)],
+    ballotStyles: [{ ballotStyleId: 's1', contestIds: ['mayor'] }],
+    // Ids out of UTF-16 order on purpose: blocks list districts in UTF-8 byte order.
+    districts: [
+      { districtId: 'seoul-중구', name: 'Jung', ballotStyleId: 's1', registeredVoters: 120_000 },
+      { districtId: 'busan', name: 'Busan', ballotStyleId: 's1', registeredVoters: 40_000 },
+      { districtId: 'daegu', name: 'Daegu', ballotStyleId: 's1', registeredVoters: 10_000 },
     ],
+    trustees: { count: 1, threshold: 1 },
+    ledgerSigners: [{ keyId: ledgerKey.keyId, publicKey: base64url(ledgerKey.publicKey) }],
+    witnesses: [randomSigner('observer-1')],
   };
 }
 
-type Signed = { block: SignedBlock['block']; signatures: SignedBlock['signatures'] };
-
 /** A registered, open election of its own, with its topics, and its services. */
-class Election {
-  readonly electionId = uniqueName('l-');
-  readonly kafkaConfig: KafkaConfig = testKafkaConfig();
-  readonly cassandraConfig: CassandraConfig = testCassandraConfig();
-  readonly topics: TopicNames = topicNames(this.kafkaConfig, this.electionId);
-  readonly manifest: Manifest;
-  readonly layout: PartitionLayout;
-  baseHash = '';
-  kafka!: Kafka;
-  admin!: Admin;
-  producer!: Producer;
-  client!: CassandraClient;
+class Election extends BoardElection {
   private readonly services: ServiceProcess[] = [];
 
   constructor(closesInMs = 3_600_000) {
-    const now = Date.now();
-    const key = (id: string) => ({
-      keyId: id,
-      publicKey: base64url(generateSigningKey(id).publicKey),
-    });
-    this.manifest = parseManifest({
-      spec: 'hanpyo/1',
-      electionId: this.electionId,
-      title: 'ledger e2e',
-      opens: new Date(now - 60_000).toISOString(),
-      closes: new Date(now + closesInMs).toISOString(),
-      revotePolicy: 'last',
-      encryptionModes: ['client'],
-      commitmentIntervalSeconds: 1,
-      contests: [
-        {
-          contestId: 'mayor',
-          title: 'Mayor',
-          options: ['a', 'b'].map((o) => ({ optionId: o, title: o })),
-          minSelections: 1,
-          maxSelections: 1,
-        },
-      ],
-      ballotStyles: [{ ballotStyleId: 's1', contestIds: ['mayor'] }],
-      // Ids out of UTF-16 order on purpose: blocks list districts in UTF-8 byte order.
-      districts: [
-        { districtId: 'seoul-중구', name: 'Jung', ballotStyleId: 's1', registeredVoters: 120_000 },
-        { districtId: 'busan', name: 'Busan', ballotStyleId: 's1', registeredVoters: 40_000 },
-        { districtId: 'daegu', name: 'Daegu', ballotStyleId: 's1', registeredVoters: 10_000 },
-      ],
-      trustees: { count: 1, threshold: 1 },
-      tokenIssuers: [
-        {
-          kty: 'OKP',
-          crv: 'Ed25519',
-          kid: 'registrar-1',
-          x: base64url(generateSigningKey('r').publicKey),
-        },
-      ],
-      edgeSigners: [key('edge-1')],
-      ledgerSigners: [{ keyId: ledgerKey.keyId, publicKey: base64url(ledgerKey.publicKey) }],
-      witnesses: [key('observer-1')],
-    });
-    this.layout = partitionLayout(this.manifest, { votersPerPartition: 50_000, maxPartitions: 16 });
+    super('l-', ledgerDraft(closesInMs), 11);
   }
 
   env(extra: Record<string, string> = {}): Record<string, string> {
@@ -266,75 +82,20 @@ class Election {
   }
 
   ledger(extra: Record<string, string> = {}): ServiceProcess {
-    const s = new ServiceProcess(LEDGER, 'HANPYO_LEDGER_PORT', this.env(extra));
+    const s = new ServiceProcess('ledger', this.env(extra));
     this.services.push(s);
     return s;
   }
 
   persister(): ServiceProcess {
-    const s = new ServiceProcess(PERSISTER, 'HANPYO_PERSISTER_PORT', this.env());
+    const s = new ServiceProcess('persister', this.env());
     this.services.push(s);
     return s;
   }
 
-  get store() {
-    return { client: this.client, config: this.cassandraConfig };
-  }
-
-  async setUp(): Promise<void> {
-    this.kafka = createKafka(this.kafkaConfig);
-    this.admin = this.kafka.admin();
-    await this.admin.connect();
-    await ensureTopics(this.admin, this.kafkaConfig, this.layout, this.electionId);
-    this.producer = createBoardProducer(this.kafka);
-    await this.producer.connect();
-    this.client = createCassandraClient(this.cassandraConfig);
-    await this.client.connect();
-    await migrate(this.client, this.cassandraConfig);
-    const mh = manifestHash(this.manifest);
-    const K = smallMulBase(11);
-    this.baseHash = toHex(electionBaseHash(mh, K));
-    await insertElection(
-      this.store,
-      {
-        electionId: this.electionId,
-        manifest: JSON.stringify(this.manifest),
-        manifestHash: toHex(mh),
-        partitionLayout: JSON.stringify(this.layout),
-      },
-      new Date(),
-    );
-    await setCeremony(this.store, this.electionId, '{}', pointToText(K), this.baseHash);
-    assert.ok(await transition(this.store, this.electionId, 'ready', 'open', new Date()));
-  }
-
-  async tearDown(): Promise<void> {
+  override async tearDown(): Promise<void> {
     await Promise.all(this.services.map((s) => s.stop('SIGKILL')));
-    await this.producer?.disconnect();
-    await this.admin
-      ?.deleteTopics({
-        topics: [this.topics.ballots, this.topics.blocks, this.topics.deadLetter],
-      })
-      .catch(() => undefined);
-    await this.admin?.disconnect();
-    await this.client?.execute(`DROP KEYSPACE IF EXISTS ${this.cassandraConfig.keyspace}`);
-    await this.client?.shutdown();
-  }
-
-  casts(count: number, voters?: readonly Cast[]): Cast[] {
-    const districts = this.manifest.districts.map((d) => d.districtId);
-    return Array.from({ length: count }, (_, i) => {
-      const districtId = voters?.[i]?.districtId ?? districts[i % districts.length]!;
-      const nullifier = voters?.[i]?.nullifier ?? randomBytes(32);
-      const ballot = ballotFor(this.electionId, districtId, nullifier);
-      return {
-        districtId,
-        nullifier,
-        partition: boardPartition(this.layout, districtId, nullifier),
-        ballot,
-        trackingCode: trackingCode(ballot),
-      };
-    });
+    await super.tearDown();
   }
 
   /** Produces casts as the edge does; returns their offsets. */

@@ -5,216 +5,48 @@
 // source and reason while the stream goes on; a write error is never committed past; a SIGKILL
 // mid-stream and a restart leave neither gaps nor duplicates.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
-import type { Admin, Kafka, Producer } from 'kafkajs';
-import {
-  MIGRATIONS,
-  createCassandraClient,
-  insertElection,
-  migrate,
-  setCeremony,
-  transition,
-} from '@hanpyo/cassandra';
-import type { CassandraClient, CassandraConfig } from '@hanpyo/cassandra';
-import type { EncryptedBallot, Manifest } from '@hanpyo/contracts';
-import { parseManifest } from '@hanpyo/contracts';
-import {
-  base64url,
-  electionBaseHash,
-  generateSigningKey,
-  manifestHash,
-  pointToText,
-  smallMulBase,
-  toHex,
-  trackingCode,
-} from '@hanpyo/crypto';
-import {
-  DISTRICT_HEADER,
-  boardPartition,
-  createBoardProducer,
-  createKafka,
-  ensureTopics,
-  topicNames,
-} from '@hanpyo/kafka';
-import type { KafkaConfig, TopicNames } from '@hanpyo/kafka';
-import { partitionLayout } from '@hanpyo/ledger';
-import type { PartitionLayout } from '@hanpyo/ledger';
-import { testCassandraConfig, testKafkaConfig, uniqueName } from '../support/env.js';
+import { MIGRATIONS } from '@hanpyo/cassandra';
+import { base64url } from '@hanpyo/crypto';
+import { DISTRICT_HEADER } from '@hanpyo/kafka';
+import { BoardElection, randomSigner } from '../support/board.js';
+import type { Cast } from '../support/board.js';
+import { uniqueName } from '../support/env.js';
+import { ServiceProcess } from '../support/service-process.js';
+import { until } from '../support/wait.js';
+import { contest } from '../support/manifest.js';
 
-const PERSISTER = fileURLToPath(
-  new URL('../../../services/persister/dist/main.js', import.meta.url),
-);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
-
-/** The persister as a child process (so it can be SIGKILLed), on a free port. */
-class PersisterProcess {
-  private child: ChildProcess | undefined;
-  private exited: Promise<void> | undefined;
-  output = '';
-  port = 0;
-
-  constructor(private readonly env: Record<string, string>) {}
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    this.port = await freePort();
-    const child = spawn(process.execPath, [PERSISTER], {
-      env: { ...process.env, ...this.env, HANPYO_PERSISTER_PORT: String(this.port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    const append = (b: Buffer) => {
-      this.output = (this.output + b.toString()).slice(-200_000);
-    };
-    child.stdout.on('data', append);
-    child.stderr.on('data', append);
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    await until(
-      'the persister to be ready',
-      async () => {
-        if (child.exitCode !== null) throw new Error(`persister exited:\n${this.output}`);
-        const r = await fetch(`${this.url}/health/ready`).catch(() => undefined);
-        return r?.status === 200;
-      },
-      60_000,
-    );
-  }
-
-  async metrics(): Promise<string> {
-    return (await fetch(`${this.url}/metrics`)).text();
-  }
-
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    if (!this.child || this.child.exitCode !== null) return;
-    this.child.kill(signal);
-    await this.exited;
-  }
-}
-
-interface Cast {
-  readonly districtId: string;
-  readonly nullifier: Buffer;
-  readonly partition: number;
-  readonly ballot: EncryptedBallot;
-  readonly trackingCode: string;
-}
-
-const b64 = () => base64url(randomBytes(32));
-
-/** A ballot of the right SPEC §5 shape (the persister checks shape only, not proofs). */
-function ballotFor(electionId: string, districtId: string, nullifier: Buffer): EncryptedBallot {
+function persisterDraft(): Record<string, unknown> {
+  const now = Date.now();
   return {
-    electionId,
-    ballotStyleId: 's1',
-    districtId,
-    nullifier: base64url(nullifier),
-    contests: [
-      {
-        contestId: 'mayor',
-        selections: ['a', 'b', 'c'].map((optionId) => ({
-          optionId,
-          alpha: b64(),
-          beta: b64(),
-          proof: { c: [b64(), b64()], z: [b64(), b64()] },
-        })),
-        limitProof: { c: [b64()], z: [b64()] },
-      },
+    spec: 'hanpyo/1',
+    title: 'persister e2e',
+    opens: new Date(now - 60_000).toISOString(),
+    closes: new Date(now + 3_600_000).toISOString(),
+    revotePolicy: 'last',
+    encryptionModes: ['client'],
+    commitmentIntervalSeconds: 3600,
+    contests: [contest('mayor', 'Mayor', ['a', 'b', 'c'], 1, 1)],
+    ballotStyles: [{ ballotStyleId: 's1', contestIds: ['mayor'] }],
+    // gangnam spans 3 partitions; jongno and mapo share the fourth.
+    districts: [
+      { districtId: 'gangnam', name: 'Gangnam', ballotStyleId: 's1', registeredVoters: 150_000 },
+      { districtId: 'jongno', name: 'Jongno', ballotStyleId: 's1', registeredVoters: 20_000 },
+      { districtId: 'mapo', name: 'Mapo', ballotStyleId: 's1', registeredVoters: 30_000 },
     ],
+    trustees: { count: 1, threshold: 1 },
+    ledgerSigners: [randomSigner('ledger-1')],
+    witnesses: [],
   };
 }
 
 /** A registered, open election of its own, with its topics. */
-class Election {
-  readonly electionId = uniqueName('p-');
-  readonly kafkaConfig: KafkaConfig = testKafkaConfig();
-  readonly cassandraConfig: CassandraConfig = testCassandraConfig();
-  readonly topics: TopicNames = topicNames(this.kafkaConfig, this.electionId);
-  readonly manifest: Manifest;
-  readonly layout: PartitionLayout;
-  kafka!: Kafka;
-  admin!: Admin;
-  producer!: Producer;
-  client!: CassandraClient;
-
+class Election extends BoardElection {
   constructor() {
-    const key = (id: string) => ({
-      keyId: id,
-      publicKey: base64url(generateSigningKey(id).publicKey),
-    });
-    const now = Date.now();
-    this.manifest = parseManifest({
-      spec: 'hanpyo/1',
-      electionId: this.electionId,
-      title: 'persister e2e',
-      opens: new Date(now - 60_000).toISOString(),
-      closes: new Date(now + 3_600_000).toISOString(),
-      revotePolicy: 'last',
-      encryptionModes: ['client'],
-      commitmentIntervalSeconds: 3600,
-      contests: [
-        {
-          contestId: 'mayor',
-          title: 'Mayor',
-          options: ['a', 'b', 'c'].map((o) => ({ optionId: o, title: o })),
-          minSelections: 1,
-          maxSelections: 1,
-        },
-      ],
-      ballotStyles: [{ ballotStyleId: 's1', contestIds: ['mayor'] }],
-      districts: [
-        { districtId: 'gangnam', name: 'Gangnam', ballotStyleId: 's1', registeredVoters: 150_000 },
-        { districtId: 'jongno', name: 'Jongno', ballotStyleId: 's1', registeredVoters: 20_000 },
-        { districtId: 'mapo', name: 'Mapo', ballotStyleId: 's1', registeredVoters: 30_000 },
-      ],
-      trustees: { count: 1, threshold: 1 },
-      tokenIssuers: [
-        {
-          kty: 'OKP',
-          crv: 'Ed25519',
-          kid: 'registrar-1',
-          x: base64url(generateSigningKey('r').publicKey),
-        },
-      ],
-      edgeSigners: [key('edge-1')],
-      ledgerSigners: [key('ledger-1')],
-      witnesses: [],
-    });
-    // gangnam spans 3 partitions; jongno and mapo share the fourth.
-    this.layout = partitionLayout(this.manifest, { votersPerPartition: 50_000, maxPartitions: 16 });
+    super('p-', persisterDraft(), 7);
   }
 
   get env(): Record<string, string> {
@@ -226,62 +58,6 @@ class Election {
       HANPYO_PERSISTER_SESSION_TIMEOUT_MS: '10000',
       HANPYO_LOG_LEVEL: 'warn',
     };
-  }
-
-  async setUp(): Promise<void> {
-    this.kafka = createKafka(this.kafkaConfig);
-    this.admin = this.kafka.admin();
-    await this.admin.connect();
-    await ensureTopics(this.admin, this.kafkaConfig, this.layout, this.electionId);
-    this.producer = createBoardProducer(this.kafka);
-    await this.producer.connect();
-    this.client = createCassandraClient(this.cassandraConfig);
-    await this.client.connect();
-    await migrate(this.client, this.cassandraConfig);
-    const store = { client: this.client, config: this.cassandraConfig };
-    const mh = manifestHash(this.manifest);
-    const K = smallMulBase(7);
-    await insertElection(
-      store,
-      {
-        electionId: this.electionId,
-        manifest: JSON.stringify(this.manifest),
-        manifestHash: toHex(mh),
-        partitionLayout: JSON.stringify(this.layout),
-      },
-      new Date(),
-    );
-    await setCeremony(store, this.electionId, '{}', pointToText(K), toHex(electionBaseHash(mh, K)));
-    assert.ok(await transition(store, this.electionId, 'ready', 'open', new Date()));
-  }
-
-  async tearDown(): Promise<void> {
-    await this.producer?.disconnect();
-    await this.admin
-      ?.deleteTopics({
-        topics: [this.topics.ballots, this.topics.blocks, this.topics.deadLetter],
-      })
-      .catch(() => undefined);
-    await this.admin?.disconnect();
-    await this.client?.execute(`DROP KEYSPACE IF EXISTS ${this.cassandraConfig.keyspace}`);
-    await this.client?.shutdown();
-  }
-
-  /** Casts for `voters` fresh nullifiers (or these), in round-robin districts. */
-  casts(count: number, nullifiers?: readonly Cast[]): Cast[] {
-    const districts = this.manifest.districts.map((d) => d.districtId);
-    return Array.from({ length: count }, (_, i) => {
-      const districtId = nullifiers?.[i]?.districtId ?? districts[i % districts.length]!;
-      const nullifier = nullifiers?.[i]?.nullifier ?? randomBytes(32);
-      const ballot = ballotFor(this.electionId, districtId, nullifier);
-      return {
-        districtId,
-        nullifier,
-        partition: boardPartition(this.layout, districtId, nullifier),
-        ballot,
-        trackingCode: trackingCode(ballot),
-      };
-    });
   }
 
   /** Produces casts as the edge does: key = nullifier, value = {trackingCode, ballot}, header. */
@@ -382,11 +158,11 @@ const header = (m: kafkajs.KafkaMessage, name: string) => m.headers?.[name]?.toS
 describe('persister (real Kafka and Cassandra, its own process)', () => {
   describe('writes the board', () => {
     const election = new Election();
-    let persister: PersisterProcess;
+    let persister: ServiceProcess;
 
     before(async () => {
       await election.setUp();
-      persister = new PersisterProcess(election.env);
+      persister = new ServiceProcess('persister', election.env, { outputLimit: 200_000 });
     });
     after(async () => {
       await persister?.stop();
@@ -658,14 +434,15 @@ describe('persister (real Kafka and Cassandra, its own process)', () => {
 
   describe('crash safety', () => {
     const election = new Election();
-    let persister: PersisterProcess;
+    let persister: ServiceProcess;
 
     before(async () => {
       await election.setUp();
-      persister = new PersisterProcess({
-        ...election.env,
-        HANPYO_PERSISTER_WRITE_CONCURRENCY: '16',
-      });
+      persister = new ServiceProcess(
+        'persister',
+        { ...election.env, HANPYO_PERSISTER_WRITE_CONCURRENCY: '16' },
+        { outputLimit: 200_000 },
+      );
     });
     after(async () => {
       await persister?.stop('SIGKILL');

@@ -1,71 +1,35 @@
-// The whole pipeline through its real processes and commands: the four services started by the
+// The whole pipeline through its real processes and commands: the five services started by the
 // stack launcher on free ports (own topic prefix, keyspace and state directory), an election made
 // with the `hanpyo` commands, ballots cast through the edge in both modes, and every receipt
 // proven included in a signed block through the ledger's API.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { uniqueName } from '../support/env.js';
-
-const run = promisify(execFile);
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const hanpyo = join(root, 'tools', 'hanpyo', 'bin', 'hanpyo.js');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-interface StackModule {
-  startServices(names?: string[], options?: { timeoutMs?: number }): Promise<string[]>;
-  stopServices(names?: string[]): Promise<string[]>;
-}
+import { startLocalStack } from '../support/stack.js';
+import type { LocalStack } from '../support/stack.js';
+import { contest } from '../support/manifest.js';
 
 describe('pipeline: token → receipt → block → inclusion proof (real services and servers)', () => {
+  let local: LocalStack;
   let state: string;
-  let stack: StackModule;
-  let env: NodeJS.ProcessEnv;
   const electionId = uniqueName('e2e-');
 
   before(async () => {
-    state = await mkdtemp(join(tmpdir(), 'hanpyo-e2e-'));
-    env = {
-      ...process.env,
-      HANPYO_STATE_DIR: state,
-      HANPYO_LOCAL_JSON: join(state, 'local.json'),
-      HANPYO_KAFKA_TOPIC_PREFIX: `${uniqueName('e2e')}.`,
-      HANPYO_CASSANDRA_KEYSPACE: uniqueName('e2e_'),
-      HANPYO_REGISTRAR_PORT: String(await freePort()),
-      HANPYO_EDGE_PORT: String(await freePort()),
-      HANPYO_LEDGER_PORT: String(await freePort()),
-      HANPYO_PERSISTER_PORT: String(await freePort()),
-      HANPYO_OBSERVER_PORT: String(await freePort()),
-      HANPYO_VOTERS_PER_PARTITION: '50',
-    };
-    Object.assign(process.env, env);
-    stack = (await import(join(root, 'scripts', 'stack', 'lib.mjs'))) as StackModule;
-    await stack.startServices(undefined, { timeoutMs: 120_000 });
+    local = await startLocalStack({
+      stateDirPrefix: 'hanpyo-e2e-',
+      namePrefix: 'e2e',
+      env: { HANPYO_VOTERS_PER_PARTITION: '50' },
+    });
+    state = local.state;
   });
 
   after(async () => {
-    await stack?.stopServices();
-    await rm(state, { recursive: true, force: true });
+    await local?.stop();
   });
 
-  const cli = (...args: string[]) =>
-    run(process.execPath, [hanpyo, ...args], { env, maxBuffer: 1 << 24 });
+  const cli = (...args: string[]) => local.cli(...args);
 
   it('runs an election through the hanpyo commands and proves every receipt', async () => {
     const now = Date.now();
@@ -79,20 +43,8 @@ describe('pipeline: token → receipt → block → inclusion proof (real servic
       encryptionModes: ['client', 'edge'],
       commitmentIntervalSeconds: 1,
       contests: [
-        {
-          contestId: 'mayor',
-          title: 'Mayor',
-          options: ['a', 'b', 'c'].map((o) => ({ optionId: o, title: o })),
-          minSelections: 1,
-          maxSelections: 1,
-        },
-        {
-          contestId: 'council',
-          title: 'Council',
-          options: ['x', 'y', 'z', 'w'].map((o) => ({ optionId: o, title: o })),
-          minSelections: 0,
-          maxSelections: 2,
-        },
+        contest('mayor', 'Mayor', ['a', 'b', 'c'], 1, 1),
+        contest('council', 'Council', ['x', 'y', 'z', 'w'], 0, 2),
       ],
       ballotStyles: [{ ballotStyleId: 's', contestIds: ['mayor', 'council'] }],
       districts: ['d1', 'd2', 'd3'].map((d) => ({

@@ -1,74 +1,47 @@
-// The tally and the export through the real processes and servers: an election closes a few
-// seconds after ballots in both modes (with re-votes), the ledger cuts its final block, the
-// registrar aggregates, a trustee with a corrupted share file is refused with nothing stored, three
-// of five trustees decrypt, and the exported record verifies offline — and stops verifying once a
-// count in it is tampered with.
+// A full election through the real processes and servers, the observer included: ceremony, open,
+// ballots in both modes (with re-votes), blocks cosigned by the observer, close a few seconds
+// later, the ledger's final block, the registrar's aggregates, a trustee with a corrupted share
+// file refused with nothing stored, three of five trustees decrypting, and the exported record:
+// every block in it signed by the ledger and by the manifest's witness, verifying offline — and no
+// longer verifying once a count or one board entry in a copy of it is tampered with.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseManifest, parseSignedBlock } from '@hanpyo/contracts';
+import type { SignedBlock } from '@hanpyo/contracts';
+import { verifyBlockSignatures } from '@hanpyo/ledger';
 import { uniqueName } from '../support/env.js';
+import { startLocalStack } from '../support/stack.js';
+import type { LocalStack } from '../support/stack.js';
+import { until } from '../support/wait.js';
+import { contest } from '../support/manifest.js';
 
-const run = promisify(execFile);
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const hanpyo = join(root, 'tools', 'hanpyo', 'bin', 'hanpyo.js');
-const SERVICES = ['registrar', 'persister', 'ledger', 'edge'];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-interface StackModule {
-  startServices(names?: string[], options?: { timeoutMs?: number }): Promise<string[]>;
-  stopServices(names?: string[]): Promise<string[]>;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-describe('tally and export: 3 of 5 trustees, a bad share refused, the record verifies', () => {
+describe('a full election: observer cosignatures, 3 of 5 trustees, a bad share refused, the record verifies', () => {
+  let stack: LocalStack;
   let state: string;
-  let stack: StackModule;
-  let env: NodeJS.ProcessEnv;
   const electionId = uniqueName('tally-');
 
   before(async () => {
-    state = await mkdtemp(join(tmpdir(), 'hanpyo-tally-'));
-    env = {
-      ...process.env,
-      HANPYO_STATE_DIR: state,
-      HANPYO_LOCAL_JSON: join(state, 'local.json'),
-      HANPYO_KAFKA_TOPIC_PREFIX: `${uniqueName('e2e')}.`,
-      HANPYO_CASSANDRA_KEYSPACE: uniqueName('e2e_'),
-      HANPYO_REGISTRAR_PORT: String(await freePort()),
-      HANPYO_EDGE_PORT: String(await freePort()),
-      HANPYO_LEDGER_PORT: String(await freePort()),
-      HANPYO_PERSISTER_PORT: String(await freePort()),
-      HANPYO_VOTERS_PER_PARTITION: '10',
-    };
-    Object.assign(process.env, env);
-    stack = (await import(join(root, 'scripts', 'stack', 'lib.mjs'))) as StackModule;
-    await stack.startServices(SERVICES, { timeoutMs: 120_000 });
+    stack = await startLocalStack({
+      stateDirPrefix: 'hanpyo-tally-',
+      namePrefix: 'e2e',
+      maxBuffer: 1 << 26,
+      env: {
+        HANPYO_VOTERS_PER_PARTITION: '10',
+        HANPYO_OBSERVER_ELECTIONS: electionId,
+        HANPYO_OBSERVER_TICK_MS: '300',
+      },
+    });
+    state = stack.state;
   });
 
   after(async () => {
-    await stack?.stopServices(SERVICES);
-    await rm(state, { recursive: true, force: true });
+    await stack?.stop();
   });
 
-  const cli = (...args: string[]) =>
-    run(process.execPath, [hanpyo, ...args], { env, maxBuffer: 1 << 26 });
+  const cli = (...args: string[]) => stack.cli(...args);
   /** Runs a command expected to fail; resolves with its exit code and output. */
   const failing = (...args: string[]) =>
     cli(...args).then(
@@ -85,7 +58,7 @@ describe('tally and export: 3 of 5 trustees, a bad share refused, the record ver
       await fetch(`${(await local()).registrar.url}/v1/elections/${electionId}/tally/status`)
     ).json()) as { status: string; trustees: number[]; trusteesUsed: number[] };
 
-  it('counts, refuses a bad share, completes with trustees 1, 3, 5 and exports a record that verifies', async () => {
+  it('counts, refuses a bad share, completes with trustees 1, 3, 5 and exports a cosigned record that verifies', async () => {
     const now = Date.now();
     const closes = now + 25_000;
     const manifest = {
@@ -98,20 +71,8 @@ describe('tally and export: 3 of 5 trustees, a bad share refused, the record ver
       encryptionModes: ['client', 'edge'],
       commitmentIntervalSeconds: 1,
       contests: [
-        {
-          contestId: 'mayor',
-          title: 'Mayor',
-          options: ['a', 'b', 'c'].map((o) => ({ optionId: o, title: o })),
-          minSelections: 1,
-          maxSelections: 1,
-        },
-        {
-          contestId: 'council',
-          title: 'Council',
-          options: ['x', 'y', 'z'].map((o) => ({ optionId: o, title: o })),
-          minSelections: 0,
-          maxSelections: 2,
-        },
+        contest('mayor', 'Mayor', ['a', 'b', 'c'], 1, 1),
+        contest('council', 'Council', ['x', 'y', 'z'], 0, 2),
       ],
       ballotStyles: [
         { ballotStyleId: 'full', contestIds: ['mayor', 'council'] },
@@ -163,6 +124,18 @@ describe('tally and export: 3 of 5 trustees, a bad share refused, the record ver
       if (!final) await sleep(1000);
     }
     assert.ok(final, 'the ledger cut its final block');
+    // The observer replays and cosigns every block, in order: the final one last.
+    await until(
+      'the observer to cosign the final block',
+      async () => {
+        const r = await fetch(ledger);
+        const latest = (await r.json()) as SignedBlock;
+        return (
+          latest.block.final && latest.signatures.signatures.some((s) => s.keyId === 'observer-1')
+        );
+      },
+      60_000,
+    );
 
     const tally = await cli('election', 'tally', electionId);
     assert.match(tally.stdout, /24 ballots counted in 3 districts/);
@@ -225,8 +198,31 @@ describe('tally and export: 3 of 5 trustees, a bad share refused, the record ver
     const record = join(state, 'record');
     const exported = await cli('election', 'export', electionId, '--out', record);
     assert.match(exported.stdout, /30 board entries/);
+    // Every block of the record is signed by the ledger and cosigned by the manifest's witness.
+    const recordManifest = parseManifest(
+      JSON.parse(await readFile(join(record, 'manifest.json'), 'utf8')),
+    );
+    assert.deepEqual(
+      recordManifest.witnesses.map((w) => w.keyId),
+      ['observer-1'],
+    );
+    const blocks = (await readFile(join(record, 'blocks.ndjson'), 'utf8'))
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map((l) => parseSignedBlock(JSON.parse(l)));
+    assert.ok(blocks.length >= 2, `${blocks.length} blocks`);
+    assert.ok(blocks[blocks.length - 1]!.block.final, 'the record ends with the final block');
+    for (const signed of blocks) {
+      const report = verifyBlockSignatures(signed, recordManifest);
+      const h = signed.block.height;
+      assert.deepEqual(report.failures, [], `block ${h}`);
+      assert.deepEqual(report.ledgerSigners, ['ledger-1'], `block ${h} is signed by the ledger`);
+      assert.deepEqual(report.witnesses, ['observer-1'], `block ${h} is cosigned`);
+    }
+    // `hanpyo verify` checks those signatures too (a bad one fails the record): valid.
     const verified = await cli('verify', record);
     assert.match(verified.stdout, /^VALID: .*24 counted/m);
+    assert.match(verified.stdout, new RegExp(`, ${blocks.length} blocks, checked in `));
     const published = JSON.parse(await readFile(join(record, 'tally.json'), 'utf8')) as {
       trusteesUsed: number[];
       districts: {
@@ -250,5 +246,29 @@ describe('tally and export: 3 of 5 trustees, a bad share refused, the record ver
     const refused = await failing('verify', tampered);
     assert.equal(refused.code, 1);
     assert.match(refused.stdout, /TALLY_COUNT_MISMATCH/);
+
+    // One board entry tampered with in another copy (a proof scalar swapped, still valid JSON):
+    // the verifier refuses it, naming that entry's line.
+    const tamperedBoard = join(state, 'tampered-board');
+    await cp(record, tamperedBoard, { recursive: true });
+    const lines = (await readFile(join(tamperedBoard, 'ballots.ndjson'), 'utf8')).split('\n');
+    const at = 3; // 1-based line number
+    const entry = JSON.parse(lines[at - 1]!) as {
+      ballot: { contests: { selections: { proof: { z: string[] } }[] }[] };
+    };
+    const z = entry.ballot.contests[0]!.selections[0]!.proof.z;
+    assert.notEqual(z[0], z[1]);
+    [z[0], z[1]] = [z[1]!, z[0]!];
+    lines[at - 1] = JSON.stringify(entry);
+    await writeFile(join(tamperedBoard, 'ballots.ndjson'), lines.join('\n'));
+    const broken = await failing('verify', tamperedBoard);
+    assert.equal(broken.code, 1);
+    assert.match(broken.stdout, new RegExp(`^FAIL PROOF_INVALID at ballots\\.ndjson:${at} `, 'm'));
+    const proofFailures = broken.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('FAIL PROOF_INVALID'));
+    for (const l of proofFailures)
+      assert.ok(l.startsWith(`FAIL PROOF_INVALID at ballots.ndjson:${at} `), l);
+    assert.match(broken.stdout, /^INVALID: /m);
   });
 });
