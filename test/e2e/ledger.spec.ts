@@ -540,8 +540,10 @@ describe('ledger (real Kafka and Cassandra, its own processes)', () => {
         return l && l.block.ballotCount === 20 ? l : undefined;
       });
       // 21 offsets covered, 20 leaves: the placeholder is a place on the board, not a leaf.
+      // Counted as the cuts' cumulative end offsets, since an empty block may already follow the
+      // one that covered them (every block before it covered nothing, as checked above).
       assert.equal(
-        latest.block.cuts.reduce((n, c) => n + c.toOffset - c.fromOffset, 0),
+        latest.block.cuts.reduce((n, c) => n + c.toOffset, 0),
         21,
       );
       await checkReceipts(
