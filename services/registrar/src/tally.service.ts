@@ -16,7 +16,6 @@ import {
   electionContext,
   fromBase64url,
   group,
-  initCrypto,
   isIdentity,
   pointFromText,
   pointToText,
@@ -26,6 +25,7 @@ import {
   checkBallot,
   verifyPartialDecryption,
 } from '@hanpyo/crypto';
+import { initFastestBackend } from '@hanpyo/crypto-native';
 import type { ElectionContext, Point } from '@hanpyo/crypto';
 import { boardRanges } from '@hanpyo/cassandra';
 import { compareUtf8 } from '@hanpyo/ledger';
@@ -144,7 +144,8 @@ export class TallyService {
    * by one partition's voters plus the per-option sums.
    */
   private async aggregate(manifest: Manifest, ceremony: CeremonyRecord, block: Block) {
-    this.cryptoReady ??= initCrypto();
+    // The fastest backend this process can load (native libsodium, else WASM): the same bytes.
+    this.cryptoReady ??= initFastestBackend();
     await this.cryptoReady;
     const electionId = manifest.electionId;
     const election = electionContext(manifest, pointFromText(ceremony.jointPublicKey));
