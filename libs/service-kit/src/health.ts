@@ -42,3 +42,22 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
     }),
   ]);
 }
+
+/**
+ * Memoizes a connection step: the first call runs `connect`, later calls share its outcome; a
+ * failed attempt is forgotten (and its error passed through `mapError`), so the next call retries.
+ * A service starts before its servers answer and becomes ready when they do.
+ */
+export function connectOnce(
+  connect: () => Promise<void>,
+  mapError: (error: unknown) => unknown = (error) => error,
+): () => Promise<void> {
+  let connected: Promise<void> | undefined;
+  return () => {
+    connected ??= connect().catch((error: unknown) => {
+      connected = undefined;
+      throw mapError(error);
+    });
+    return connected;
+  };
+}

@@ -3,7 +3,7 @@ export { ConfigError, parseConfig } from './config.js';
 export { JsonLogger, redact } from './logger.js';
 export type { Level } from './logger.js';
 export { Metrics } from './metrics.js';
-export { Health } from './health.js';
+export { Health, connectOnce } from './health.js';
 export type { HealthCheck } from './health.js';
 export { ApiError, HTTP_STATUS, toApiError } from './errors.js';
 export type { ApiErrorCode } from './errors.js';

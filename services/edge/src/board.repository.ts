@@ -13,7 +13,7 @@ import {
   createKafka,
   topicNames,
 } from '@hanpyo/kafka';
-import { Health, JsonLogger } from '@hanpyo/service-kit';
+import { Health, JsonLogger, connectOnce } from '@hanpyo/service-kit';
 import type { Election } from '@hanpyo/service-kit';
 import { BoardWriter } from './board-writer.js';
 import type { BoardMessage, Written } from './board-writer.js';
@@ -38,7 +38,6 @@ export class BoardRepository implements OnApplicationBootstrap, OnApplicationShu
   private readonly admin;
   private readonly writer: BoardWriter;
   private producerConnected = false;
-  private connected: Promise<void> | undefined;
 
   constructor(
     @Inject(CONFIG) private readonly config: EdgeConfig,
@@ -94,16 +93,10 @@ export class BoardRepository implements OnApplicationBootstrap, OnApplicationShu
   }
 
   /** Connects the producer (which fetches its idempotent producer id) and the admin, once. */
-  ready(): Promise<void> {
-    this.connected ??= (async () => {
-      await this.producer.connect();
-      await this.admin.connect();
-    })().catch((e: unknown) => {
-      this.connected = undefined;
-      throw classifyKafkaError(e);
-    });
-    return this.connected;
-  }
+  readonly ready = connectOnce(async () => {
+    await this.producer.connect();
+    await this.admin.connect();
+  }, classifyKafkaError);
 
   onApplicationBootstrap(): void {
     // Connect early so the first ballot does not pay for it; readiness reports a failure.

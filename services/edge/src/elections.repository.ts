@@ -4,7 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { createCassandraClient } from '@hanpyo/cassandra';
 import type { CassandraClient } from '@hanpyo/cassandra';
-import { ElectionCatalog, Health } from '@hanpyo/service-kit';
+import { ElectionCatalog, Health, connectOnce } from '@hanpyo/service-kit';
 import type { Election } from '@hanpyo/service-kit';
 import { CONFIG } from './config.js';
 import type { EdgeConfig } from './config.js';
@@ -13,7 +13,6 @@ import type { EdgeConfig } from './config.js';
 export class ElectionsRepository implements OnApplicationShutdown {
   private readonly client: CassandraClient;
   private readonly catalog: ElectionCatalog;
-  private connected: Promise<void> | undefined;
 
   constructor(@Inject(CONFIG) config: EdgeConfig, @Inject(Health) health: Health) {
     this.client = createCassandraClient(config.cassandra);
@@ -28,13 +27,7 @@ export class ElectionsRepository implements OnApplicationShutdown {
   }
 
   /** Connects the driver, once (again after a failure). */
-  ready(): Promise<void> {
-    this.connected ??= this.client.connect().catch((e: unknown) => {
-      this.connected = undefined;
-      throw e;
-    });
-    return this.connected;
-  }
+  readonly ready = connectOnce(() => this.client.connect());
 
   /** The election with its manifest, layout and context, or undefined when there is none. */
   async get(electionId: string): Promise<Election | undefined> {

@@ -14,7 +14,7 @@ import {
 } from '@hanpyo/cassandra';
 import type { CassandraClient, ElectionRow } from '@hanpyo/cassandra';
 import type { Block, BlockSignatures } from '@hanpyo/contracts';
-import { ElectionCatalog, Health } from '@hanpyo/service-kit';
+import { ElectionCatalog, Health, connectOnce } from '@hanpyo/service-kit';
 import type { Election } from '@hanpyo/service-kit';
 import { CONFIG } from './config.js';
 import type { LedgerConfig } from './config.js';
@@ -33,7 +33,6 @@ type Row = { get(name: string): unknown };
 export class ChainRepository implements OnApplicationShutdown {
   private readonly client: CassandraClient;
   private readonly catalog: ElectionCatalog;
-  private connected: Promise<void> | undefined;
 
   constructor(
     @Inject(CONFIG) private readonly config: LedgerConfig,
@@ -48,16 +47,10 @@ export class ChainRepository implements OnApplicationShutdown {
   }
 
   /** Connects and applies the schema migrations (idempotent), once. */
-  ready(): Promise<void> {
-    this.connected ??= (async () => {
-      await this.client.connect();
-      await migrate(this.client, this.config.cassandra);
-    })().catch((e: unknown) => {
-      this.connected = undefined;
-      throw e;
-    });
-    return this.connected;
-  }
+  readonly ready = connectOnce(async () => {
+    await this.client.connect();
+    await migrate(this.client, this.config.cassandra);
+  });
 
   private get store() {
     return { client: this.client, config: this.config.cassandra };

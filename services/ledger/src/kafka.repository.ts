@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import type { Admin, Producer } from 'kafkajs';
 import { classifyKafkaError, createBoardProducer, createKafka, topicNames } from '@hanpyo/kafka';
-import { Health, JsonLogger } from '@hanpyo/service-kit';
+import { Health, JsonLogger, connectOnce } from '@hanpyo/service-kit';
 import { CONFIG } from './config.js';
 import type { LedgerConfig } from './config.js';
 import type { StoredBlock } from './election-ledger.js';
@@ -12,7 +12,6 @@ import type { StoredBlock } from './election-ledger.js';
 export class KafkaRepository implements OnApplicationShutdown {
   private readonly admin: Admin;
   private readonly producer: Producer;
-  private connected: Promise<void> | undefined;
 
   constructor(
     @Inject(CONFIG) private readonly config: LedgerConfig,
@@ -29,16 +28,10 @@ export class KafkaRepository implements OnApplicationShutdown {
     });
   }
 
-  ready(): Promise<void> {
-    this.connected ??= (async () => {
-      await this.admin.connect();
-      await this.producer.connect();
-    })().catch((e: unknown) => {
-      this.connected = undefined;
-      throw classifyKafkaError(e);
-    });
-    return this.connected;
-  }
+  readonly ready = connectOnce(async () => {
+    await this.admin.connect();
+    await this.producer.connect();
+  }, classifyKafkaError);
 
   /** The board's end offset (high watermark) of every partition, by partition number. */
   async boardEndOffsets(electionId: string): Promise<number[]> {

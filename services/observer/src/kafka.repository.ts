@@ -5,7 +5,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import { TOPIC_SAFE, classifyKafkaError, createKafka, topicNames } from '@hanpyo/kafka';
-import { Health, JsonLogger } from '@hanpyo/service-kit';
+import { Health, JsonLogger, connectOnce } from '@hanpyo/service-kit';
 import { CONFIG } from './config.js';
 import type { ObserverConfig } from './config.js';
 import type { BoardRecord } from './entry-check.js';
@@ -185,7 +185,6 @@ export class ElectionFollower {
 export class KafkaRepository implements OnApplicationShutdown {
   private readonly kafka: Kafka;
   private readonly admin: Admin;
-  private connected: Promise<void> | undefined;
 
   constructor(
     @Inject(CONFIG) private readonly config: ObserverConfig,
@@ -200,13 +199,7 @@ export class KafkaRepository implements OnApplicationShutdown {
     });
   }
 
-  ready(): Promise<void> {
-    this.connected ??= this.admin.connect().catch((e: unknown) => {
-      this.connected = undefined;
-      throw classifyKafkaError(e);
-    });
-    return this.connected;
-  }
+  readonly ready = connectOnce(() => this.admin.connect(), classifyKafkaError);
 
   /** Election ids with a blocks topic under the configured prefix. */
   async electionsWithBlocks(): Promise<string[]> {

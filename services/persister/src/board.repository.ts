@@ -12,7 +12,7 @@ import {
 } from '@hanpyo/cassandra';
 import type { CassandraClient, CqlValue, ElectionRow } from '@hanpyo/cassandra';
 import type { BoardEntry } from '@hanpyo/contracts';
-import { Health } from '@hanpyo/service-kit';
+import { Health, connectOnce } from '@hanpyo/service-kit';
 import { CONFIG } from './config.js';
 import type { PersisterConfig } from './config.js';
 
@@ -37,7 +37,6 @@ export interface DeadLetterSlot {
 @Injectable()
 export class BoardRepository implements OnApplicationShutdown {
   private readonly client: CassandraClient;
-  private connected: Promise<void> | undefined;
 
   constructor(
     @Inject(CONFIG) private readonly config: PersisterConfig,
@@ -51,16 +50,10 @@ export class BoardRepository implements OnApplicationShutdown {
   }
 
   /** Connects and applies the schema migrations (idempotent), once. */
-  ready(): Promise<void> {
-    this.connected ??= (async () => {
-      await this.client.connect();
-      await migrate(this.client, this.config.cassandra);
-    })().catch((e: unknown) => {
-      this.connected = undefined;
-      throw e;
-    });
-    return this.connected;
-  }
+  readonly ready = connectOnce(async () => {
+    await this.client.connect();
+    await migrate(this.client, this.config.cassandra);
+  });
 
   /** Every registered election (a handful per deployment). */
   async elections(): Promise<ElectionRow[]> {

@@ -5,7 +5,7 @@ import type { OnApplicationShutdown } from '@nestjs/common';
 import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import { classifyKafkaError, createBoardProducer, createKafka, topicNames } from '@hanpyo/kafka';
 import type { TopicNames } from '@hanpyo/kafka';
-import { Health, JsonLogger } from '@hanpyo/service-kit';
+import { Health, JsonLogger, connectOnce } from '@hanpyo/service-kit';
 import { CONFIG } from './config.js';
 import type { PersisterConfig } from './config.js';
 
@@ -21,7 +21,6 @@ export class KafkaRepository implements OnApplicationShutdown {
   private readonly kafka: Kafka;
   private readonly admin: Admin;
   private readonly producer: Producer;
-  private connected: Promise<void> | undefined;
 
   constructor(
     @Inject(CONFIG) private readonly config: PersisterConfig,
@@ -37,16 +36,10 @@ export class KafkaRepository implements OnApplicationShutdown {
     });
   }
 
-  ready(): Promise<void> {
-    this.connected ??= (async () => {
-      await this.admin.connect();
-      await this.producer.connect();
-    })().catch((e: unknown) => {
-      this.connected = undefined;
-      throw classifyKafkaError(e);
-    });
-    return this.connected;
-  }
+  readonly ready = connectOnce(async () => {
+    await this.admin.connect();
+    await this.producer.connect();
+  }, classifyKafkaError);
 
   /** The election's topics. */
   topics(electionId: string): TopicNames {

@@ -12,7 +12,7 @@ import {
 import type { CassandraClient, ElectionRow, ElectionState } from '@hanpyo/cassandra';
 import { createKafka, ensureTopics } from '@hanpyo/kafka';
 import type { PartitionLayout } from '@hanpyo/ledger';
-import { Health } from '@hanpyo/service-kit';
+import { Health, connectOnce } from '@hanpyo/service-kit';
 import { CONFIG } from './config.js';
 import type { RegistrarConfig } from './config.js';
 
@@ -20,7 +20,6 @@ import type { RegistrarConfig } from './config.js';
 export class ElectionsRepository implements OnApplicationShutdown {
   private readonly client: CassandraClient;
   private readonly admin;
-  private connected: Promise<void> | undefined;
 
   constructor(
     @Inject(CONFIG) private readonly config: RegistrarConfig,
@@ -39,17 +38,11 @@ export class ElectionsRepository implements OnApplicationShutdown {
   }
 
   /** Connects both drivers and applies the schema migrations (idempotent), once. */
-  ready(): Promise<void> {
-    this.connected ??= (async () => {
-      await this.client.connect();
-      await migrate(this.client, this.config.cassandra);
-      await this.admin.connect();
-    })().catch((e: unknown) => {
-      this.connected = undefined;
-      throw e;
-    });
-    return this.connected;
-  }
+  readonly ready = connectOnce(async () => {
+    await this.client.connect();
+    await migrate(this.client, this.config.cassandra);
+    await this.admin.connect();
+  });
 
   private get store() {
     return { client: this.client, config: this.config.cassandra };
