@@ -3,7 +3,7 @@ export { KafkaConfigError, kafkaConfigFromEnv } from './config.js';
 export type { KafkaConfig } from './config.js';
 export { KafkaAdapterError, classifyKafkaError } from './errors.js';
 export type { KafkaErrorCode } from './errors.js';
-export { TOPIC_SAFE, ensureTopics, topicNames } from './topics.js';
+export { TOPIC_SAFE, endOffsets, ensureTopics, topicNames } from './topics.js';
 export type { TopicNames, TopicReport } from './topics.js';
 export { DISTRICT_HEADER, boardPartition, districtPartitioner } from './partitioner.js';
 export { createBoardProducer, createKafka } from './client.js';

@@ -110,3 +110,19 @@ export async function ensureTopics(
     throw classifyKafkaError(e);
   }
 }
+
+/**
+ * Every partition's end offset (high watermark) of a topic, indexed by partition number; errors
+ * classified. The blocks topic has one partition whose end offset is the last height published.
+ */
+export async function endOffsets(admin: Admin, topic: string): Promise<number[]> {
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets
+      .map((o) => ({ partition: o.partition, end: Number(o.high) }))
+      .sort((a, b) => a.partition - b.partition)
+      .map((o) => o.end);
+  } catch (e) {
+    throw classifyKafkaError(e);
+  }
+}

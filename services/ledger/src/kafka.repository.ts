@@ -2,7 +2,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import type { Admin, Producer } from 'kafkajs';
-import { classifyKafkaError, createBoardProducer, createKafka, topicNames } from '@hanpyo/kafka';
+import {
+  classifyKafkaError,
+  createBoardProducer,
+  createKafka,
+  topicNames,
+  endOffsets,
+} from '@hanpyo/kafka';
 import { Health, JsonLogger, connectOnce } from '@hanpyo/service-kit';
 import { CONFIG } from './config.js';
 import type { LedgerConfig } from './config.js';
@@ -36,17 +42,7 @@ export class KafkaRepository implements OnApplicationShutdown {
   /** The board's end offset (high watermark) of every partition, by partition number. */
   async boardEndOffsets(electionId: string): Promise<number[]> {
     await this.ready();
-    try {
-      const offsets = await this.admin.fetchTopicOffsets(
-        topicNames(this.config.kafka, electionId).ballots,
-      );
-      return offsets
-        .map((o) => ({ partition: o.partition, end: Number(o.high) }))
-        .sort((a, b) => a.partition - b.partition)
-        .map((o) => o.end);
-    } catch (e) {
-      throw classifyKafkaError(e);
-    }
+    return endOffsets(this.admin, topicNames(this.config.kafka, electionId).ballots);
   }
 
   /**
@@ -55,14 +51,7 @@ export class KafkaRepository implements OnApplicationShutdown {
    */
   async publishedHeight(electionId: string): Promise<number> {
     await this.ready();
-    try {
-      const [offsets] = await this.admin.fetchTopicOffsets(
-        topicNames(this.config.kafka, electionId).blocks,
-      );
-      return offsets ? Number(offsets.high) : 0;
-    } catch (e) {
-      throw classifyKafkaError(e);
-    }
+    return (await endOffsets(this.admin, topicNames(this.config.kafka, electionId).blocks))[0] ?? 0;
   }
 
   /** Publishes `{block, signatures}` messages keyed by height, in order, with acks=all. */

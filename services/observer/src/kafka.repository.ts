@@ -4,7 +4,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
-import { TOPIC_SAFE, classifyKafkaError, createKafka, topicNames } from '@hanpyo/kafka';
+import { TOPIC_SAFE, classifyKafkaError, createKafka, endOffsets, topicNames } from '@hanpyo/kafka';
 import { Health, JsonLogger, connectOnce } from '@hanpyo/service-kit';
 import { CONFIG } from './config.js';
 import type { ObserverConfig } from './config.js';
@@ -219,14 +219,7 @@ export class KafkaRepository implements OnApplicationShutdown {
   /** How many blocks the election's blocks topic holds (its end offset). */
   async publishedHeight(electionId: string): Promise<number> {
     await this.ready();
-    try {
-      const [offsets] = await this.admin.fetchTopicOffsets(
-        topicNames(this.config.kafka, electionId).blocks,
-      );
-      return offsets ? Number(offsets.high) : 0;
-    } catch (e) {
-      throw classifyKafkaError(e);
-    }
+    return (await endOffsets(this.admin, topicNames(this.config.kafka, electionId).blocks))[0] ?? 0;
   }
 
   /**
