@@ -7,6 +7,7 @@ const pureLibs = [
   'libs/crypto/src/**/*.ts',
   'libs/ledger/src/**/*.ts',
   'libs/contracts/src/**/*.ts',
+  'libs/counting/src/**/*.ts',
 ];
 
 export default tseslint.config(

@@ -7,7 +7,7 @@ import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const PURE = new Set(['libs/crypto', 'libs/ledger', 'libs/contracts']);
+const PURE = new Set(['libs/crypto', 'libs/ledger', 'libs/contracts', 'libs/counting']);
 const FORBIDDEN_IN_PURE = [
   /^@nestjs\//,
   /^kafkajs$/,

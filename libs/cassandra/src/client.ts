@@ -18,6 +18,7 @@ export type CqlValue =
   | Buffer
   | null
   | Record<string, string>
+  | Record<string, number>
   | readonly unknown[];
 
 /** A client for the configured cluster, not bound to a keyspace (migrations create it). */
@@ -68,6 +69,29 @@ export async function execute(
       isIdempotent: options.idempotent ?? false,
       ...(options.timeoutMs !== undefined ? { readTimeout: options.timeoutMs } : {}),
     });
+  } catch (e) {
+    throw classifyCassandraError(e);
+  }
+}
+
+/**
+ * Executes statements as one unlogged batch: for rows of one Cassandra partition, one round trip
+ * and one mutation. Only for idempotent upserts (a retry writes the same rows).
+ */
+export async function executeBatch(
+  client: CassandraClient,
+  config: Pick<CassandraConfig, 'keyspace'>,
+  statements: readonly { readonly cql: string; readonly params: readonly CqlValue[] }[],
+): Promise<void> {
+  if (statements.length === 0) return;
+  try {
+    await client.batch(
+      statements.map((s) => ({
+        query: s.cql.replaceAll('{ks}', config.keyspace),
+        params: [...s.params],
+      })),
+      { prepare: true, logged: false, isIdempotent: true },
+    );
   } catch (e) {
     throw classifyCassandraError(e);
   }

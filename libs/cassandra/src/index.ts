@@ -5,7 +5,7 @@ export { CassandraAdapterError, classifyCassandraError } from './errors.js';
 export type { CassandraErrorCode } from './errors.js';
 export { MIGRATIONS, NODE_CHUNK, OFFSET_BUCKET, migrationChecksum } from './migrations.js';
 export type { Migration } from './migrations.js';
-export { createCassandraClient, execute, migrate } from './client.js';
+export { createCassandraClient, execute, executeBatch, migrate } from './client.js';
 export type { CassandraClient, CqlValue, ExecuteOptions, MigrationReport } from './client.js';
 export {
   acquireLease,
@@ -35,3 +35,16 @@ export {
   startTally,
 } from './tally.js';
 export type { BoardRow, TallyRow, TallyStatus } from './tally.js';
+export {
+  ROLL_BUCKETS,
+  ROLL_CHUNK,
+  advanceRollImport,
+  commitRollImport,
+  getRollImport,
+  getRollVoters,
+  listRollPositions,
+  putRollVoters,
+  rollBucket,
+  startRollImport,
+} from './roll.js';
+export type { RollImportRow, RollVoter } from './roll.js';

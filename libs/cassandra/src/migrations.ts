@@ -90,6 +90,32 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 4,
+    name: 'revision 2 board entries; the electoral roll',
+    statements: [
+      // SPEC §6 revision 2: the token and the cast signature travel with every board entry.
+      'ALTER TABLE {ks}.board_entries ADD IF NOT EXISTS token text',
+      'ALTER TABLE {ks}.board_entries ADD IF NOT EXISTS cast_signature text',
+      // The electoral roll by voter: who may get a token, and in which one district. Partitioned by
+      // a hash bucket of the voter id (ROLL_BUCKETS), so a partition holds ~40,000 of 10 million.
+      `CREATE TABLE IF NOT EXISTS {ks}.roll_voters (
+        election_id text, bucket int, voter_id text, district_id text, position bigint,
+        PRIMARY KEY ((election_id, bucket), voter_id)
+      )`,
+      // The roll in file order, in chunks of ROLL_CHUNK positions: "the first N voters of the roll".
+      `CREATE TABLE IF NOT EXISTS {ks}.roll_positions (
+        election_id text, chunk bigint, position bigint, voter_id text, district_id text,
+        PRIMARY KEY ((election_id, chunk), position)
+      ) WITH CLUSTERING ORDER BY (position ASC)`,
+      // One roll import per election: importing → committed; the rows it has taken so far, a hash
+      // chain over them, and the voters per district (checked against registeredVoters).
+      `CREATE TABLE IF NOT EXISTS {ks}.roll_imports (
+        election_id text PRIMARY KEY, status text, digest text, next_position bigint, chain text,
+        districts map<text, bigint>, started_at timestamp, committed_at timestamp
+      )`,
+    ],
+  },
 ];
 
 /** The checksum recorded for a migration: SHA-256 of its statements. */

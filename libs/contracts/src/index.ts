@@ -13,9 +13,14 @@ export type {
   SignerKey,
 } from './manifest.js';
 export {
+  BOARD_VALUE_MEMBERS,
+  MAX_TOKEN_LENGTH,
   boardEntrySchema,
+  confirmationSchema,
+  decodeBoardMessage,
   encryptedBallotSchema,
   parseBoardEntry,
+  parseConfirmation,
   parseEncryptedBallot,
   parsePlaintextSelections,
   parseReceipt,
@@ -26,6 +31,9 @@ export {
 } from './ballot.js';
 export type {
   BoardEntry,
+  BoardMessageProblem,
+  Confirmation,
+  DecodedBoardMessage,
   EncryptedBallot,
   EncryptedContest,
   EncryptedSelection,
@@ -56,3 +64,12 @@ export type {
   TallyDistrict,
   TallyOption,
 } from './record.js';
+export {
+  ROLL_BATCH_MAX,
+  parseRollBatch,
+  parseRollVoter,
+  rollBatchSchema,
+  rollVoterSchema,
+  voterId,
+} from './roll.js';
+export type { RollBatch, RollVoterRow } from './roll.js';

@@ -3,6 +3,8 @@
 // Node only. When the addon is missing or broken, loading yields undefined and callers keep the
 // WASM backend: nothing here ever makes a process fail to start.
 import { createRequire } from 'node:module';
+
+export { NativeEd25519, nativeSigner } from './ed25519.js';
 import { CryptoError, G, bytesEqual, initCrypto, useBackend } from '@hanpyo/crypto';
 import type { GroupBackend, Point, Scalar } from '@hanpyo/crypto';
 

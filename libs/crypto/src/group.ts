@@ -218,6 +218,16 @@ export function isIdentity(p: Point): boolean {
   return d === 0;
 }
 
+/**
+ * `a + b` where either may be the identity (an empty sum), which not every backend takes as an
+ * operand. The one point sum every aggregate uses (SPEC §9).
+ */
+export function addPoints(a: Point, b: Point): Point {
+  if (isIdentity(a)) return b;
+  if (isIdentity(b)) return a;
+  return active.add(a, b);
+}
+
 /** The standard generator `G` (encoding). */
 export const G: Point = NP.BASE.toBytes();
 

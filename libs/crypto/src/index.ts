@@ -28,6 +28,7 @@ export type { RandomSource, Scalar } from './scalar.js';
 export {
   G,
   IDENTITY,
+  addPoints,
   decodePoint,
   group,
   initCrypto,
@@ -43,6 +44,7 @@ export {
 export type { GroupBackend, Point, PreparedPoint } from './group.js';
 export {
   generateSigningKey,
+  isEd25519PublicKey,
   sign,
   signatureFromText,
   signatureToText,
@@ -85,5 +87,17 @@ export {
 export type { PartialDecryption } from './tally.js';
 export { receiptDigest, signReceipt, verifyReceipt } from './receipt.js';
 export { deterministicRandom, randomInt } from './drbg.js';
-export { MAX_TOKEN_LENGTH, TokenError, signToken, verifyToken } from './token.js';
-export type { TokenErrorCode, TokenPolicy } from './token.js';
+export {
+  MAX_TOKEN_LENGTH,
+  TOKEN_SKEW_SECONDS,
+  TokenError,
+  confirmationClaim,
+  deviceKeyOf,
+  signToken,
+  tokenTimeProblem,
+  verifyToken,
+} from './token.js';
+export type { TokenErrorCode, TokenPolicy, VerifiedToken } from './token.js';
+export { castDigest, castSignatureProblem, signCast } from './cast.js';
+export type { CastSignatureProblem } from './cast.js';
+export { rollChainNext, rollChainStart } from './roll.js';

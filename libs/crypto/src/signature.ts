@@ -43,6 +43,22 @@ export function verifySignature(
   }
 }
 
+/**
+ * True iff `publicKey` is an Ed25519 public key SPEC §4 accepts as a device key: 32 bytes, the
+ * canonical encoding of a curve point (y < p, no x = 0 with the sign bit set), not of small order
+ * (so no signature under it can verify for every message).
+ */
+export function isEd25519PublicKey(publicKey: Uint8Array): boolean {
+  if (publicKey.length !== 32) return false;
+  try {
+    // Strict decoding (zip215 = false) refuses y ≥ p and x = 0 with the sign bit set: the
+    // encoding is canonical exactly when it decodes.
+    return !ed25519.Point.fromBytes(publicKey, false).isSmallOrder();
+  } catch {
+    return false;
+  }
+}
+
 /** Signature as base64url (SPEC §1). */
 export function signatureToText(signature: Uint8Array): string {
   return base64url(signature);

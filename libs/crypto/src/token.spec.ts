@@ -1,14 +1,17 @@
-// SPEC §4 voter tokens: sign, verify, and every reason for refusal with its code.
+// SPEC §4 voter tokens: sign, verify, and every reason for refusal with its code, the device key
+// (`cnf`) included.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { TokenClaims } from '@hanpyo/contracts';
-import { base64url, utf8 } from './bytes.js';
-import { signingKeyFromSeed } from './signature.js';
-import { TokenError, signToken, verifyToken } from './token.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { base64url, fromHex, utf8 } from './bytes.js';
+import { isEd25519PublicKey, signingKeyFromSeed } from './signature.js';
+import { TokenError, confirmationClaim, deviceKeyOf, signToken, verifyToken } from './token.js';
 import type { TokenPolicy } from './token.js';
 
 const key = signingKeyFromSeed('reg-1', new Uint8Array(32).fill(7));
 const other = signingKeyFromSeed('reg-1', new Uint8Array(32).fill(8));
+const device = signingKeyFromSeed('device', new Uint8Array(32).fill(9));
 const jwk = {
   kty: 'OKP' as const,
   crv: 'Ed25519' as const,
@@ -23,6 +26,7 @@ const claims: TokenClaims = {
   nbf: 1000,
   exp: 2000,
   jti: 'j1',
+  cnf: confirmationClaim(device.publicKey),
 };
 const policy: TokenPolicy = {
   issuers: [jwk],
@@ -37,8 +41,10 @@ const refuses = (token: string, code: string, p: Partial<TokenPolicy> = {}) =>
   );
 
 describe('voter tokens (SPEC §4)', () => {
-  it('verifies a token it signed and returns the claims', () => {
-    assert.deepEqual(verifyToken(signToken(claims, key), policy), claims);
+  it('verifies a token it signed and returns the claims and the device key', () => {
+    const { claims: got, deviceKey } = verifyToken(signToken(claims, key), policy);
+    assert.deepEqual(got, claims);
+    assert.deepEqual(deviceKey, device.publicKey);
   });
 
   it('accepts the ±30 s skew at both ends and refuses beyond it', () => {
@@ -82,5 +88,73 @@ describe('voter tokens (SPEC §4)', () => {
     verifyToken(t, { ...policy, verify: () => (calls++, true) });
     assert.equal(calls, 1);
     refuses(t, 'TOKEN_SIGNATURE', { verify: () => false });
+  });
+});
+
+/** The eight points of small order (the torsion subgroup E[8]), canonically encoded (RFC 8032). */
+const SMALL_ORDER = [
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '0000000000000000000000000000000000000000000000000000000000000080',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
+];
+
+describe('device keys (SPEC §4 cnf)', () => {
+  const withCnf = (cnf: unknown) => signToken({ ...claims, cnf } as TokenClaims, key);
+
+  it('refuses a token without a usable cnf, each shape with TOKEN_CNF', () => {
+    const { cnf: _cnf, ...bare } = claims;
+    refuses(signToken(bare, key), 'TOKEN_CNF');
+    refuses(withCnf('key'), 'TOKEN_CNF');
+    refuses(
+      withCnf({ jwk: { kty: 'EC', crv: 'P-256', x: base64url(device.publicKey) } }),
+      'TOKEN_CNF',
+    );
+    refuses(withCnf({ jwk: { kty: 'OKP', crv: 'Ed25519' } }), 'TOKEN_CNF');
+    refuses(withCnf({ jwk: { kty: 'OKP', crv: 'Ed25519', x: 'short' } }), 'TOKEN_CNF');
+    // 43 characters whose last one carries bits past the 32 bytes: not canonical base64url.
+    const x = base64url(device.publicKey);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    // Flip the lowest of the two bits past the 256 (same bytes, another spelling).
+    const tail = alphabet[alphabet.indexOf(x.at(-1)!) ^ 1]!;
+    refuses(
+      withCnf({ jwk: { kty: 'OKP', crv: 'Ed25519', x: `${x.slice(0, -1)}${tail}` } }),
+      'TOKEN_CNF',
+    );
+  });
+
+  it('refuses every small-order device key, and non-canonical encodings of them', () => {
+    for (const hex of SMALL_ORDER) {
+      const bytes = fromHex(hex, 32);
+      assert.equal(isEd25519PublicKey(bytes), false, hex);
+      refuses(withCnf(confirmationClaim(bytes)), 'TOKEN_CNF');
+    }
+    // y = p (≡ 0) and y = p + 1 (≡ 1): values ≥ p are not canonical.
+    const p = 'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f';
+    const p1 = 'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f';
+    for (const hex of [p, p1]) assert.equal(isEd25519PublicKey(fromHex(hex, 32)), false, hex);
+  });
+
+  it('refuses an encoding that is not a point, and one with x = 0 and the sign bit set', () => {
+    // y = 2 has no x on the curve.
+    const notOnCurve = new Uint8Array(32);
+    notOnCurve[0] = 2;
+    assert.throws(() => ed25519.Point.fromBytes(notOnCurve));
+    assert.equal(isEd25519PublicKey(notOnCurve), false);
+    const negativeZero = fromHex(SMALL_ORDER[0]!, 32);
+    negativeZero[31]! |= 0x80;
+    assert.equal(isEd25519PublicKey(negativeZero), false);
+  });
+
+  it('accepts real public keys, and deviceKeyOf returns their bytes', () => {
+    for (let i = 1; i < 20; i++) {
+      const k = signingKeyFromSeed('d', new Uint8Array(32).fill(i));
+      assert.equal(isEd25519PublicKey(k.publicKey), true);
+      assert.deepEqual(deviceKeyOf(confirmationClaim(k.publicKey)), k.publicKey);
+    }
   });
 });

@@ -15,3 +15,5 @@ export { ElectionCatalog } from './elections.js';
 export type { Election } from './elections.js';
 export { CLOCK, systemClock } from './clock.js';
 export type { Clock } from './clock.js';
+export { finalCutAt, finalGraceMs, minimumFinalGraceMs, pipelineTimingSchema } from './timing.js';
+export type { PipelineTiming } from './timing.js';

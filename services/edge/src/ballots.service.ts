@@ -1,32 +1,41 @@
-// Decisions about one ballot (SPEC §4–§7): the election must be open, the token valid for it, the
-// body exactly one of a client-encrypted ballot (every proof verified, bound to the token's voter
-// and district) or plaintext selections (edge mode, where the manifest allows it, encrypted here
-// with fresh randomness). Only after the board entry is written with acks=all is the receipt
-// signed. Nothing about a ballot reaches the board before every check passed, and no selection,
-// token or nonce is ever logged.
+// Decisions about one ballot (SPEC §4–§7, revision 2). A cast is `{ballot, castSignature}` with the
+// voter's token as bearer: the token must verify for this election (SPEC §4, with its device key in
+// `cnf`), the ballot must be the token's voter's and district's, the device key must have signed
+// H("hanpyo/1/cast", electionId, trackingCode) — checked before any proof, being cheap — and every
+// proof must verify. Only then does the entry (ballot, token and signature) go to the board with
+// acks=all, and only if the broker's append time keeps it authorized (SPEC §6 rule 4 and the
+// token's window) is the receipt signed. Edge mode is a first step apart (`encrypt`): the edge
+// encrypts plaintext selections for the token's voter and returns the ballot, writing nothing; the
+// device signs and casts it like any other. The rules are @hanpyo/counting's, the same the record
+// is judged by. No selection, token or nonce is ever logged.
 import { Inject, Injectable } from '@nestjs/common';
 import type { BeforeApplicationShutdown } from '@nestjs/common';
 import { ContractError, parseEncryptedBallot, parsePlaintextSelections } from '@hanpyo/contracts';
 import type { EncryptedBallot, Manifest, Receipt } from '@hanpyo/contracts';
 import {
-  TokenError,
-  bytesEqual,
   checkBallot,
   encryptBallot,
   fromBase64url,
   randomBallotNonces,
   trackingCode,
-  verifyToken,
 } from '@hanpyo/crypto';
 import type { ElectionContext, RandomSource } from '@hanpyo/crypto';
+import { NativeEd25519 } from '@hanpyo/crypto-native';
+import {
+  authorizationContext,
+  castRefusal,
+  checkToken,
+  receiptRefusals,
+  voterRefusal,
+} from '@hanpyo/counting';
+import type { AuthorizationContext, CheckedToken } from '@hanpyo/counting';
 import { ApiError, CLOCK, Health, JsonLogger, toApiError } from '@hanpyo/service-kit';
 import type { Clock, Election } from '@hanpyo/service-kit';
 import { BoardRepository } from './board.repository.js';
-import { NativeEd25519 } from './ed25519.js';
 import { EdgeKeys } from './keys.js';
 import { EdgeMetrics } from './edge.metrics.js';
 import { ElectionsRepository } from './elections.repository.js';
-import { RETRY_AFTER_SECONDS, ballotError, boardError, tokenError } from './errors.js';
+import { RETRY_AFTER_SECONDS, ballotError, boardError, refusalError } from './errors.js';
 import { InFlightLimiter } from './limiter.js';
 import { CONFIG } from './config.js';
 import type { EdgeConfig } from './config.js';
@@ -34,16 +43,18 @@ import type { EdgeConfig } from './config.js';
 /** Injection token of the randomness edge-mode encryption draws from (STYLE.md §5). */
 export const RANDOM = Symbol('RandomSource');
 
-/** How the ballot was encrypted. */
-export type EncryptionMode = 'client' | 'edge';
-
 /** What the edge derives once per manifest and reuses for every ballot. */
 interface ElectionPolicy {
-  readonly opens: number;
-  readonly closes: number;
-  readonly districts: ReadonlySet<string>;
-  readonly modes: ReadonlySet<EncryptionMode>;
+  readonly authorization: AuthorizationContext;
+  readonly edgeMode: boolean;
   readonly receiptKeyListed: boolean;
+}
+
+/** The voter a token names, checked (SPEC §4). */
+interface Voter extends CheckedToken {
+  readonly token: string;
+  readonly districtId: string;
+  readonly nullifier: Uint8Array;
 }
 
 /** The public view of an election at the edge. */
@@ -81,14 +92,31 @@ export class BallotsService implements BeforeApplicationShutdown {
   }
 
   /**
-   * `POST /v1/elections/{id}/ballots`: takes one ballot, or refuses it with a coded ApiError.
-   * Beyond the in-flight bound it answers 503 OVERLOADED at once.
+   * `POST /v1/elections/{id}/ballots`: casts one signed ballot, or refuses it with a coded
+   * ApiError. Beyond the in-flight bound it answers 503 OVERLOADED at once.
    */
-  async submit(
+  submit(
     electionId: string,
     authorization: string | undefined,
     body: unknown,
   ): Promise<{ receipt: Receipt }> {
+    return this.guarded('cast', () => this.cast(electionId, authorization, body));
+  }
+
+  /**
+   * `POST /v1/elections/{id}/ballots/encrypt` (edge mode, step 1): the token's voter's selections
+   * encrypted and proved here, returned unwritten for the device to sign and cast.
+   */
+  encrypt(
+    electionId: string,
+    authorization: string | undefined,
+    body: unknown,
+  ): Promise<{ ballot: EncryptedBallot }> {
+    return this.guarded('encrypt', () => this.encryptFor(electionId, authorization, body));
+  }
+
+  /** The in-flight bound, metrics and error mapping around one request. */
+  private async guarded<T>(operation: 'cast' | 'encrypt', work: () => Promise<T>): Promise<T> {
     const shed = this.limiter.tryAcquire();
     if (shed !== undefined) {
       this.metrics.shed.inc({ reason: shed });
@@ -98,10 +126,10 @@ export class BallotsService implements BeforeApplicationShutdown {
     }
     const started = performance.now();
     try {
-      const { receipt, mode } = await this.accept(electionId, authorization, body);
-      this.metrics.accepted.inc({ mode });
-      this.metrics.ballotSeconds.observe({ mode }, (performance.now() - started) / 1000);
-      return { receipt };
+      const result = await work();
+      this.metrics.accepted.inc({ operation });
+      this.metrics.ballotSeconds.observe({ operation }, (performance.now() - started) / 1000);
+      return result;
     } catch (e) {
       const error = toApiError(e);
       this.metrics.rejected.inc({ code: error.code });
@@ -124,40 +152,35 @@ export class BallotsService implements BeforeApplicationShutdown {
     await drained;
   }
 
-  private async accept(
+  private async cast(
     electionId: string,
     authorization: string | undefined,
     body: unknown,
-  ): Promise<{ receipt: Receipt; mode: EncryptionMode }> {
+  ): Promise<{ receipt: Receipt }> {
     const election = await this.find(electionId);
     const policy = this.policyOf(election.manifest);
     const now = this.clock.now();
     // Election state is public (GET shows it), so it is checked before the voter's credential.
-    const context = this.openContext(election, policy, now);
-    const voter = this.voter(election.manifest, policy, authorization, now);
-    const request = requestKind(body);
-    if (!policy.modes.has(request.mode)) {
-      throw new ApiError(
-        'ENCRYPTION_MODE_NOT_ALLOWED',
-        `this election does not accept ${request.mode}-encrypted ballots`,
-      );
-    }
-    if (!policy.receiptKeyListed) {
-      // A receipt under a key the manifest does not list would be worthless: refuse before writing.
-      this.logger.error('receipt key not listed in the manifest', {
-        electionId,
-        keyId: this.keys.receipt.keyId,
-      });
-      throw new ApiError(
-        'INTERNAL',
-        "this edge's receipt key is not an edge signer of the election",
-      );
-    }
-    const ballot =
-      request.mode === 'client'
-        ? this.verifiedBallot(context, voter, request.value)
-        : this.encryptedHere(context, voter, request.value);
+    const context = this.openContext(election, now);
+    const voter = this.voter(policy, authorization, now);
+    const request = castRequest(body);
+    const ballot = parseBallot(request.ballot);
+    // Cheap checks first: a ballot for someone else, or unsigned, costs no elliptic-curve work.
+    if (ballot.electionId !== context.manifest.electionId)
+      throw new ApiError('BALLOT_INVALID', '$.electionId: ballot is for another election');
+    const mismatch = voterRefusal(voter.claims, ballot);
+    if (mismatch) throw refusalError(mismatch);
     const code = trackingCode(ballot);
+    const unsigned = castRefusal(
+      policy.authorization,
+      voter.deviceKey,
+      request.castSignature,
+      code,
+    );
+    if (unsigned) throw refusalError(unsigned);
+    const issues = checkBallot(context, ballot);
+    if (issues.length > 0) throw ballotError(issues);
+    this.requireReceiptKey(election, policy);
     let written;
     try {
       written = await this.board.write(election, {
@@ -165,6 +188,8 @@ export class BallotsService implements BeforeApplicationShutdown {
         nullifier: voter.nullifier,
         trackingCode: code,
         ballot,
+        token: voter.token,
+        castSignature: request.castSignature as string,
         now,
       });
     } catch (e) {
@@ -177,7 +202,23 @@ export class BallotsService implements BeforeApplicationShutdown {
       }
       throw error;
     }
-    // SPEC §7: signed only now, after acks=all.
+    // SPEC §7: a receipt only for an entry that is on the board with acks=all and stays authorized
+    // at the broker's append time. Otherwise the entry stays on the board, never counted.
+    const late = receiptRefusals(
+      policy.authorization,
+      voter.claims,
+      Date.parse(written.receivedAt),
+    );
+    if (late.length > 0) {
+      this.logger.warn('board entry received outside its window: no receipt', {
+        electionId,
+        partition: written.partition,
+        offset: written.offset,
+        receivedAt: written.receivedAt,
+        rule: late[0]!.code,
+      });
+      throw refusalError(late[0]!, true);
+    }
     const receipt = this.keys.signReceipt({
       electionId,
       districtId: voter.districtId,
@@ -186,7 +227,37 @@ export class BallotsService implements BeforeApplicationShutdown {
       offset: written.offset,
       receivedAt: written.receivedAt,
     });
-    return { receipt, mode: request.mode };
+    return { receipt };
+  }
+
+  private async encryptFor(
+    electionId: string,
+    authorization: string | undefined,
+    body: unknown,
+  ): Promise<{ ballot: EncryptedBallot }> {
+    const election = await this.find(electionId);
+    const policy = this.policyOf(election.manifest);
+    const now = this.clock.now();
+    const context = this.openContext(election, now);
+    const voter = this.voter(policy, authorization, now);
+    if (!policy.edgeMode) {
+      throw new ApiError(
+        'ENCRYPTION_MODE_NOT_ALLOWED',
+        'this election does not offer edge-mode encryption; encrypt on the device',
+      );
+    }
+    const selections = selectionsOf(body);
+    return { ballot: this.encryptedHere(context, voter, selections) };
+  }
+
+  /** A receipt under a key the manifest does not list would be worthless: refuse before writing. */
+  private requireReceiptKey(election: Election, policy: ElectionPolicy): void {
+    if (policy.receiptKeyListed) return;
+    this.logger.error('receipt key not listed in the manifest', {
+      electionId: election.manifest.electionId,
+      keyId: this.keys.receipt.keyId,
+    });
+    throw new ApiError('INTERNAL', "this edge's receipt key is not an edge signer of the election");
   }
 
   private async find(electionId: string): Promise<Election> {
@@ -196,101 +267,55 @@ export class BallotsService implements BeforeApplicationShutdown {
   }
 
   /** The election's context, if it accepts ballots now: state open and now ∈ [opens, closes]. */
-  private openContext(election: Election, policy: ElectionPolicy, now: Date): ElectionContext {
+  private openContext(election: Election, now: Date): ElectionContext {
     const t = now.getTime();
     if (election.row.state !== 'open' || !election.context) {
       throw new ApiError('ELECTION_NOT_OPEN', `the election is ${election.row.state}`);
     }
-    if (t < policy.opens) throw new ApiError('ELECTION_NOT_OPEN', 'the election has not opened');
-    if (t > policy.closes) throw new ApiError('ELECTION_NOT_OPEN', 'the election has closed');
+    const { opens, closes } = this.policyOf(election.manifest).authorization;
+    if (t < opens) throw new ApiError('ELECTION_NOT_OPEN', 'the election has not opened');
+    if (t > closes) throw new ApiError('ELECTION_NOT_OPEN', 'the election has closed');
     return election.context;
   }
 
-  /** SPEC §4: the bearer token's voter (nullifier) and district. */
-  private voter(
-    manifest: Manifest,
-    policy: ElectionPolicy,
-    authorization: string | undefined,
-    now: Date,
-  ): { districtId: string; nullifier: Uint8Array } {
+  /** SPEC §4: the bearer token, verified now, with its voter (nullifier), district and device key. */
+  private voter(policy: ElectionPolicy, authorization: string | undefined, now: Date): Voter {
     const token = bearer(authorization);
-    let claims;
+    const checked = checkToken(policy.authorization, token, now.getTime());
+    if ('refusal' in checked) throw refusalError(checked.refusal);
+    let nullifier: Uint8Array;
     try {
-      claims = verifyToken(token, {
-        issuers: manifest.tokenIssuers,
-        audience: manifest.electionId,
-        districts: policy.districts,
-        nowSeconds: Math.floor(now.getTime() / 1000),
-        verify: this.ed25519.verify,
-      });
-    } catch (e) {
-      if (e instanceof TokenError) throw tokenError(e);
-      throw e;
-    }
-    try {
-      return { districtId: claims.dst, nullifier: fromBase64url(claims.sub, 32) };
+      nullifier = fromBase64url(checked.claims.sub, 32);
     } catch {
       // `sub` has the shape of 32 bytes of base64url but is not canonical.
       throw new ApiError('TOKEN_INVALID', 'token subject is not a nullifier');
     }
-  }
-
-  /** Client mode: the ballot is the token's voter's, for its district, and every proof verifies. */
-  private verifiedBallot(
-    context: ElectionContext,
-    voter: { districtId: string; nullifier: Uint8Array },
-    value: unknown,
-  ): EncryptedBallot {
-    let ballot: EncryptedBallot;
-    try {
-      ballot = parseEncryptedBallot(value);
-    } catch (e) {
-      if (e instanceof ContractError) throw new ApiError('BALLOT_INVALID', e.message);
-      throw e;
-    }
-    // Cheap checks first: a ballot for someone else costs no elliptic-curve work.
-    if (ballot.electionId !== context.manifest.electionId)
-      throw new ApiError('BALLOT_INVALID', '$.electionId: ballot is for another election');
-    if (ballot.districtId !== voter.districtId)
-      throw new ApiError('DISTRICT_MISMATCH', "$.districtId: not the token's district");
-    let nullifier: Uint8Array;
-    try {
-      nullifier = fromBase64url(ballot.nullifier, 32);
-    } catch {
-      throw new ApiError('ENCODING_INVALID', '$.nullifier: not 32 bytes of canonical base64url');
-    }
-    if (!bytesEqual(nullifier, voter.nullifier))
-      throw new ApiError('VOTER_MISMATCH', "$.nullifier: not the token's voter");
-    const issues = checkBallot(context, ballot);
-    if (issues.length > 0) throw ballotError(issues);
-    return ballot;
+    return { ...checked, token, districtId: checked.claims.dst, nullifier };
   }
 
   /** Edge mode: the selections, encrypted and proved here with fresh system randomness. */
   private encryptedHere(
     context: ElectionContext,
-    voter: { districtId: string; nullifier: Uint8Array },
-    value: unknown,
+    voter: Voter,
+    selections: unknown,
   ): EncryptedBallot {
-    let selections;
+    let parsed;
     try {
-      selections = parsePlaintextSelections(value);
+      parsed = parsePlaintextSelections(selections);
     } catch (e) {
       // The contract's message names paths only; a selection's value never appears in it.
       if (e instanceof ContractError) throw new ApiError('SELECTION_INVALID', e.message);
       throw e;
     }
-    return encryptBallot(context, voter, selections, randomBallotNonces(this.random));
+    return encryptBallot(context, voter, parsed, randomBallotNonces(this.random));
   }
 
   private policyOf(manifest: Manifest): ElectionPolicy {
     let policy = this.policies.get(manifest);
     if (!policy) {
       policy = {
-        opens: Date.parse(manifest.opens),
-        closes: Date.parse(manifest.closes),
-        districts: new Set(manifest.districts.map((d) => d.districtId)),
-        modes: new Set(manifest.encryptionModes),
+        authorization: authorizationContext(manifest, { verify: this.ed25519.verify }),
+        edgeMode: manifest.encryptionModes.includes('edge'),
         receiptKeyListed: this.keys.listedIn(manifest.edgeSigners),
       };
       this.policies.set(manifest, policy);
@@ -307,19 +332,51 @@ function bearer(authorization: string | undefined): string {
   return m[1];
 }
 
-/** The body is exactly one of `{"ballot": …}` and `{"selections": …}`. */
-function requestKind(
-  body: unknown,
-): { mode: 'client'; value: unknown } | { mode: 'edge'; value: unknown } {
+/** A cast body: exactly `{ballot, castSignature}`. Plaintext selections go to `…/encrypt` first. */
+function castRequest(body: unknown): { ballot: unknown; castSignature: unknown } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new ApiError('REQUEST_INVALID', 'body must be {"ballot": …} or {"selections": …}');
+    throw new ApiError('REQUEST_INVALID', 'body must be {"ballot": …, "castSignature": …}');
   }
-  const keys = Object.keys(body);
-  const value = (body as Record<string, unknown>)[keys[0] ?? ''];
-  if (keys.length === 1 && keys[0] === 'ballot') return { mode: 'client', value };
-  if (keys.length === 1 && keys[0] === 'selections') return { mode: 'edge', value };
-  throw new ApiError(
-    'REQUEST_INVALID',
-    'body must have exactly one of "ballot" (client encryption) and "selections" (edge encryption)',
-  );
+  const b = body as Record<string, unknown>;
+  if ('selections' in b) {
+    throw new ApiError(
+      'REQUEST_INVALID',
+      'a cast carries an encrypted, signed ballot: send {"selections"} to POST …/ballots/encrypt, then cast the ballot it returns as {"ballot", "castSignature"}',
+    );
+  }
+  const extra = Object.keys(b).filter((k) => k !== 'ballot' && k !== 'castSignature');
+  if (!('ballot' in b) || extra.length > 0) {
+    throw new ApiError(
+      'REQUEST_INVALID',
+      'body must be exactly {"ballot": SPEC §5 ballot, "castSignature": base64url Ed25519 signature}',
+    );
+  }
+  return { ballot: b.ballot, castSignature: b.castSignature };
+}
+
+/** An encrypt body: exactly `{selections}`. */
+function selectionsOf(body: unknown): unknown {
+  if (
+    typeof body !== 'object' ||
+    body === null ||
+    Array.isArray(body) ||
+    Object.keys(body).length !== 1 ||
+    !('selections' in body)
+  ) {
+    throw new ApiError(
+      'REQUEST_INVALID',
+      'body must be exactly {"selections": {contestId: [optionId…]}}',
+    );
+  }
+  return body.selections;
+}
+
+/** The ballot of a cast, shape checked (SPEC §5). */
+function parseBallot(value: unknown): EncryptedBallot {
+  try {
+    return parseEncryptedBallot(value);
+  } catch (e) {
+    if (e instanceof ContractError) throw new ApiError('BALLOT_INVALID', e.message);
+    throw e;
+  }
 }

@@ -1,7 +1,8 @@
 // I/O of the board (SPEC §6): one idempotent acks=all producer per process, fed by the BoardWriter
 // in batches. A board message is exactly what the persister and the ledger read: key = the 32 raw
-// nullifier bytes, value = UTF-8 JSON {"trackingCode","ballot"}, header hanpyo-district, partition
-// from the election's layout; receivedAt is the broker's append time (LogAppendTime topics).
+// nullifier bytes, value = UTF-8 JSON {"trackingCode","ballot","token","castSignature"}, header
+// hanpyo-district, partition from the election's layout; receivedAt is the broker's append time
+// (LogAppendTime topics).
 import { Inject, Injectable } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { EncryptedBallot } from '@hanpyo/contracts';
@@ -28,6 +29,10 @@ export interface BoardEntry {
   readonly nullifier: Uint8Array;
   readonly trackingCode: string;
   readonly ballot: EncryptedBallot;
+  /** The voter's token, verified (SPEC §4): it travels on the board (SPEC §6). */
+  readonly token: string;
+  /** The device's signature of the cast (SPEC §5), verified. */
+  readonly castSignature: string;
   /** The edge's clock (ms); stands only if the topic keeps producer timestamps. */
   readonly now: Date;
 }
@@ -117,7 +122,12 @@ export class BoardRepository implements OnApplicationBootstrap, OnApplicationShu
       partition: boardPartition(election.layout, entry.districtId, entry.nullifier),
       key: Buffer.from(entry.nullifier),
       value: Buffer.from(
-        JSON.stringify({ trackingCode: entry.trackingCode, ballot: entry.ballot }),
+        JSON.stringify({
+          trackingCode: entry.trackingCode,
+          ballot: entry.ballot,
+          token: entry.token,
+          castSignature: entry.castSignature,
+        }),
         'utf8',
       ),
       headers: { [DISTRICT_HEADER]: entry.districtId },

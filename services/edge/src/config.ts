@@ -4,7 +4,7 @@ import { cassandraConfigFromEnv } from '@hanpyo/cassandra';
 import type { CassandraConfig } from '@hanpyo/cassandra';
 import { kafkaConfigFromEnv } from '@hanpyo/kafka';
 import type { KafkaConfig } from '@hanpyo/kafka';
-import { parseConfig } from '@hanpyo/service-kit';
+import { parseConfig, pipelineTimingSchema } from '@hanpyo/service-kit';
 
 const hex32 = z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits (32 bytes)');
 const int = (min: number, max: number, fallback: number) =>
@@ -28,10 +28,9 @@ const schema = z.object({
   HANPYO_EDGE_BOARD_MAX_BATCH: int(1, 10_000, 500),
   /** Most ballots waiting for or inside a produce request; beyond it 503 OVERLOADED. */
   HANPYO_EDGE_BOARD_MAX_QUEUED: int(1, 1_000_000, 4096),
-  /** Longest a ballot waits for its acks=all write before the voter gets 503 UNAVAILABLE (ms). */
-  HANPYO_EDGE_WRITE_TIMEOUT_MS: int(100, 600_000, 10_000),
-  /** How long an election's state (open, closed) is cached (ms). */
-  HANPYO_EDGE_CATALOG_TTL_MS: int(0, 60_000, 2000),
+  // HANPYO_EDGE_WRITE_TIMEOUT_MS and HANPYO_EDGE_CATALOG_TTL_MS: shared with the ledger, whose
+  // final cut waits them out (service-kit timing.ts).
+  ...pipelineTimingSchema.shape,
   HANPYO_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

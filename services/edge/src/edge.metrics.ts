@@ -1,11 +1,12 @@
-// The edge's metrics (STYLE.md §9): label values from bounded sets only — an encryption mode, an
-// API error code, a shed reason, a write outcome — never a voter, token, district or tracking code.
+// The edge's metrics (STYLE.md §9): label values from bounded sets only — an operation (cast,
+// encrypt), an API error code, a shed reason, a write outcome — never a voter, token, district or
+// tracking code.
 import { Inject, Injectable } from '@nestjs/common';
 import { Metrics } from '@hanpyo/service-kit';
 
 @Injectable()
 export class EdgeMetrics {
-  /** Ballots written to the board and receipted, by encryption mode (client, edge). */
+  /** Requests done: casts receipted (`cast`), ballots encrypted for a device (`encrypt`). */
   readonly accepted: ReturnType<Metrics['counter']>;
   /** Ballot requests refused, by API error code. */
   readonly rejected: ReturnType<Metrics['counter']>;
@@ -17,13 +18,15 @@ export class EdgeMetrics {
   readonly boardWrite: ReturnType<Metrics['histogram']>;
   /** Ballots per produce request. */
   readonly boardBatch: ReturnType<Metrics['histogram']>;
-  /** Time from taking a ballot request to its receipt, by mode. */
+  /** Time from taking a request to its answer (receipt or encrypted ballot), by operation. */
   readonly ballotSeconds: ReturnType<Metrics['histogram']>;
 
   constructor(@Inject(Metrics) metrics: Metrics) {
-    this.accepted = metrics.counter('hanpyo_edge_ballots_accepted_total', 'Ballots receipted', [
-      'mode',
-    ]);
+    this.accepted = metrics.counter(
+      'hanpyo_edge_ballots_accepted_total',
+      'Casts receipted (operation=cast) and ballots encrypted in edge mode (operation=encrypt)',
+      ['operation'],
+    );
     this.rejected = metrics.counter(
       'hanpyo_edge_ballots_rejected_total',
       'Ballot requests refused, by error code',
@@ -49,8 +52,8 @@ export class EdgeMetrics {
     );
     this.ballotSeconds = metrics.histogram(
       'hanpyo_edge_ballot_seconds',
-      'Time from taking a ballot request to its receipt',
-      ['mode'],
+      'Time from taking a ballot request to its answer',
+      ['operation'],
       [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     );
   }

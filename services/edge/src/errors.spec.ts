@@ -2,31 +2,63 @@
 // stable code and status.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TokenError } from '@hanpyo/crypto';
-import type { BallotIssue, TokenErrorCode } from '@hanpyo/crypto';
+import type { BallotIssue } from '@hanpyo/crypto';
+import type { Refusal } from '@hanpyo/counting';
 import { KafkaAdapterError } from '@hanpyo/kafka';
 import { HTTP_STATUS } from '@hanpyo/service-kit';
 import { BoardWriterError } from './board-writer.js';
-import { ballotError, boardError, tokenError } from './errors.js';
+import { ballotError, boardError, refusalError } from './errors.js';
 
-describe('tokenError', () => {
-  const cases: [TokenErrorCode, string][] = [
-    ['TOKEN_MALFORMED', 'TOKEN_INVALID'],
-    ['TOKEN_UNKNOWN_KEY', 'TOKEN_INVALID'],
-    ['TOKEN_SIGNATURE', 'TOKEN_INVALID'],
-    ['TOKEN_DISTRICT', 'TOKEN_INVALID'],
-    ['TOKEN_EXPIRED', 'TOKEN_EXPIRED'],
-    ['TOKEN_NOT_YET_VALID', 'TOKEN_NOT_YET_VALID'],
-    ['TOKEN_AUDIENCE', 'TOKEN_AUDIENCE'],
+describe('refusalError', () => {
+  const token = (code: string): Refusal => ({ rule: 'token', code, message: 'why' });
+  const cases: [Refusal, string, number][] = [
+    [token('TOKEN_MALFORMED'), 'TOKEN_INVALID', 401],
+    [token('TOKEN_UNKNOWN_KEY'), 'TOKEN_INVALID', 401],
+    [token('TOKEN_SIGNATURE'), 'TOKEN_INVALID', 401],
+    [token('TOKEN_DISTRICT'), 'TOKEN_INVALID', 401],
+    [token('TOKEN_MISSING'), 'TOKEN_MISSING', 401],
+    [token('TOKEN_EXPIRED'), 'TOKEN_EXPIRED', 401],
+    [token('TOKEN_NOT_YET_VALID'), 'TOKEN_NOT_YET_VALID', 401],
+    [token('TOKEN_AUDIENCE'), 'TOKEN_AUDIENCE', 401],
+    [token('TOKEN_CNF'), 'TOKEN_CNF', 401],
+    [token('DISTRICT_MISMATCH'), 'DISTRICT_MISMATCH', 403],
+    [token('VOTER_MISMATCH'), 'VOTER_MISMATCH', 403],
+    [
+      { rule: 'cast-signature', code: 'CAST_SIGNATURE_MISSING', message: 'why' },
+      'CAST_SIGNATURE_MISSING',
+      400,
+    ],
+    [
+      { rule: 'cast-signature', code: 'CAST_SIGNATURE_MALFORMED', message: 'why' },
+      'CAST_SIGNATURE_MALFORMED',
+      400,
+    ],
+    [
+      { rule: 'cast-signature', code: 'CAST_SIGNATURE_INVALID', message: 'why' },
+      'CAST_SIGNATURE_INVALID',
+      401,
+    ],
+    [
+      { rule: 'window', code: 'RECEIVED_AFTER_CLOSES', message: 'why' },
+      'RECEIVED_OUTSIDE_WINDOW',
+      403,
+    ],
   ];
-  for (const [from, to] of cases) {
-    it(`${from} → 401 ${to}`, () => {
-      const e = tokenError(new TokenError(from, 'why'));
+  for (const [refusal, to, status] of cases) {
+    it(`${refusal.code} → ${status} ${to}`, () => {
+      const e = refusalError(refusal);
       assert.equal(e.code, to);
-      assert.equal(HTTP_STATUS[e.code], 401);
-      assert.equal(e.message, 'why');
+      assert.equal(HTTP_STATUS[e.code], status);
     });
   }
+
+  it('after the write, any refusal is RECEIVED_OUTSIDE_WINDOW and says the ballot will not count', () => {
+    for (const code of ['RECEIVED_AFTER_CLOSES', 'TOKEN_EXPIRED']) {
+      const e = refusalError({ rule: 'window', code, message: 'why' }, true);
+      assert.equal(e.code, 'RECEIVED_OUTSIDE_WINDOW');
+      assert.match(e.message, /not be counted/);
+    }
+  });
 });
 
 describe('ballotError', () => {

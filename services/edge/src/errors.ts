@@ -1,6 +1,7 @@
 // How the edge's refusals become API errors with stable codes (the statuses live in service-kit's
 // one table). Pure: each mapping is unit-tested.
-import type { BallotIssue, TokenError } from '@hanpyo/crypto';
+import type { BallotIssue } from '@hanpyo/crypto';
+import type { Refusal } from '@hanpyo/counting';
 import { classifyKafkaError } from '@hanpyo/kafka';
 import { ApiError } from '@hanpyo/service-kit';
 import type { ApiErrorCode } from '@hanpyo/service-kit';
@@ -10,20 +11,42 @@ import { BoardWriterError } from './board-writer.js';
 export const RETRY_AFTER_SECONDS = 1;
 
 /**
- * SPEC §4 token refusals → 401. A token that is unparseable, signed by an unknown key, forged, or
- * names a district that is not in the election is simply not a valid token for this election.
+ * A SPEC §6 refusal (@hanpyo/counting) → the API error a voter's app gets. A token that is
+ * unparseable, signed by an unknown key, forged, or names a district that is not in the election is
+ * simply not a valid token for this election (401 TOKEN_INVALID); the other codes are the refusal's
+ * own. `afterWrite`: the entry is already on the board (it will never be counted) — the broker
+ * received it outside the window in which the token and the election accept it.
  */
-export function tokenError(e: TokenError): ApiError {
-  switch (e.code) {
-    case 'TOKEN_EXPIRED':
-    case 'TOKEN_NOT_YET_VALID':
-    case 'TOKEN_AUDIENCE':
-      return new ApiError(e.code, e.message);
+export function refusalError(refusal: Refusal, afterWrite = false): ApiError {
+  if (afterWrite) {
+    return new ApiError(
+      'RECEIVED_OUTSIDE_WINDOW',
+      `the board received this ballot outside its voting window (${refusal.code}): it will not be counted, and there is no receipt`,
+    );
+  }
+  switch (refusal.code) {
     case 'TOKEN_MALFORMED':
     case 'TOKEN_UNKNOWN_KEY':
     case 'TOKEN_SIGNATURE':
     case 'TOKEN_DISTRICT':
-      return new ApiError('TOKEN_INVALID', e.message);
+      return new ApiError('TOKEN_INVALID', refusal.message);
+    case 'TOKEN_MISSING':
+    case 'TOKEN_EXPIRED':
+    case 'TOKEN_NOT_YET_VALID':
+    case 'TOKEN_AUDIENCE':
+    case 'TOKEN_CNF':
+    case 'DISTRICT_MISMATCH':
+    case 'VOTER_MISMATCH':
+    case 'CAST_SIGNATURE_MISSING':
+    case 'CAST_SIGNATURE_MALFORMED':
+    case 'CAST_SIGNATURE_INVALID':
+      return new ApiError(refusal.code, refusal.message);
+    case 'RECEIVED_BEFORE_OPENS':
+    case 'RECEIVED_AFTER_CLOSES':
+      return new ApiError('RECEIVED_OUTSIDE_WINDOW', refusal.message);
+    default:
+      // A rule the edge checks before writing never yields anything else; say so if one does.
+      return new ApiError('INTERNAL', `unexpected refusal ${refusal.rule}/${refusal.code}`);
   }
 }
 

@@ -15,7 +15,7 @@ import { initFastestBackend } from '@hanpyo/crypto-native';
 import { JsonLogger } from '@hanpyo/service-kit';
 import { CONFIG } from './config.js';
 import type { EdgeConfig } from './config.js';
-import { nativeSigner } from './ed25519.js';
+import { nativeSigner } from '@hanpyo/crypto-native';
 
 @Injectable()
 export class EdgeKeys implements OnModuleInit {

@@ -6,7 +6,7 @@ import { cassandraConfigFromEnv } from '@hanpyo/cassandra';
 import type { CassandraConfig } from '@hanpyo/cassandra';
 import { kafkaConfigFromEnv } from '@hanpyo/kafka';
 import type { KafkaConfig } from '@hanpyo/kafka';
-import { parseConfig } from '@hanpyo/service-kit';
+import { finalGraceMs, parseConfig, pipelineTimingSchema } from '@hanpyo/service-kit';
 
 const schema = z.object({
   HANPYO_LEDGER_HOST: z.string().default('127.0.0.1'),
@@ -22,22 +22,24 @@ const schema = z.object({
   HANPYO_LEDGER_TICK_MS: z.coerce.number().int().min(50).default(500),
   /** The cutter lease's time to live; renewed every third of it by the holder. */
   HANPYO_LEDGER_LEASE_TTL_SECONDS: z.coerce.number().int().min(2).default(15),
-  /**
-   * After `closes` and the close of the election, how long to wait before the final cut, so
-   * ballots the edges accepted just before the close are on the board.
-   */
-  HANPYO_LEDGER_FINAL_GRACE_SECONDS: z.coerce.number().min(0).default(5),
+  // After `closes` and the close, how long to wait before the final cut: derived from the edge's
+  // write timeout and election-cache TTL, or set and checked against them (service-kit timing.ts).
+  ...pipelineTimingSchema.shape,
   HANPYO_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
 export type LedgerConfig = Readonly<z.infer<typeof schema>> & {
+  /** The wait between `closes` (or the close) and the final cut, ms. */
+  readonly finalGraceMs: number;
   readonly kafka: KafkaConfig;
   readonly cassandra: CassandraConfig;
 };
 
 export function ledgerConfig(env: Readonly<Record<string, string | undefined>>): LedgerConfig {
+  const parsed = parseConfig('ledger', schema, env);
   return Object.freeze({
-    ...parseConfig('ledger', schema, env),
+    ...parsed,
+    finalGraceMs: finalGraceMs(parsed),
     kafka: kafkaConfigFromEnv({ HANPYO_KAFKA_CLIENT_ID: 'hanpyo-ledger', ...env }),
     cassandra: cassandraConfigFromEnv(env),
   });

@@ -11,7 +11,7 @@ import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/
 import type { ElectionRow } from '@hanpyo/cassandra';
 import type { Cut } from '@hanpyo/contracts';
 import { blockSignatures } from '@hanpyo/ledger';
-import { CLOCK, Health, JsonLogger, Metrics } from '@hanpyo/service-kit';
+import { CLOCK, Health, JsonLogger, Metrics, finalCutAt } from '@hanpyo/service-kit';
 import type { Clock } from '@hanpyo/service-kit';
 import { ChainRepository } from './chain.repository.js';
 import { CONFIG } from './config.js';
@@ -325,8 +325,7 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
       const closedAt = row.closedAt?.getTime() ?? 0;
       const final =
         row.state === 'closed' &&
-        now.getTime() >=
-          Math.max(t.closes, closedAt) + this.config.HANPYO_LEDGER_FINAL_GRACE_SECONDS * 1000;
+        now.getTime() >= finalCutAt(t.closes, closedAt, this.config.finalGraceMs);
       const latest = t.ledger.latest;
       const since = latest
         ? Date.parse(latest.block.closedAt)

@@ -3,10 +3,10 @@
 import { parentPort } from 'node:worker_threads';
 import { parseManifest } from '@hanpyo/contracts';
 import { electionContext, pointFromText } from '@hanpyo/crypto';
-import type { ElectionContext } from '@hanpyo/crypto';
-import { initFastestBackend } from '@hanpyo/crypto-native';
+import { NativeEd25519, initFastestBackend } from '@hanpyo/crypto-native';
+import { authorizationContext } from '@hanpyo/counting';
 import { checkBoardRecord } from './entry-check.js';
-import type { BoardRecord } from './entry-check.js';
+import type { BoardRecord, EntryRules } from './entry-check.js';
 
 /** Messages from the main thread. */
 export type WorkerRequest =
@@ -22,10 +22,8 @@ export type WorkerRequest =
   | { kind: 'check'; id: number; electionId: string; records: BoardRecord[] };
 
 await initFastestBackend();
-const elections = new Map<
-  string,
-  { context: ElectionContext; skip: ReadonlySet<string> | undefined }
->();
+const ed25519 = new NativeEd25519();
+const elections = new Map<string, { rules: EntryRules; skip: ReadonlySet<string> | undefined }>();
 
 parentPort!.on('message', (req: WorkerRequest) => {
   switch (req.kind) {
@@ -33,7 +31,10 @@ parentPort!.on('message', (req: WorkerRequest) => {
       const manifest = parseManifest(req.manifest);
       const followed = req.districts ? new Set(req.districts) : undefined;
       elections.set(req.electionId, {
-        context: electionContext(manifest, pointFromText(req.jointPublicKey)),
+        rules: {
+          election: electionContext(manifest, pointFromText(req.jointPublicKey)),
+          authorization: authorizationContext(manifest, { verify: ed25519.verify }),
+        },
         skip: followed
           ? new Set(manifest.districts.map((d) => d.districtId).filter((id) => !followed.has(id)))
           : undefined,
@@ -49,7 +50,7 @@ parentPort!.on('message', (req: WorkerRequest) => {
       }
       parentPort!.postMessage({
         id: req.id,
-        entries: req.records.map((r) => checkBoardRecord(election.context, r, election.skip)),
+        entries: req.records.map((r) => checkBoardRecord(election.rules, r, election.skip)),
       });
       break;
     }

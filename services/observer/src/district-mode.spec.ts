@@ -43,7 +43,7 @@ function makeChain(ends: number[][]) {
           offset: c.fromOffset + k,
           trackingCode: toHex(randomBytes(32)),
           districtId,
-          problems: [],
+          refusals: [],
           ...(FOLLOWED.includes(districtId) ? {} : { outside: true }),
         };
       }),

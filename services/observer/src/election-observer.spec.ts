@@ -45,7 +45,7 @@ function makeChain(ends: number[][]): Made[] {
         offset: c.fromOffset + k,
         trackingCode: toHex(randomBytes(32)),
         districtId: manifest.districts[(c.fromOffset + k) % 2]!.districtId,
-        problems: [],
+        refusals: [],
       })),
     );
     const built = builder.buildBlock(cuts, entries as LedgerEntry[], {
@@ -103,31 +103,36 @@ describe('ElectionObserver', () => {
     assert.throws(() => new ElectionObserver(manifest, 'other', Q, saved), /another/);
   });
 
-  it('refuses a block with a bad ballot, and every later block', () => {
+  it('reports a refused entry beside the verdict, and still cosigns its block and the next', () => {
     const chain = makeChain(ENDS);
     const bad = chain[1]!.entries[1]!;
     chain[1]!.entries[1] = {
       ...bad,
-      problems: [{ code: 'PROOF_INVALID', path: '$.contests[0]', message: 'does not verify' }],
+      refusals: [
+        { rule: 'token', code: 'TOKEN_MISSING', message: 'there is no token' },
+        { rule: 'cast-signature', code: 'CAST_SIGNATURE_MISSING', message: 'unsigned' },
+      ],
     };
     const observer = new ElectionObserver(manifest, 'mh', Q);
     const verdicts = observe(observer, chain);
     assert.deepEqual(
       verdicts.map((v) => v.cosign),
-      [true, false, false, false],
+      [true, true, true, true],
     );
-    assert.deepEqual(verdicts[1]!.divergences, [
+    assert.deepEqual(verdicts[1]!.divergences, []);
+    assert.deepEqual(verdicts[1]!.refused, [
       {
         height: 2,
-        code: 'PROOF_INVALID',
-        message: '$.contests[0]: does not verify',
-        districtId: bad.districtId,
         partition: bad.partition,
         offset: bad.offset,
+        districtId: bad.districtId,
+        rule: 'token',
+        code: 'TOKEN_MISSING',
+        message: 'TOKEN_MISSING: there is no token; CAST_SIGNATURE_MISSING: unsigned',
       },
     ]);
-    assert.deepEqual(verdicts[2]!.divergences, [], 'later blocks verify but are not cosigned');
-    assert.equal(observer.checkpoint().divergedAt, 2);
+    assert.equal(observer.checkpoint().divergedAt, null);
+    assert.equal(observer.checkpoint().refusedEntries, 1);
   });
 
   it('reports a wrong root, a missing entry and a forged ledger signature', () => {

@@ -1,7 +1,9 @@
 // The observer's decisions for one election (SPEC §8, §10), pure: each block in height order,
 // with the checked board entries inside its cuts, is replayed (chain rules, district logs, roots,
-// ballot count, ledger signatures) and judged. A block is cosigned only when nothing diverged in it
-// and nothing diverged before it: every later block builds on the diverged one (its prevBlockHash
+// ballot count, ledger signatures) and judged. Refused entries (SPEC §6: unauthorized, late, or with
+// an invalid ballot) are reported beside the verdict — each is an alarm — but are no divergence:
+// the ledger is right to log them, they are simply never counted. A block is cosigned only when
+// nothing diverged in it and nothing diverged before it: every later block builds on the diverged one (its prevBlockHash
 // and its cumulative roots commit to it), so the observer keeps verifying and reporting, but never
 // signs again for that election. The state after a block is a checkpoint (plain JSON) from which
 // the observer resumes without replaying from zero.
@@ -22,6 +24,18 @@ export interface Divergence {
   readonly offset?: number;
 }
 
+/** A board entry inside a block that will never be counted, with its place and rule. */
+export interface RefusedEntry {
+  readonly height: number;
+  readonly partition: number;
+  readonly offset: number;
+  readonly districtId?: string;
+  /** The first rule it failed (a bounded label) and that refusal's code. */
+  readonly rule: string;
+  readonly code: string;
+  readonly message: string;
+}
+
 /** What the observer concluded about one block. */
 export interface BlockVerdict {
   readonly height: number;
@@ -30,6 +44,8 @@ export interface BlockVerdict {
   /** Board entries whose ballot was checked. */
   readonly ballots: number;
   readonly divergences: readonly Divergence[];
+  /** Entries of the block that are refused (never counted): alarms, not divergences. */
+  readonly refused: readonly RefusedEntry[];
   /**
    * True iff this block and every block before it verified, all districts replayed: then (and
    * only then) cosign. Never with a subset of districts (a partial replay cannot vouch for it).
@@ -59,6 +75,8 @@ export const checkpointSchema = z.object({
   blocksVerified: z.number().int().min(0),
   ballotsVerified: z.number().int().min(0),
   divergences: z.number().int().min(0),
+  /** Refused board entries seen so far (checkpoints before revision 2 have none). */
+  refusedEntries: z.number().int().min(0).default(0),
   /** The latest divergences, for the status page (bounded). */
   recentDivergences: z.array(
     z.object({
@@ -147,6 +165,7 @@ export class ElectionObserver {
       blocksVerified: 0,
       ballotsVerified: 0,
       divergences: 0,
+      refusedEntries: 0,
       recentDivergences: [],
       unpublished: [],
     };
@@ -184,19 +203,24 @@ export class ElectionObserver {
   ): BlockVerdict {
     const height = block.height;
     const divergences: Divergence[] = [];
+    const refused: RefusedEntry[] = [];
     const leaves: LedgerEntry[] = [];
     let ballots = 0;
     for (const e of entries) {
       if (e.outside) continue; // a ballot of a district not followed: not checked, not replayed
       ballots++;
-      for (const p of e.problems) {
-        divergences.push({
+      const first = e.refusals[0];
+      if (first) {
+        refused.push({
           height,
-          code: p.code,
-          message: p.path ? `${p.path}: ${p.message}` : p.message,
-          ...(e.districtId ? { districtId: e.districtId } : {}),
           partition: e.partition,
           offset: e.offset,
+          ...(e.districtId ? { districtId: e.districtId } : {}),
+          rule: first.rule,
+          code: first.code,
+          message: e.refusals
+            .map((r) => (r.path ? `${r.code} ${r.path}: ${r.message}` : `${r.code}: ${r.message}`))
+            .join('; '),
         });
       }
       if (e.trackingCode !== null && e.districtId !== null) {
@@ -239,6 +263,7 @@ export class ElectionObserver {
       blocksVerified: this.state.blocksVerified + (divergences.length === 0 ? 1 : 0),
       ballotsVerified: this.state.ballotsVerified + ballots,
       divergences: this.state.divergences + divergences.length,
+      refusedEntries: this.state.refusedEntries + refused.length,
       recentDivergences: [...this.state.recentDivergences, ...divergences].slice(-RECENT),
     };
     return {
@@ -246,6 +271,7 @@ export class ElectionObserver {
       blockHash,
       ballots,
       divergences,
+      refused,
       cosign: this.followed === null && divergedAt === null && blockHash !== '',
     };
   }

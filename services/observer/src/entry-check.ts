@@ -1,10 +1,13 @@
-// One board message, checked the way an observer must (SPEC §5, §6): decoded by the same rule as
-// the persister (UTF-8 JSON {"trackingCode","ballot"}, the broker's time as receivedAt), then the
-// ballot's structure and every proof checked against the election, and its tracking code
-// recomputed as H("hanpyo/1/ballot", JCS(ballot)). Pure; runs in the worker threads.
-import { ContractError, parseBoardEntry } from '@hanpyo/contracts';
-import { checkBallot, trackingCode } from '@hanpyo/crypto';
+// One board message, checked the way an observer must: decoded by the rule every reader of the
+// board shares (@hanpyo/contracts `decodeBoardMessage`), then judged by the counting core
+// (@hanpyo/counting `judgeEntry`: SPEC §6 authorization, and for authorized entries the ballot's
+// proofs). A refused entry is not a divergence: anyone able to write to Kafka can add one, the
+// ledger rightly puts it in the logs, and it is never counted. The observer raises an alarm for it
+// and still cosigns. Pure; runs in the worker threads.
+import { decodeBoardMessage } from '@hanpyo/contracts';
 import type { ElectionContext } from '@hanpyo/crypto';
+import { judgeEntry } from '@hanpyo/counting';
+import type { AuthorizationContext, Refusal } from '@hanpyo/counting';
 
 /** A message of the board topic, as read from Kafka. */
 export interface BoardRecord {
@@ -14,13 +17,6 @@ export interface BoardRecord {
   readonly value: string | null;
   /** The broker's append time, ms since the epoch. */
   readonly timestamp: number;
-}
-
-/** Why an entry is wrong: a ballot issue code of @hanpyo/crypto, or one of the observer's. */
-export interface EntryProblem {
-  readonly code: string;
-  readonly message: string;
-  readonly path?: string;
 }
 
 /** The outcome of checking one board message. */
@@ -34,100 +30,47 @@ export interface CheckedEntry {
    */
   readonly trackingCode: string | null;
   readonly districtId: string | null;
-  /** Empty when the ballot is valid and its tracking code is the stated one. */
-  readonly problems: readonly EntryProblem[];
+  /** Why the entry will never be counted (empty: it is countable). Alarms, not divergences. */
+  readonly refusals: readonly Refusal[];
   /**
-   * True when the ballot is of a district the observer does not follow: decoded, not checked
-   * (no proof, no tracking code), and left out of the replay.
+   * True when the ballot is of a district the observer does not follow: decoded, not judged, and
+   * left out of the replay.
    */
   readonly outside?: boolean;
 }
 
-const VALUE_KEYS = new Set(['trackingCode', 'ballot']);
-
-function undecodable(record: BoardRecord, message: string): CheckedEntry {
-  return {
-    partition: record.partition,
-    offset: record.offset,
-    trackingCode: null,
-    districtId: null,
-    problems: [{ code: 'ENTRY_MALFORMED', message }],
-  };
+/** What the worker holds per election: the ballot context and the authorization rules. */
+export interface EntryRules {
+  readonly election: ElectionContext;
+  readonly authorization: AuthorizationContext;
 }
 
 /**
  * Checks one board message against the election; never throws on bad input. A ballot of a district
- * in `skip` (manifest districts the observer does not follow) is only decoded (`outside`); an
- * undecodable message, or a ballot of a district the manifest lacks, is checked and reported.
+ * in `skip` (manifest districts the observer does not follow) is only decoded (`outside`).
  */
 export function checkBoardRecord(
-  election: ElectionContext,
+  rules: EntryRules,
   record: BoardRecord,
   skip?: ReadonlySet<string>,
 ): CheckedEntry {
-  if (record.value === null || record.value.length === 0) {
-    return undecodable(record, 'the message has no value (or it is not UTF-8)');
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(record.value);
-  } catch {
-    return undecodable(record, 'the value is not JSON');
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return undecodable(record, 'the value is not a JSON object');
-  }
-  if (Object.keys(value).some((k) => !VALUE_KEYS.has(k))) {
-    return undecodable(record, 'the value has members other than trackingCode and ballot');
-  }
-  const { trackingCode: stated, ballot } = value as { trackingCode?: unknown; ballot?: unknown };
-  let entry;
-  try {
-    entry = parseBoardEntry({
+  const decoded = decodeBoardMessage(record);
+  if (!decoded.ok) {
+    return {
       partition: record.partition,
       offset: record.offset,
-      receivedAt: new Date(record.timestamp).toISOString(),
-      trackingCode: stated,
-      ballot,
-    });
-  } catch (e) {
-    if (!(e instanceof ContractError) && !(e instanceof RangeError)) throw e;
-    const detail =
-      e instanceof ContractError
-        ? e.issues
-            .slice(0, 5)
-            .map((i) => `${i.path}: ${i.message}`)
-            .join('; ')
-        : 'the message has no valid timestamp';
-    return undecodable(record, `not a board entry: ${detail}`);
-  }
-  if (skip?.has(entry.ballot.districtId)) {
-    return {
-      partition: entry.partition,
-      offset: entry.offset,
-      trackingCode: entry.trackingCode,
-      districtId: entry.ballot.districtId,
-      problems: [],
-      outside: true,
+      trackingCode: null,
+      districtId: null,
+      refusals: [{ rule: 'entry', code: decoded.reason, message: decoded.detail }],
     };
   }
-  const problems: EntryProblem[] = checkBallot(election, entry.ballot).map((issue) => ({
-    code: issue.code,
-    message: issue.message,
-    path: issue.path,
-  }));
-  const recomputed = trackingCode(entry.ballot);
-  if (recomputed !== entry.trackingCode) {
-    problems.push({
-      code: 'TRACKING_CODE_MISMATCH',
-      message: `the stated tracking code is not H("hanpyo/1/ballot", JCS(ballot)) = ${recomputed}`,
-    });
-  }
-  return {
+  const { entry } = decoded;
+  const leaf = {
     partition: entry.partition,
     offset: entry.offset,
     trackingCode: entry.trackingCode,
     districtId: entry.ballot.districtId,
-    problems,
   };
+  if (skip?.has(entry.ballot.districtId)) return { ...leaf, refusals: [], outside: true };
+  return { ...leaf, refusals: judgeEntry(rules.election, rules.authorization, entry).refusals };
 }

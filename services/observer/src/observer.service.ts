@@ -16,7 +16,7 @@ import type { ObserverConfig } from './config.js';
 import { checkElectionView, followedPartitions, isProblem } from './election-check.js';
 import type { CheckedElection, FollowedPartitions } from './election-check.js';
 import { ElectionObserver, checkpointSchema } from './election-observer.js';
-import type { BlockVerdict, Divergence } from './election-observer.js';
+import type { BlockVerdict, Divergence, RefusedEntry } from './election-observer.js';
 import type { BoardRecord, CheckedEntry } from './entry-check.js';
 import { KafkaRepository } from './kafka.repository.js';
 import type { ElectionFollower } from './kafka.repository.js';
@@ -43,6 +43,8 @@ export interface ElectionStatus {
   readonly blocksVerified: number;
   readonly ballotsVerified: number;
   readonly divergences: number;
+  /** Board entries seen that will never be counted (refused by SPEC §6, late, invalid ballot). */
+  readonly refusedEntries: number;
   readonly recentDivergences: readonly Divergence[];
 }
 
@@ -75,6 +77,7 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
   private readonly blocksReplayed: ReturnType<Metrics['counter']>;
   private readonly ballotsVerified: ReturnType<Metrics['counter']>;
   private readonly divergences: ReturnType<Metrics['counter']>;
+  private readonly refusedEntries: ReturnType<Metrics['counter']>;
   private readonly cosignatures: ReturnType<Metrics['counter']>;
   private readonly height: ReturnType<Metrics['gauge']>;
   private readonly lag: ReturnType<Metrics['gauge']>;
@@ -113,6 +116,11 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
       'hanpyo_observer_divergences_total',
       'Divergences found, by code',
       ['election', 'code'],
+    );
+    this.refusedEntries = metrics.counter(
+      'hanpyo_observer_refused_entries_total',
+      'Board entries that will never be counted (SPEC §6 refused, late, or an invalid ballot), by the first rule they fail',
+      ['election', 'rule'],
     );
     this.cosignatures = metrics.counter(
       'hanpyo_observer_cosignatures_total',
@@ -192,6 +200,7 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
         blocksVerified: c?.blocksVerified ?? 0,
         ballotsVerified: c?.ballotsVerified ?? 0,
         divergences: c?.divergences ?? 0,
+        refusedEntries: c?.refusedEntries ?? 0,
         recentDivergences: c?.recentDivergences ?? [],
       };
     });
@@ -412,6 +421,7 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
     this.blocksReplayed.inc(election);
     this.ballotsVerified.inc(election, verdict.ballots);
     this.height.set(election, verdict.height);
+    if (verdict.refused.length > 0) this.refusedAlarm(electionId, verdict.height, verdict.refused);
     if (verdict.divergences.length > 0) {
       this.alarm(electionId, verdict.height, verdict.divergences);
       this.diverged.set(election, 1);
@@ -440,6 +450,7 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
       blockHash: v.blockHash,
       ballots: v.ballots,
       divergences: v.divergences.length,
+      refused: v.refused.length,
       cosigned,
       ms: Math.round(ms),
     });
@@ -466,6 +477,36 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
         election: electionId,
         height,
         more: divergences.length - LOGGED_PER_BLOCK,
+      });
+    }
+  }
+
+  /**
+   * Counts and logs a block's refused entries (bounded lines per block). Each is an alarm — someone
+   * wrote to the board what no voter cast, or cast too late — but the block is still cosigned: the
+   * ledger is right to log the entries, and the counting rules leave them out.
+   */
+  private refusedAlarm(electionId: string, height: number, refused: readonly RefusedEntry[]): void {
+    for (const r of refused) this.refusedEntries.inc({ election: electionId, rule: r.rule });
+    for (const r of refused.slice(0, LOGGED_PER_BLOCK)) {
+      this.logger.warn('OBSERVER ALARM: refused board entry, never counted', {
+        alarm: 'hanpyo.observer.refused_entry',
+        election: electionId,
+        height: r.height,
+        partition: r.partition,
+        offset: r.offset,
+        districtId: r.districtId ?? null,
+        rule: r.rule,
+        code: r.code,
+        reason: r.message,
+      });
+    }
+    if (refused.length > LOGGED_PER_BLOCK) {
+      this.logger.warn('OBSERVER ALARM: more refused entries in the block', {
+        alarm: 'hanpyo.observer.refused_entry',
+        election: electionId,
+        height,
+        more: refused.length - LOGGED_PER_BLOCK,
       });
     }
   }

@@ -18,6 +18,7 @@ describe('statusPage', () => {
         blocksVerified: 4,
         ballotsVerified: 10,
         divergences: 1,
+        refusedEntries: 2,
         recentDivergences: [{ height: 5, code: 'PROOF_INVALID', message: '<script>' }],
       },
     ]);

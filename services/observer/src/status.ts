@@ -20,7 +20,7 @@ export function statusPage(keyId: string, elections: readonly ElectionStatus[]):
             `<li>block ${d.height}: ${escape(d.code)}${d.districtId ? ` (district ${escape(d.districtId)})` : ''} — ${escape(d.message)}</li>`,
         )
         .join('');
-      return `<tr><td>${escape(e.electionId)}</td><td>${escape(e.phase)}${e.detail ? `<br><small>${escape(e.detail)}</small>` : ''}</td><td>${e.height}</td><td><code>${escape(e.blockHash ?? '—')}</code></td><td>${e.lagBlocks ?? '?'}</td><td>${e.cosigning ? 'yes' : 'no'}${e.districts ? `<br><small>districts ${escape(e.districts.join(', '))} only</small>` : ''}</td><td>${e.divergedAt ?? '—'}</td><td>${e.divergences}${divergences ? `<ul>${divergences}</ul>` : ''}</td></tr>`;
+      return `<tr><td>${escape(e.electionId)}</td><td>${escape(e.phase)}${e.detail ? `<br><small>${escape(e.detail)}</small>` : ''}</td><td>${e.height}</td><td><code>${escape(e.blockHash ?? '—')}</code></td><td>${e.lagBlocks ?? '?'}</td><td>${e.cosigning ? 'yes' : 'no'}${e.districts ? `<br><small>districts ${escape(e.districts.join(', '))} only</small>` : ''}</td><td>${e.divergedAt ?? '—'}</td><td>${e.divergences}${divergences ? `<ul>${divergences}</ul>` : ''}</td><td>${e.refusedEntries}</td></tr>`;
     })
     .join('\n');
   return `<!doctype html>
@@ -29,7 +29,7 @@ export function statusPage(keyId: string, elections: readonly ElectionStatus[]):
 </head><body>
 <h1>Hanpyo observer <code>${escape(keyId)}</code></h1>
 <table>
-<tr><th>election</th><th>phase</th><th>verified height</th><th>block hash</th><th>lag (blocks)</th><th>cosigning</th><th>diverged at</th><th>divergences</th></tr>
+<tr><th>election</th><th>phase</th><th>verified height</th><th>block hash</th><th>lag (blocks)</th><th>cosigning</th><th>diverged at</th><th>divergences</th><th>refused entries (never counted)</th></tr>
 ${rows}
 </table>
 <p>JSON: <a href="/v1/status">/v1/status</a> · metrics: <a href="/metrics">/metrics</a></p>

@@ -4,8 +4,8 @@
 // this code.
 export { BallotCheckPool } from './ballot-check-pool.js';
 export { checkBoardRecord } from './entry-check.js';
-export type { BoardRecord, CheckedEntry, EntryProblem } from './entry-check.js';
+export type { BoardRecord, CheckedEntry, EntryRules } from './entry-check.js';
 export { ElectionObserver, checkpointSchema } from './election-observer.js';
-export type { BlockVerdict, Checkpoint, Divergence } from './election-observer.js';
+export type { BlockVerdict, Checkpoint, Divergence, RefusedEntry } from './election-observer.js';
 export { checkElectionView, followedPartitions, isProblem } from './election-check.js';
 export type { CheckedElection, ElectionProblem } from './election-check.js';

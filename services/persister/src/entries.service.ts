@@ -4,10 +4,10 @@
 // until every write of the batch succeeded (STYLE.md §7: a Kafka handler never swallows an error).
 import { Inject, Injectable } from '@nestjs/common';
 import { CassandraAdapterError } from '@hanpyo/cassandra';
+import { decodeBoardMessage } from '@hanpyo/contracts';
 import type { BoardEntry } from '@hanpyo/contracts';
 import { KafkaAdapterError } from '@hanpyo/kafka';
 import { JsonLogger, Metrics } from '@hanpyo/service-kit';
-import { decodeBoardMessage } from './board-message.js';
 import type { BoardMessage } from './board-message.js';
 import { BoardRepository } from './board.repository.js';
 import type { DeadLetterSlot } from './board.repository.js';

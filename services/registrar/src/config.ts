@@ -4,7 +4,7 @@ import { cassandraConfigFromEnv } from '@hanpyo/cassandra';
 import type { CassandraConfig } from '@hanpyo/cassandra';
 import { kafkaConfigFromEnv } from '@hanpyo/kafka';
 import type { KafkaConfig } from '@hanpyo/kafka';
-import { parseConfig } from '@hanpyo/service-kit';
+import { finalGraceMs, parseConfig, pipelineTimingSchema } from '@hanpyo/service-kit';
 
 const hex32 = z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits (32 bytes)');
 const keys = z
@@ -41,9 +41,13 @@ const schema = z.object({
   HANPYO_VOTERS_PER_PARTITION: z.coerce.number().int().min(1).default(50_000),
   HANPYO_MAX_PARTITIONS: z.coerce.number().int().min(1).max(10_000).default(512),
   HANPYO_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  // The ledger's final-cut grace, to tell an operator closing early when the final block comes.
+  ...pipelineTimingSchema.shape,
 });
 
 export type RegistrarConfig = Readonly<z.infer<typeof schema>> & {
+  /** The ledger's wait between `closes` (or the close) and the final cut, ms. */
+  readonly finalGraceMs: number;
   readonly kafka: KafkaConfig;
   readonly cassandra: CassandraConfig;
 };
@@ -51,8 +55,10 @@ export type RegistrarConfig = Readonly<z.infer<typeof schema>> & {
 export function registrarConfig(
   env: Readonly<Record<string, string | undefined>>,
 ): RegistrarConfig {
+  const parsed = parseConfig('registrar', schema, env);
   return Object.freeze({
-    ...parseConfig('registrar', schema, env),
+    ...parsed,
+    finalGraceMs: finalGraceMs(parsed),
     kafka: kafkaConfigFromEnv({ HANPYO_KAFKA_CLIENT_ID: 'hanpyo-registrar', ...env }),
     cassandra: cassandraConfigFromEnv(env),
   });

@@ -4,7 +4,6 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminGuard } from './admin.guard.js';
 import { ElectionsService } from './elections.service.js';
 import { TokensService } from './tokens.service.js';
-import type { TokenRequest } from './tokens.service.js';
 import { ApiError } from '@hanpyo/service-kit';
 
 @ApiTags('elections')
@@ -67,9 +66,12 @@ export class ElectionsController {
   @Post(':id/tokens')
   @UseGuards(AdminGuard)
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Issue a voter token (SPEC §4): {"voterId","districtId"} → {"token"}' })
-  async token(@Param('id') id: string, @Body() body: TokenRequest) {
-    const [token] = await this.tokens.issue(id, [body ?? ({} as TokenRequest)]);
+  @ApiOperation({
+    summary:
+      'Issue a voter token (SPEC §4) for a voter of the roll, in their district, bound to the device key: {"voterId","districtId","voterKey"} → {"token"}; VOTER_NOT_ON_ROLL, VOTER_WRONG_DISTRICT, VOTER_KEY_INVALID, ROLL_MISSING',
+  })
+  async token(@Param('id') id: string, @Body() body: unknown) {
+    const [token] = await this.tokens.issue(id, [body ?? {}]);
     return { token };
   }
 
@@ -77,14 +79,15 @@ export class ElectionsController {
   @UseGuards(AdminGuard)
   @ApiBearerAuth()
   @ApiOperation({
-    summary: 'Issue up to 1,000 tokens: {"voters":[{"voterId","districtId"}]} → {"tokens":[…]}',
+    summary:
+      'Issue up to 1,000 tokens, all or none: {"voters":[{"voterId","districtId","voterKey"}]} → {"tokens":[…]}',
   })
-  async tokensBulk(@Param('id') id: string, @Body() body: { voters?: TokenRequest[] }) {
+  async tokensBulk(@Param('id') id: string, @Body() body: { voters?: unknown[] }) {
     const voters = body?.voters;
     if (!Array.isArray(voters) || voters.length === 0 || voters.length > 1000) {
       throw new ApiError(
         'REQUEST_INVALID',
-        'voters must be an array of 1–1,000 {voterId, districtId}',
+        'voters must be an array of 1–1,000 {voterId, districtId, voterKey}',
       );
     }
     return { tokens: await this.tokens.issue(id, voters) };

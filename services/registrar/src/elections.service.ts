@@ -14,7 +14,7 @@ import {
 import { TOPIC_SAFE } from '@hanpyo/kafka';
 import { partitionLayout } from '@hanpyo/ledger';
 import type { PartitionLayout } from '@hanpyo/ledger';
-import { ApiError, CLOCK } from '@hanpyo/service-kit';
+import { ApiError, CLOCK, finalCutAt } from '@hanpyo/service-kit';
 import type { Clock } from '@hanpyo/service-kit';
 import { CONFIG } from './config.js';
 import type { RegistrarConfig } from './config.js';
@@ -33,6 +33,19 @@ export interface ElectionView {
    * follow only some districts' partitions).
    */
   readonly partitionLayout: PartitionLayout;
+}
+
+/** What closing answers: when, and when the ledger's final block will come. */
+export interface CloseView {
+  readonly state: 'closed';
+  readonly closedAt: string;
+  /** The manifest's end of voting. */
+  readonly closes: string;
+  /** Closed before `closes`: the final block waits for `closes` all the same. */
+  readonly closedEarly: boolean;
+  /** The earliest the ledger cuts the final block: max(closes, closedAt) + the grace. */
+  readonly finalBlockAfter: string;
+  readonly finalGraceSeconds: number;
 }
 
 @Injectable()
@@ -186,19 +199,36 @@ export class ElectionsService {
     return { state: 'open' };
   }
 
-  /** open → closed. The ledger then cuts the final block once `closes` has passed. */
-  async close(electionId: string): Promise<{ state: 'closed' }> {
+  /**
+   * open → closed: the edges refuse ballots from now on (within their election-cache TTL). The
+   * ledger cuts the final block once `closes` has passed (or now, if later) and its grace — when is
+   * said in the answer, so an operator closing early knows how long the final block will take.
+   */
+  async close(electionId: string): Promise<CloseView> {
     const election = await this.view(electionId);
-    if (election.state === 'closed') return { state: 'closed' };
-    if (
-      election.state !== 'open' ||
-      !(await this.repository.transition(electionId, 'open', 'closed', this.clock.now()))
-    ) {
-      throw new ApiError(
-        'ELECTION_STATE',
-        `election '${electionId}' is ${election.state}; only an open election closes`,
-      );
+    if (election.state !== 'closed') {
+      if (
+        election.state !== 'open' ||
+        !(await this.repository.transition(electionId, 'open', 'closed', this.clock.now()))
+      ) {
+        throw new ApiError(
+          'ELECTION_STATE',
+          `election '${electionId}' is ${election.state}; only an open election closes`,
+        );
+      }
     }
-    return { state: 'closed' };
+    const row = await this.repository.get(electionId);
+    const closedAt = row?.closedAt?.getTime() ?? this.clock.now().getTime();
+    const closes = Date.parse(election.manifest.closes);
+    return {
+      state: 'closed',
+      closedAt: new Date(closedAt).toISOString(),
+      closes: election.manifest.closes,
+      closedEarly: closedAt < closes,
+      finalBlockAfter: new Date(
+        finalCutAt(closes, closedAt, this.config.finalGraceMs),
+      ).toISOString(),
+      finalGraceSeconds: this.config.finalGraceMs / 1000,
+    };
   }
 }

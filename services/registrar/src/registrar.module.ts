@@ -9,6 +9,9 @@ import { ElectionsController } from './elections.controller.js';
 import { ElectionsRepository } from './elections.repository.js';
 import { ElectionsService } from './elections.service.js';
 import { SigningKeys } from './keys.js';
+import { RollController } from './roll.controller.js';
+import { RollRepository } from './roll.repository.js';
+import { RollService } from './roll.service.js';
 import { TallyController } from './tally.controller.js';
 import { TallyRepository } from './tally.repository.js';
 import { TallyService } from './tally.service.js';
@@ -23,12 +26,14 @@ export class RegistrarModule {
     return {
       module: RegistrarModule,
       imports: [ServiceKitModule.forRoot(kit)],
-      controllers: [ElectionsController, TallyController],
+      controllers: [ElectionsController, RollController, TallyController],
       providers: [
         { provide: CONFIG, useValue: config },
         AdminGuard,
         ElectionsRepository,
         ElectionsService,
+        RollRepository,
+        RollService,
         SigningKeys,
         TallyRepository,
         TallyService,

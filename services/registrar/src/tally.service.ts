@@ -7,46 +7,27 @@
 // only the holder of s_i can make. A submission is therefore accepted from anyone, and only if
 // every one of its proofs verifies.
 import { Inject, Injectable } from '@nestjs/common';
-import { ContractError, parseEncryptedBallot } from '@hanpyo/contracts';
-import type { Block, CeremonyRecord, Manifest, TallyDistrict } from '@hanpyo/contracts';
+import { ContractError, parseBoardEntry } from '@hanpyo/contracts';
+import type { Block, BoardEntry, CeremonyRecord, Manifest, TallyDistrict } from '@hanpyo/contracts';
 import {
-  IDENTITY,
   combinePartialDecryptions,
   discreteLog,
   electionContext,
-  fromBase64url,
-  group,
-  isIdentity,
   pointFromText,
-  pointToText,
   publicShare,
   scalarFromText,
-  trackingCode,
-  checkBallot,
   verifyPartialDecryption,
 } from '@hanpyo/crypto';
-import { initFastestBackend } from '@hanpyo/crypto-native';
-import type { ElectionContext, Point } from '@hanpyo/crypto';
+import { NativeEd25519, initFastestBackend } from '@hanpyo/crypto-native';
 import { boardRanges } from '@hanpyo/cassandra';
+import type { BoardRow } from '@hanpyo/cassandra';
+import { CountingPass } from '@hanpyo/counting';
+import type { DistrictAggregate } from '@hanpyo/counting';
 import { compareUtf8 } from '@hanpyo/ledger';
 import { ApiError, CLOCK, JsonLogger } from '@hanpyo/service-kit';
 import type { Clock } from '@hanpyo/service-kit';
 import { ElectionsService } from './elections.service.js';
 import { TallyRepository } from './tally.repository.js';
-
-/** Aggregates of one option (SPEC §9). */
-export interface OptionAggregate {
-  readonly optionId: string;
-  readonly A: string;
-  readonly B: string;
-}
-
-/** One district's aggregates, as published at GET …/tally/aggregates. */
-export interface DistrictAggregates {
-  readonly districtId: string;
-  readonly counted: number;
-  readonly contests: { contestId: string; options: OptionAggregate[] }[];
-}
 
 /** One partial decryption as a trustee submits it. */
 export interface SubmittedShare {
@@ -65,22 +46,49 @@ export interface TallyStatusView {
   readonly threshold: number;
   readonly trustees: number[];
   readonly trusteesUsed: number[];
-  /** The last aggregation attempt's failure in this process, if any. */
+  /** The last aggregation attempt's failure in this process, if any, and its code. */
   readonly error?: string;
+  readonly errorCode?: string;
 }
 
 const KEY = (d: string, c: string, o: string) => `${d}\u0000${c}\u0000${o}`;
 
-/** One voter's chosen ballot inside a partition: its district and its selections' ciphertexts. */
-interface Chosen {
-  readonly districtId: string;
-  readonly selections: [string, string, string][];
+/** Why a tally cannot be computed from the board; stable codes (docs/errors.md). */
+export type TallyErrorCode = 'BOARD_INCOMPLETE' | 'NULLIFIER_DISTRICTS';
+
+/** A tally refused for what the board holds: it stays `aggregating`, with the code in its status. */
+export class TallyError extends Error {
+  constructor(
+    readonly code: TallyErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The SPEC §6 board entry of a stored row, or undefined when the row does not form one. */
+function boardEntryOf(partition: number, row: BoardRow): BoardEntry | undefined {
+  try {
+    return parseBoardEntry({
+      partition,
+      offset: row.offset,
+      receivedAt: row.receivedAt!.toISOString(),
+      trackingCode: row.trackingCode,
+      ballot: JSON.parse(row.ballot!) as unknown,
+      ...(row.token !== null ? { token: row.token } : {}),
+      ...(row.castSignature !== null ? { castSignature: row.castSignature } : {}),
+    });
+  } catch (e) {
+    if (e instanceof SyntaxError || e instanceof ContractError) return undefined;
+    throw e;
+  }
 }
 
 @Injectable()
 export class TallyService {
   private readonly jobs = new Map<string, Promise<void>>();
-  private readonly failures = new Map<string, string>();
+  private readonly failures = new Map<string, { code: string; message: string }>();
+  private readonly ed25519 = new NativeEd25519();
   private cryptoReady: Promise<unknown> | undefined;
 
   constructor(
@@ -107,9 +115,11 @@ export class TallyService {
       this.failures.delete(electionId);
       const job = this.aggregate(election.manifest, election.ceremony!, block)
         .catch((e: unknown) => {
-          this.failures.set(electionId, (e as Error).message);
+          const code = e instanceof TallyError ? e.code : 'TALLY_FAILED';
+          this.failures.set(electionId, { code, message: (e as Error).message });
           this.logger.error('tally aggregation failed', {
             electionId,
+            code,
             error: (e as Error).message,
           });
         })
@@ -129,7 +139,7 @@ export class TallyService {
       threshold: election.manifest.trustees.threshold,
       trustees: row?.trustees ?? [],
       trusteesUsed: row?.trusteesUsed ?? [],
-      ...(error !== undefined ? { error } : {}),
+      ...(error !== undefined ? { error: error.message, errorCode: error.code } : {}),
     };
   }
 
@@ -139,9 +149,12 @@ export class TallyService {
   }
 
   /**
-   * Streams the board partition by partition up to the final block's cuts. One voter's ballots
-   * share a partition (SPEC §9), so the counted set is decided per partition and memory is bounded
-   * by one partition's voters plus the per-option sums.
+   * Streams the board up to the final block's cuts through the counting core (@hanpyo/counting):
+   * each entry is judged by SPEC §6 (only authorized entries count) and offered to the counted set
+   * in its counting order (board order for "first", reverse for "last"), whose ballot proofs are
+   * checked only while the voter has no counted ballot yet. Before any range is used, every offset
+   * of it must be stored (entries and dead-letter placeholders), so a missing row fails the tally
+   * instead of undercounting it. Memory: one page of rows, the sums, and one small slot per voter.
    */
   private async aggregate(manifest: Manifest, ceremony: CeremonyRecord, block: Block) {
     // The fastest backend this process can load (native libsodium, else WASM): the same bytes.
@@ -150,92 +163,61 @@ export class TallyService {
     const electionId = manifest.electionId;
     const election = electionContext(manifest, pointFromText(ceremony.jointPublicKey));
     await this.repository.start(electionId, block.height);
-    const g = group();
-    const add = (a: Point, b: Point) => (isIdentity(a) ? b : isIdentity(b) ? a : g.add(a, b));
-    const sums = new Map<string, [Point, Point]>();
-    const counted = new Map<string, number>();
-    for (const cut of block.cuts) {
-      const chosen = new Map<string, Chosen>();
-      for (const [from, to] of boardRanges(0, cut.toOffset)) {
+    const entries = block.cuts.reduce((n, c) => n + c.toOffset, 0);
+    const pass = new CountingPass(election, {
+      verify: this.ed25519.verify,
+      expectedVoters: Math.min(entries, 1 << 20),
+    });
+    const reverse = pass.order === 'reverse';
+    const cuts = [...block.cuts].sort((a, b) => a.partition - b.partition);
+    if (reverse) cuts.reverse();
+    for (const cut of cuts) {
+      const ranges = boardRanges(0, cut.toOffset);
+      if (reverse) ranges.reverse();
+      for (const [from, to] of ranges) {
         const rows = await this.repository.boardRange(electionId, cut.partition, from, to);
+        if (rows.length !== to - from) {
+          throw new TallyError(
+            'BOARD_INCOMPLETE',
+            `partition ${cut.partition} has ${rows.length} stored rows in offsets ${from}..${to - 1}, the final block covers ${to - from}: the board store is missing entries, so nothing is counted`,
+          );
+        }
+        if (reverse) rows.reverse();
         for (const row of rows) {
           // Dead-letter placeholders hold an offset but no entry (docs/storage.md).
           if (row.trackingCode === null || row.ballot === null) continue;
-          const voter = this.validBallot(election, row.ballot, row.trackingCode, (nullifier) =>
-            manifest.revotePolicy === 'first' ? !chosen.has(nullifier) : true,
-          );
-          if (voter) chosen.set(voter.nullifier, voter.chosen);
-        }
-      }
-      for (const { districtId, selections } of chosen.values()) {
-        counted.set(districtId, (counted.get(districtId) ?? 0) + 1);
-        for (const [key, alpha, beta] of selections) {
-          const [A, B] = sums.get(key) ?? [IDENTITY, IDENTITY];
-          sums.set(key, [add(A, fromBase64url(alpha, 32)), add(B, fromBase64url(beta, 32))]);
+          const entry = boardEntryOf(cut.partition, row);
+          if (entry) pass.add(entry);
+          else pass.addMalformed();
         }
       }
     }
-    for (const d of manifest.districts) {
-      const style = election.styles.get(d.ballotStyleId)!;
-      const contests = style.contestIds.map((contestId) => ({
-        contestId,
-        options: election.contests.get(contestId)!.options.map((o) => {
-          const [A, B] = sums.get(KEY(d.districtId, contestId, o.optionId)) ?? [IDENTITY, IDENTITY];
-          return { optionId: o.optionId, A: pointToText(A), B: pointToText(B) };
-        }),
-      }));
+    if (pass.conflictTotal > 0) {
+      const first = pass.conflicts[0]!;
+      throw new TallyError(
+        'NULLIFIER_DISTRICTS',
+        `${pass.conflictTotal} voter(s) have authorized entries in two districts (SPEC §9: such a record is invalid), e.g. nullifier ${first.nullifier} in ${first.districts.join(' and ')}; nothing is counted`,
+      );
+    }
+    for (const d of pass.aggregates.districts(manifest)) {
       await this.repository.putAggregates(
         electionId,
         d.districtId,
-        counted.get(d.districtId) ?? 0,
-        JSON.stringify(contests),
+        d.counted,
+        JSON.stringify(d.contests),
       );
     }
     await this.repository.markAggregated(electionId, this.clock.now());
-    this.logger.info('tally aggregated', { electionId, finalHeight: block.height });
-  }
-
-  /**
-   * The entry's voter and ciphertexts when its ballot is valid (SPEC §5 proofs, ids, and the
-   * stated tracking code is the ballot's); undefined when invalid or when `wanted` says the
-   * voter's choice is already made (policy "first": skip the proofs of later ballots).
-   */
-  private validBallot(
-    election: ElectionContext,
-    text: string,
-    stated: string,
-    wanted: (nullifier: string) => boolean,
-  ): { nullifier: string; chosen: Chosen } | undefined {
-    let ballot;
-    try {
-      ballot = parseEncryptedBallot(JSON.parse(text));
-    } catch (e) {
-      if (e instanceof SyntaxError || e instanceof ContractError) return undefined;
-      throw e;
-    }
-    if (!wanted(ballot.nullifier)) return undefined;
-    if (trackingCode(ballot) !== stated) return undefined;
-    if (checkBallot(election, ballot).length > 0) return undefined;
-    return {
-      nullifier: ballot.nullifier,
-      chosen: {
-        districtId: ballot.districtId,
-        selections: ballot.contests.flatMap((c) =>
-          c.selections.map(
-            (s) =>
-              [KEY(ballot.districtId, c.contestId, s.optionId), s.alpha, s.beta] as [
-                string,
-                string,
-                string,
-              ],
-          ),
-        ),
-      },
-    };
+    this.logger.info('tally aggregated', {
+      electionId,
+      finalHeight: block.height,
+      counted: pass.counted,
+      refused: pass.refused,
+    });
   }
 
   /** The published aggregates; 404 TALLY_NOT_FOUND until aggregated. */
-  async aggregates(electionId: string): Promise<{ districts: DistrictAggregates[] }> {
+  async aggregates(electionId: string): Promise<{ districts: DistrictAggregate[] }> {
     const row = await this.repository.tally(electionId);
     if (!row || row.status === 'aggregating') {
       throw new ApiError(
@@ -250,7 +232,7 @@ export class TallyService {
         .map((r) => ({
           districtId: r.districtId,
           counted: r.counted,
-          contests: JSON.parse(r.aggregates) as DistrictAggregates['contests'],
+          contests: JSON.parse(r.aggregates) as DistrictAggregate['contests'],
         })),
     };
   }
@@ -440,6 +422,8 @@ export class TallyService {
           receivedAt: r.receivedAt!.toISOString(),
           trackingCode: r.trackingCode,
           ballot: JSON.parse(r.ballot!) as unknown,
+          ...(r.token !== null ? { token: r.token } : {}),
+          ...(r.castSignature !== null ? { castSignature: r.castSignature } : {}),
         })),
       next: range![1] < to ? range![1] : null,
     };

@@ -1,11 +1,14 @@
 // `hanpyo cast`: casts ballots for voters with tokens through the edge's HTTP API, as voters' apps
-// would — client mode (encrypted and proven here) or edge mode (plaintext selections over TLS in
-// production) — with re-votes, bounded concurrency and progress. Receipts go to a JSON-lines file.
+// would (SPEC §5 revision 2): the ballot is encrypted here (client mode) or by the edge
+// (edge mode, step 1: POST …/ballots/encrypt, plaintext selections over TLS in production), then the
+// device key signs H("hanpyo/1/cast", electionId, trackingCode) and the signed ballot is cast. Every
+// receipt is checked: its edge signature under the manifest, and that it names this ballot. With
+// re-votes, bounded concurrency and progress; receipts go to a JSON-lines file.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { parseManifest } from '@hanpyo/contracts';
-import type { Manifest, Receipt } from '@hanpyo/contracts';
+import { parseEncryptedBallot, parseManifest } from '@hanpyo/contracts';
+import type { EncryptedBallot, Manifest, Receipt } from '@hanpyo/contracts';
 import {
   deterministicRandom,
   electionContext,
@@ -14,9 +17,13 @@ import {
   pointFromText,
   randomBallotNonces,
   randomInt,
+  signCast,
+  signingKeyFromSeed,
   systemRandom,
+  trackingCode,
   verifyReceipt,
 } from '@hanpyo/crypto';
+import type { SigningKey } from '@hanpyo/crypto';
 import { initFastest } from './backend.js';
 import { call, readLocal, ServiceCallError } from './local.js';
 import { terminalProgress } from './progress.js';
@@ -37,6 +44,22 @@ interface Voter {
   voterId: string;
   districtId: string;
   token: string;
+  deviceSecret: string;
+}
+
+/** Why a receipt is not worth keeping, or undefined when it is. */
+export function receiptProblem(
+  receipt: Receipt,
+  manifest: Pick<Manifest, 'electionId' | 'edgeSigners'>,
+  expected?: { trackingCode: string; districtId: string },
+): string | undefined {
+  if (!verifyReceipt(receipt, manifest.edgeSigners))
+    return 'its signature does not verify under an edge signer of the manifest';
+  if (receipt.electionId !== manifest.electionId) return 'it is for another election';
+  if (expected && receipt.trackingCode !== expected.trackingCode)
+    return "it names another ballot's tracking code";
+  if (expected && receipt.districtId !== expected.districtId) return 'it names another district';
+  return undefined;
 }
 
 /** Casts and returns counts; every receipt's signature is checked against the manifest. */
@@ -59,6 +82,13 @@ export async function cast(
   const voters: Voter[] = [];
   for await (const line of createInterface({ input: createReadStream(options.tokensPath) }))
     if (line.trim()) voters.push(JSON.parse(line) as Voter);
+  const devices = new Map<string, SigningKey>();
+  const deviceOf = (v: Voter) => {
+    let d = devices.get(v.voterId);
+    if (!d)
+      devices.set(v.voterId, (d = signingKeyFromSeed('device', fromBase64url(v.deviceSecret, 32))));
+    return d;
+  };
   const rng = options.seed ? deterministicRandom(options.seed) : systemRandom;
   const jobs: Voter[] = [...voters];
   for (let i = 0; i < Math.floor(voters.length * options.revoteRate); i++)
@@ -76,45 +106,37 @@ export async function cast(
       const v = jobs[k]!;
       const choices = randomSelections(rng, election, v.districtId);
       const clientMode = options.mode === 'client' || (options.mode === 'mixed' && k % 2 === 0);
-      let body: unknown;
-      if (clientMode) {
-        const claims = JSON.parse(
-          Buffer.from(v.token.split('.')[1]!, 'base64url').toString('utf8'),
-        ) as { sub: string };
-        body = {
-          ballot: encryptBallot(
-            election,
-            { districtId: v.districtId, nullifier: fromBase64url(claims.sub, 32) },
-            choices,
-            randomBallotNonces(systemRandom),
-          ),
-        };
-      } else {
-        body = { selections: choices };
-      }
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const { receipt } = await call<{ receipt: Receipt }>(
-            `${local.edge.url}/v1/elections/${id}/ballots`,
-            { body, token: v.token },
-          );
-          if (!verifyReceipt(receipt, manifest.edgeSigners))
-            throw new ServiceCallError('RECEIPT_SIGNATURE', 'receipt signature does not verify', 0);
-          out.write(
-            `${JSON.stringify({ voterId: v.voterId, mode: clientMode ? 'client' : 'edge', receipt })}\n`,
-          );
-          accepted++;
-          break;
-        } catch (e) {
-          const code = (e as { code?: string }).code ?? 'ERROR';
-          // Shed load is retried after a pause, as a voter's app would; anything else is counted.
-          if ((code === 'OVERLOADED' || code === 'UNAVAILABLE') && attempt < 20) {
-            await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
-            continue;
-          }
-          rejected[code] = (rejected[code] ?? 0) + 1;
-          break;
-        }
+      try {
+        const ballot = clientMode
+          ? encryptBallot(
+              election,
+              { districtId: v.districtId, nullifier: nullifierOf(v.token) },
+              choices,
+              randomBallotNonces(systemRandom),
+            )
+          : await retrying(() => encryptAtEdge(v, choices));
+        // SPEC §5: the device signs the cast of exactly this ballot.
+        const code = trackingCode(ballot);
+        const castSignature = signCast(deviceOf(v), manifest.electionId, code);
+        const { receipt } = await retrying(() =>
+          call<{ receipt: Receipt }>(`${local.edge.url}/v1/elections/${id}/ballots`, {
+            body: { ballot, castSignature },
+            token: v.token,
+          }),
+        );
+        const problem = receiptProblem(receipt, manifest, {
+          trackingCode: code,
+          districtId: v.districtId,
+        });
+        if (problem)
+          throw new ServiceCallError('RECEIPT_INVALID', `receipt refused: ${problem}`, 0);
+        out.write(
+          `${JSON.stringify({ voterId: v.voterId, mode: clientMode ? 'client' : 'edge', receipt })}\n`,
+        );
+        accepted++;
+      } catch (e) {
+        const code = (e as { code?: string }).code ?? 'ERROR';
+        rejected[code] = (rejected[code] ?? 0) + 1;
       }
       progress.update(
         'casting ballots',
@@ -123,11 +145,58 @@ export async function cast(
       );
     }
   };
+  /** Edge mode, step 1: the edge encrypts the selections for the token's voter, writing nothing. */
+  const encryptAtEdge = async (v: Voter, choices: Record<string, string[]>) => {
+    const { ballot } = await call<{ ballot: unknown }>(
+      `${local.edge.url}/v1/elections/${id}/ballots/encrypt`,
+      { body: { selections: choices }, token: v.token },
+    );
+    const parsed: EncryptedBallot = parseEncryptedBallot(ballot);
+    // What a device checks before signing: the ballot is its own (voter, district, election).
+    if (
+      parsed.nullifier !== tokenClaims(v.token).sub ||
+      parsed.districtId !== v.districtId ||
+      parsed.electionId !== manifest.electionId
+    )
+      throw new ServiceCallError(
+        'BALLOT_NOT_MINE',
+        'the edge encrypted a ballot for someone else',
+        0,
+      );
+    return parsed;
+  };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
   progress.done();
   out.end();
   await once(out, 'finish');
   return { accepted, rejected, seconds: (performance.now() - started) / 1000 };
+}
+
+/** The claims of a token (read, not verified: the device got it from the registrar). */
+function tokenClaims(token: string): { sub: string } {
+  return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+    sub: string;
+  };
+}
+
+function nullifierOf(token: string): Uint8Array {
+  return fromBase64url(tokenClaims(token).sub, 32);
+}
+
+/** Shed load (503) is retried after a growing pause, as a voter's app would; anything else is final. */
+async function retrying<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let n = 0; ; n++) {
+    try {
+      return await attempt();
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if ((code === 'OVERLOADED' || code === 'UNAVAILABLE') && n < 20) {
+        await new Promise((r) => setTimeout(r, 100 * (n + 1)));
+        continue;
+      }
+      throw e;
+    }
+  }
 }
 
 export async function runCast(options: CastOptions): Promise<number> {

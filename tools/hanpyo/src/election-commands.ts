@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import type { CeremonyRecord, Manifest } from '@hanpyo/contracts';
 import { parseManifest } from '@hanpyo/contracts';
-import { scalarToText, systemRandom } from '@hanpyo/crypto';
+import { base64url, generateSigningKey, scalarToText, systemRandom } from '@hanpyo/crypto';
 import { call, readLocal } from './local.js';
 import { synthCeremony } from './synth.js';
 
@@ -56,13 +56,19 @@ export async function electionTransition(
   to: 'open' | 'close',
 ): Promise<number> {
   const local = await readLocal();
-  out(
-    await call(`${local.registrar.url}/v1/elections/${encodeURIComponent(electionId)}/${to}`, {
-      method: 'POST',
-      body: {},
-      token: local.registrar.adminToken,
-    }),
+  const answer = await call<{ closedEarly?: boolean; closes?: string; finalBlockAfter?: string }>(
+    `${local.registrar.url}/v1/elections/${encodeURIComponent(electionId)}/${to}`,
+    { method: 'POST', body: {}, token: local.registrar.adminToken },
   );
+  out(answer);
+  if (to === 'close' && answer.finalBlockAfter) {
+    // For the operator (stderr, so stdout stays one JSON document).
+    process.stderr.write(
+      answer.closedEarly
+        ? `closed before its end of voting (${answer.closes}): the edges refuse ballots now, and the ledger cuts the final block after ${answer.finalBlockAfter} (closes + the final grace)\n`
+        : `closed: the ledger cuts the final block after ${answer.finalBlockAfter}\n`,
+    );
+  }
   return 0;
 }
 
@@ -104,61 +110,69 @@ export async function writeCeremony(
   }
 }
 
+/** One line of a tokens file (load tools outside the project read this format). */
+export interface TokenLine {
+  readonly voterId: string;
+  readonly districtId: string;
+  readonly token: string;
+  /** base64url of the device's 32-byte Ed25519 seed (RFC 8032 secret key). */
+  readonly deviceSecret: string;
+}
+
 /**
- * `hanpyo tokens --election ID --count N --out FILE`: mints tokens for synthetic voters
- * (`synthetic-1` … `synthetic-N`, spread over the districts in proportion to registered voters),
- * one JSON line each `{voterId, districtId, token}`. For load tests.
+ * `hanpyo tokens --election ID --count N --out FILE`: mints tokens for the first N voters of the
+ * election's committed roll, each bound to a device key made here (SPEC §4 `cnf`), and writes one
+ * JSON line each `{voterId, districtId, token, deviceSecret}` — a file of secrets (mode 0600), for
+ * demos and load tests.
  */
 export async function tokensBulk(
   electionId: string,
   count: number,
   outPath: string,
-  prefix = 'synthetic',
 ): Promise<number> {
   const local = await readLocal();
-  const { manifest } = await call<{ manifest: Manifest }>(
-    `${local.registrar.url}/v1/elections/${encodeURIComponent(electionId)}`,
-  );
-  const voters = syntheticVoters(manifest, count, prefix);
-  const file = createWriteStream(outPath);
-  for (let i = 0; i < voters.length; i += 1000) {
-    const batch = voters.slice(i, i + 1000);
-    const { tokens } = await call<{ tokens: string[] }>(
-      `${local.registrar.url}/v1/elections/${encodeURIComponent(electionId)}/tokens/bulk`,
-      {
-        body: { voters: batch },
-        token: local.registrar.adminToken,
+  const base = `${local.registrar.url}/v1/elections/${encodeURIComponent(electionId)}`;
+  const token = local.registrar.adminToken;
+  const file = createWriteStream(outPath, { mode: 0o600 });
+  let written = 0;
+  let from: number | null = 0;
+  while (from !== null && written < count) {
+    const page: { voters: { voterId: string; districtId: string }[]; next: number | null } =
+      await call(`${base}/roll/voters?from=${from}&limit=${Math.min(1000, count - written)}`, {
+        token,
+      });
+    if (page.voters.length === 0) break;
+    const devices = page.voters.map(() => generateSigningKey('device'));
+    const { tokens } = await call<{ tokens: string[] }>(`${base}/tokens/bulk`, {
+      body: {
+        voters: page.voters.map((v, k) => ({
+          voterId: v.voterId,
+          districtId: v.districtId,
+          voterKey: base64url(devices[k]!.publicKey),
+        })),
       },
-    );
-    batch.forEach((v, k) => file.write(`${JSON.stringify({ ...v, token: tokens[k] })}\n`));
+      token,
+    });
+    page.voters.forEach((v, k) => {
+      const line: TokenLine = {
+        voterId: v.voterId,
+        districtId: v.districtId,
+        token: tokens[k]!,
+        deviceSecret: base64url(devices[k]!.seed),
+      };
+      file.write(`${JSON.stringify(line)}\n`);
+    });
+    written += page.voters.length;
+    from = page.next;
   }
   file.end();
   await once(file, 'finish');
-  process.stdout.write(`wrote ${voters.length} tokens to ${outPath}\n`);
-  return 0;
-}
-
-/** N synthetic voters spread over the districts in proportion to their registered voters. */
-export function syntheticVoters(
-  manifest: Pick<Manifest, 'districts'>,
-  count: number,
-  prefix: string,
-): { voterId: string; districtId: string }[] {
-  const total = manifest.districts.reduce((s, d) => s + Math.max(1, d.registeredVoters), 0);
-  const out: { voterId: string; districtId: string }[] = [];
-  let acc = 0;
-  let d = 0;
-  for (let i = 0; i < count; i++) {
-    // Walk the cumulative distribution so every district gets its share.
-    const target = ((i + 0.5) / count) * total;
-    while (
-      d < manifest.districts.length - 1 &&
-      acc + Math.max(1, manifest.districts[d]!.registeredVoters) < target
-    ) {
-      acc += Math.max(1, manifest.districts[d]!.registeredVoters);
-      d++;
-    }
-    out.push({ voterId: `${prefix}-${i + 1}`, districtId: manifest.districts[d]!.districtId });
+  await chmod(outPath, 0o600);
+  if (written < count) {
+    process.stderr.write(
+      `hanpyo tokens: the roll of ${electionId} has ${written} voters; minted ${written}, not ${count}\n`,
+    );
   }
-  return out;
+  process.stdout.write(`wrote ${written} tokens with device keys to ${outPath}\n`);
+  return written === count ? 0 : 1;
 }

@@ -15,6 +15,7 @@ import {
   electionTransition,
   tokensBulk,
 } from './election-commands.js';
+import { fileSource, importRoll, synthRoll } from './roll.js';
 import { runSynth } from './synth-command.js';
 import { runVectors } from './vectors.js';
 import { runVerify } from './verify-command.js';
@@ -43,13 +44,21 @@ commands:
   trustee decrypt --election ID --share FILE
         this trustee's partial decryptions with proofs, computed here, submitted (share stays here)
   ceremony local --election ID --out DIR   run a ceremony here: ceremony.json + trustee-<i>.json
+  roll import --election ID FILE
+        check the electoral roll (NDJSON {"voterId","districtId"} lines, or CSV voterId,districtId)
+        whole — districts, registeredVoters, no voter twice — then import it, resumably
+  roll synth --election ID --count N [--out FILE]
+        a synthetic roll of N voters: imported (or written to FILE)
   tokens --election ID --count N --out FILE
-        mint tokens for N synthetic voters (JSON lines) for load tests
-        (election, ceremony and tokens commands read .hanpyo/local.json, written by npm start)
+        mint tokens for the first N voters of the roll, each bound to a new device key; JSON lines
+        {voterId, districtId, token, deviceSecret} (a file of secrets, mode 0600)
+        (election, roll, ceremony and tokens commands read .hanpyo/local.json, written by npm start)
   cast --election ID --tokens FILE --receipts OUT [--mode client|edge|mixed] [--revote 0.1] [--concurrency 16]
-        cast ballots through the edge as voters' apps would; receipts as JSON lines
+        cast signed ballots through the edge as voters' apps would (edge mode: encrypt, then cast);
+        every receipt's signature checked; receipts as JSON lines
   receipts check --election ID --receipts FILE
-        prove every receipt's ballot is in a signed block (inclusion proof, ledger signature)
+        check every receipt's edge signature, and prove its ballot is in a signed block
+        (inclusion proof, ledger signature)
   init --manifest FILE
         create the election's Kafka topics (partition layout from the manifest) and apply the
         Cassandra migrations, idempotently (HANPYO_KAFKA_*, HANPYO_CASSANDRA_* configure them)
@@ -206,18 +215,35 @@ async function main(argv: string[]): Promise<number> {
           election: { type: 'string' },
           count: { type: 'string' },
           out: { type: 'string' },
-          prefix: { type: 'string', default: 'synthetic' },
         },
         strict: true,
       });
       if (!values.election || !values.count || !values.out)
         throw new UsageError('tokens needs --election ID --count N --out FILE');
-      return tokensBulk(
-        values.election,
-        positiveInt(values.count, '--count'),
-        values.out,
-        values.prefix,
-      );
+      return tokensBulk(values.election, positiveInt(values.count, '--count'), values.out);
+    }
+    case 'roll': {
+      const [sub, ...more] = rest;
+      const { values, positionals } = parseArgs({
+        args: more,
+        options: {
+          election: { type: 'string' },
+          count: { type: 'string' },
+          out: { type: 'string' },
+        },
+        allowPositionals: true,
+        strict: true,
+      });
+      if (!values.election) throw new UsageError('roll needs --election ID');
+      if (sub === 'import') {
+        if (positionals.length !== 1) throw new UsageError('roll import --election ID FILE');
+        return importRoll(values.election, fileSource(positionals[0]!));
+      }
+      if (sub === 'synth') {
+        if (!values.count) throw new UsageError('roll synth --election ID --count N [--out FILE]');
+        return synthRoll(values.election, positiveInt(values.count, '--count'), values.out);
+      }
+      throw new UsageError('roll takes import or synth');
     }
     case 'cast': {
       const { values } = parseArgs({

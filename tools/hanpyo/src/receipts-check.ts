@@ -1,11 +1,13 @@
-// `hanpyo receipts check`: what a voter's app does with a receipt — ask the ledger for the
-// ballot's inclusion proof, and check it against the district root of a block whose ledger
-// signature verifies under the manifest. Reports every receipt not (yet) provably included.
+// `hanpyo receipts check`: what a voter's app does with a receipt — check its edge signature under
+// the manifest (SPEC §7), ask the ledger for the ballot's inclusion proof, and check it against the
+// district root of a block whose ledger signature verifies under the manifest. Reports every
+// receipt that is forged or not (yet) provably included.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Manifest, Receipt, SignedBlock } from '@hanpyo/contracts';
 import { fromHex } from '@hanpyo/crypto';
 import { leafHash, verifyBlockSignatures, verifyInclusion } from '@hanpyo/ledger';
+import { receiptProblem } from './cast.js';
 import { call, readLocal } from './local.js';
 import { terminalProgress } from './progress.js';
 
@@ -47,6 +49,11 @@ export async function checkReceipts(
   let pending = 0;
   const failed: string[] = [];
   for (const [i, receipt] of receipts.entries()) {
+    const forged = receiptProblem(receipt, manifest);
+    if (forged) {
+      failed.push(`${receipt.trackingCode}: receipt refused: ${forged}`);
+      continue;
+    }
     try {
       const s = await call<ReceiptStatus>(
         `${local.ledger.url}/v1/elections/${id}/receipts/${receipt.trackingCode}`,

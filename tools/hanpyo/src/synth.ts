@@ -1,6 +1,9 @@
-// `hanpyo synth`: a complete election record (SPEC §10) made through the real library code, with
-// no server: manifest, 3-of-5 ceremony, ballots (some voters vote twice), blocks, and the tally
-// decrypted by 3 trustees. Deterministic for a given seed. Our test-data generator and offline demo.
+// `hanpyo synth`: a complete revision-2 election record (SPEC §10) made through the real library
+// code, with no server: manifest, 3-of-5 ceremony, cnf-bound tokens and signed casts (some voters
+// vote twice), refused entries of every kind someone able to write to Kafka could add (no token, a
+// copied token signed by another key, a forged token, a token for another voter, a re-signed ballot
+// with a broken proof, a late cast), blocks, and the tally decrypted by 3 trustees — counted by
+// @hanpyo/counting. Deterministic for a given seed. Our test-data generator and offline demo.
 import type {
   BoardEntry,
   CeremonyRecord,
@@ -11,18 +14,16 @@ import type {
 } from '@hanpyo/contracts';
 import { parseManifest } from '@hanpyo/contracts';
 import {
-  IDENTITY,
   base64url,
   combinePartialDecryptions,
   combinePrivateShares,
   commitPolynomial,
+  confirmationClaim,
   deterministicRandom,
   discreteLog,
   electionContext,
   encryptBallot,
   evaluatePolynomial,
-  fromBase64url,
-  group,
   jointPublicKey,
   manifestHash,
   partialDecrypt,
@@ -31,23 +32,25 @@ import {
   randomBallotNonces,
   randomInt,
   randomPolynomial,
+  scalarFromText,
   scalarToText,
+  signCast,
+  signToken,
   signingKeyFromSeed,
   toHex,
   trackingCode,
   verifyPrivateShare,
 } from '@hanpyo/crypto';
-import type { ElectionContext, Point, RandomSource, Scalar, SigningKey } from '@hanpyo/crypto';
+import type { ElectionContext, RandomSource, Scalar, SigningKey } from '@hanpyo/crypto';
+import { Aggregates, authorizationContext, countedEntries, judgeEntry } from '@hanpyo/counting';
 import {
   BlockBuilder,
   blockSignatures,
-  compareUtf8,
   ledgerEntry,
   partitionFor,
   partitionLayout,
 } from '@hanpyo/ledger';
 import type { PartitionSizing } from '@hanpyo/ledger';
-import { countedSet } from './counting.js';
 
 export interface SynthOptions {
   readonly voters: number;
@@ -57,6 +60,8 @@ export interface SynthOptions {
   readonly seed: string;
   /** Fraction of voters who cast a second ballot. */
   readonly revoteRate?: number;
+  /** Refused entries of each kind to add (default 1; 0 for a board of authorized casts only). */
+  readonly refusedPerKind?: number;
   /** Partition sizing; small by default so a synthetic record spans several partitions. */
   readonly sizing?: PartitionSizing;
   readonly onProgress?: (stage: string, done: number, total: number) => void;
@@ -77,7 +82,19 @@ export interface SynthSecrets {
   readonly ledgerKey: SigningKey;
   readonly witnessKey: SigningKey;
   readonly edgeKey: SigningKey;
+  readonly registrarKey: SigningKey;
 }
+
+/** The kinds of refused entry synth adds, each with the SPEC §6 / §9 rule it fails. */
+export const REFUSED_KINDS = [
+  'no-token',
+  'copied-token',
+  'forged-token',
+  'other-voter',
+  'invalid-ballot',
+  'late',
+] as const;
+export type RefusedKind = (typeof REFUSED_KINDS)[number];
 
 const START = Date.parse('2026-06-03T00:00:00Z');
 
@@ -223,38 +240,118 @@ export function synthesize(options: SynthOptions): {
     },
   );
 
-  // Voters cast in a random interleaving; a share of them cast again later (SPEC §6 keeps both).
+  // Voters hold a device key and a token bound to it (SPEC §4); they cast in a random
+  // interleaving, and a share of them cast again later (SPEC §6 keeps both).
   const nonces = randomBallotNonces(rng);
-  const voters = Array.from({ length: options.voters }, (_, i) => ({
-    districtId: manifest.districts[i % manifest.districts.length]!.districtId,
-    nullifier: rng.bytes(32),
-  }));
-  const casts: number[] = voters.map((_, i) => i);
+  const opens = Date.parse(manifest.opens);
+  const closes = Date.parse(manifest.closes);
+  const voters = Array.from({ length: options.voters }, (_, i) => {
+    const nullifier = rng.bytes(32);
+    const device = roleKey(rng, 'device');
+    const districtId = manifest.districts[i % manifest.districts.length]!.districtId;
+    return {
+      districtId,
+      nullifier,
+      device,
+      token: synthToken(manifest, keys.registrar, nullifier, districtId, device, `voter-${i + 1}`),
+    };
+  });
+  type Cast = {
+    voter: number;
+    kind?: RefusedKind;
+  };
+  const casts: Cast[] = voters.map((_, i) => ({ voter: i }));
   const revotes = Math.floor(options.voters * (options.revoteRate ?? 0.1));
-  for (let i = 0; i < revotes; i++) casts.push(randomInt(rng, options.voters));
+  for (let i = 0; i < revotes; i++) casts.push({ voter: randomInt(rng, options.voters) });
+  // Refused entries land among the casts; late ones after everything else, past `closes`.
+  const perKind = options.refusedPerKind ?? 1;
+  for (const kind of REFUSED_KINDS) {
+    for (let k = 0; k < perKind; k++) {
+      const c = { voter: randomInt(rng, options.voters), kind };
+      if (kind === 'late') casts.push(c);
+      else casts.splice(randomInt(rng, casts.length + 1), 0, c);
+    }
+  }
+  const lateCount = perKind;
+  const stranger = roleKey(rng, 'device');
+  const forger = roleKey(rng, keys.registrar.keyId);
   const nextOffset = new Array<number>(layout.partitionCount).fill(0);
   const ballots: BoardEntry[] = [];
-  casts.forEach((voterIndex, n) => {
-    const voter = voters[voterIndex]!;
+  casts.forEach((c, n) => {
+    const voter = voters[c.voter]!;
     const ballot: EncryptedBallot = encryptBallot(
       election,
       voter,
       randomSelections(rng, election, voter.districtId),
       nonces,
     );
+    if (c.kind === 'invalid-ballot') breakProof(ballot);
+    const code = trackingCode(ballot);
     const partition = partitionFor(layout, voter.districtId, voter.nullifier);
+    const inWindow = casts.length - lateCount;
     const receivedAt = new Date(
-      START + 60_000 + Math.floor((n * 11 * 3600_000) / casts.length),
+      n < inWindow
+        ? opens + 60_000 + Math.floor((n * 11 * 3600_000) / inWindow)
+        : closes + 60_000 * (n - inWindow + 1),
     ).toISOString();
-    ballots.push({
+    const entry: BoardEntry = {
       partition,
       offset: nextOffset[partition]!++,
       receivedAt,
-      trackingCode: trackingCode(ballot),
+      trackingCode: code,
       ballot,
-    });
+      ...castBy(c.kind, voter, code),
+    };
+    ballots.push(entry);
     if (n % 64 === 0) progress('ballots', n, casts.length);
   });
+  /** The token and signature a cast of `kind` carries (SPEC §5, §6). */
+  function castBy(
+    kind: RefusedKind | undefined,
+    voter: (typeof voters)[number],
+    code: string,
+  ): Pick<BoardEntry, 'token' | 'castSignature'> {
+    const signed = signCast(voter.device, manifest.electionId, code);
+    switch (kind) {
+      case 'no-token':
+        // A well-formed ballot with valid proofs, written straight to the board.
+        return {};
+      case 'copied-token':
+        // A real voter's token copied off the board, the cast signed by someone else's key.
+        return {
+          token: voter.token,
+          castSignature: signCast(stranger, manifest.electionId, code),
+        };
+      case 'forged-token':
+        // A token in the registrar's name (its kid), signed by another key, bound to the forger.
+        return {
+          token: synthToken(
+            manifest,
+            forger,
+            voter.nullifier,
+            voter.districtId,
+            stranger,
+            'forged',
+          ),
+          castSignature: signCast(stranger, manifest.electionId, code),
+        };
+      case 'other-voter': {
+        // A real token and signature of another voter, on this voter's ballot.
+        const at = voters.indexOf(voter);
+        const other =
+          voters.find((v, k) => k !== at && v.districtId === voter.districtId) ??
+          voters[(at + 1) % voters.length]!;
+        return {
+          token: other.token,
+          castSignature: signCast(other.device, manifest.electionId, code),
+        };
+      }
+      case 'invalid-ballot':
+      case 'late':
+      case undefined:
+        return { token: voter.token, castSignature: signed };
+    }
+  }
   progress('ballots', casts.length, casts.length);
   // SPEC §10: ballots.ndjson is in board order, (partition, offset).
   ballots.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
@@ -287,11 +384,51 @@ export function synthesize(options: SynthOptions): {
   progress('tally', 1, 1);
   return {
     record: { manifest, ceremony, ballots, blocks, tally },
-    secrets: { secretShares, ledgerKey: keys.ledger, witnessKey: keys.witness, edgeKey: keys.edge },
+    secrets: {
+      secretShares,
+      ledgerKey: keys.ledger,
+      witnessKey: keys.witness,
+      edgeKey: keys.edge,
+      registrarKey: keys.registrar,
+    },
   };
 }
 
-/** The tally (SPEC §9): counted set, aggregates, partial decryptions by `trusteesUsed`, counts. */
+/** A cnf-bound token (SPEC §4) valid from an hour before `opens` to an hour after `closes`. */
+export function synthToken(
+  manifest: Manifest,
+  issuer: SigningKey,
+  nullifier: Uint8Array,
+  districtId: string,
+  device: SigningKey,
+  jti: string,
+): string {
+  return signToken(
+    {
+      iss: 'registrar',
+      aud: manifest.electionId,
+      sub: base64url(nullifier),
+      dst: districtId,
+      nbf: Math.floor(Date.parse(manifest.opens) / 1000) - 3600,
+      exp: Math.floor(Date.parse(manifest.closes) / 1000) + 3600,
+      jti,
+      cnf: confirmationClaim(device.publicKey),
+    },
+    issuer,
+  );
+}
+
+/** Breaks the ballot's first selection proof (one response moved by 1), keeping its encoding. */
+function breakProof(ballot: EncryptedBallot): void {
+  const z = ballot.contests[0]!.selections[0]!.proof.z;
+  z[0] = scalarToText((scalarFromText(z[0]!) + 1n) % 2n ** 252n);
+}
+
+/**
+ * The tally (SPEC §9) by the counting core: every entry judged (SPEC §6 authorization, then its
+ * ballot), the counted set under the policy, aggregates, partial decryptions by `trusteesUsed`,
+ * combination and counts.
+ */
 export function synthTally(
   election: ElectionContext,
   ballots: readonly BoardEntry[],
@@ -300,65 +437,53 @@ export function synthTally(
   rng: RandomSource,
   trusteesUsed: number[],
 ): Tally {
-  const g = group();
-  const counted = countedSet(
-    election.manifest.revotePolicy,
-    ballots.map((b) => ({
+  const { manifest } = election;
+  const authorization = authorizationContext(manifest);
+  const judged = ballots.map((b) => {
+    const verdict = judgeEntry(election, authorization, b);
+    return {
+      authorized: verdict.authorized,
+      valid: () => verdict.refusals.length === 0,
       nullifier: b.ballot.nullifier,
+      districtId: b.ballot.districtId,
       partition: b.partition,
       offset: b.offset,
-      valid: true,
-    })),
+    };
+  });
+  const { counted } = countedEntries(
+    manifest.revotePolicy,
+    manifest.districts.map((d) => d.districtId),
+    judged,
   );
-  const sums = new Map<string, { A: Point; B: Point }>();
-  const countedPerDistrict = new Map<string, number>();
-  for (const index of counted) {
-    const { ballot } = ballots[index]!;
-    countedPerDistrict.set(ballot.districtId, (countedPerDistrict.get(ballot.districtId) ?? 0) + 1);
-    for (const contest of ballot.contests) {
-      for (const sel of contest.selections) {
-        const key = `${ballot.districtId}\u0000${contest.contestId}\u0000${sel.optionId}`;
-        const s = sums.get(key) ?? { A: IDENTITY, B: IDENTITY };
-        sums.set(key, {
-          A: g.add(s.A, fromBase64url(sel.alpha, 32)),
-          B: g.add(s.B, fromBase64url(sel.beta, 32)),
-        });
-      }
-    }
-  }
-  const districts = [...election.manifest.districts]
-    .sort((a, b) => compareUtf8(a.districtId, b.districtId))
-    .map((d) => {
-      const style = election.styles.get(d.ballotStyleId)!;
-      return {
-        districtId: d.districtId,
-        counted: countedPerDistrict.get(d.districtId) ?? 0,
-        contests: style.contestIds.map((contestId) => ({
-          contestId,
-          options: election.contests.get(contestId)!.options.map((o) => {
-            const { A, B } = sums.get(`${d.districtId}\u0000${contestId}\u0000${o.optionId}`) ?? {
-              A: IDENTITY,
-              B: IDENTITY,
-            };
-            const shares = trusteesUsed.map((i) =>
-              partialDecrypt(election.Q, i, secretShares.get(i)!, A, rng.scalar()),
-            );
-            const M = combinePartialDecryptions(B, shares);
-            return {
-              optionId: o.optionId,
-              A: pointToText(A),
-              B: pointToText(B),
-              shares: shares.map((s) => ({
-                trustee: s.trustee,
-                D: pointToText(s.D),
-                c: scalarToText(s.c),
-                z: scalarToText(s.z),
-              })),
-              count: discreteLog(M, d.registeredVoters),
-            };
-          }),
-        })),
-      };
-    });
+  const aggregates = new Aggregates();
+  for (const index of counted) aggregates.add(ballots[index]!.ballot);
+  const registered = new Map(manifest.districts.map((d) => [d.districtId, d.registeredVoters]));
+  const districts = aggregates.districts(manifest).map((d) => ({
+    districtId: d.districtId,
+    counted: d.counted,
+    contests: d.contests.map((c) => ({
+      contestId: c.contestId,
+      options: c.options.map((o) => {
+        const A = pointFromText(o.A, { allowIdentity: true });
+        const B = pointFromText(o.B, { allowIdentity: true });
+        const shares = trusteesUsed.map((i) =>
+          partialDecrypt(election.Q, i, secretShares.get(i)!, A, rng.scalar()),
+        );
+        const M = combinePartialDecryptions(B, shares);
+        return {
+          optionId: o.optionId,
+          A: o.A,
+          B: o.B,
+          shares: shares.map((s) => ({
+            trustee: s.trustee,
+            D: pointToText(s.D),
+            c: scalarToText(s.c),
+            z: scalarToText(s.z),
+          })),
+          count: discreteLog(M, registered.get(d.districtId)!),
+        };
+      }),
+    })),
+  }));
   return { trusteesUsed, districts };
 }

@@ -4,7 +4,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import type { EncryptedBallot, Manifest, Receipt } from '@hanpyo/contracts';
+import { parseBoardEntry } from '@hanpyo/contracts';
+import { authorizationContext, authorizeEntry } from '@hanpyo/counting';
 import {
+  castDigest,
+  isEd25519PublicKey,
+  signCast,
+  signingKeyFromSeed,
+  toHex,
   checkBallot,
   checkCeremony,
   discreteLog,
@@ -43,6 +50,15 @@ interface Published {
       trackingCode: string;
     }[];
     receipt: { receipt: Receipt };
+    revision2: {
+      deviceSeedHex: string;
+      token: string;
+      castDigest: string;
+      castSignature: string;
+      authorizedEntry: unknown;
+      refusedEntries: { why: string; rule: string; code: string; entry: unknown }[];
+      invalidDeviceKeys: { x: string; why: string }[];
+    };
     blocks: (SignedBlock & { blockHash: string })[];
     merkle: {
       leaves: string[];
@@ -152,5 +168,30 @@ describe('docs/vectors/hanpyo-v1.json', () => {
         (e: CryptoError) => e.code === s.code,
       );
     }
+  });
+
+  it('revision 2: the token, cast digest and signature rebuild, each entry is judged as stated', () => {
+    const r = v.revision2;
+    const manifest = v.manifest.manifest;
+    const context = authorizationContext(manifest);
+    const device = signingKeyFromSeed('device', fromHex(r.deviceSeedHex, 32));
+    const entry = parseBoardEntry(r.authorizedEntry);
+    assert.equal(entry.token, r.token);
+    assert.equal(toHex(castDigest(manifest.electionId, entry.trackingCode)), r.castDigest);
+    assert.equal(signCast(device, manifest.electionId, entry.trackingCode), r.castSignature);
+    assert.equal(authorizeEntry(context, entry).authorized, true);
+    assert.ok(r.refusedEntries.length >= 8);
+    for (const x of r.refusedEntries) {
+      const a = authorizeEntry(context, parseBoardEntry(x.entry));
+      assert.equal(a.authorized, false, x.why);
+      if (!a.authorized)
+        assert.deepEqual(
+          a.refusals.map((f) => [f.rule, f.code]),
+          [[x.rule, x.code]],
+          x.why,
+        );
+    }
+    for (const k of r.invalidDeviceKeys)
+      assert.equal(isEd25519PublicKey(fromBase64url(k.x, 32)), false, k.why);
   });
 });

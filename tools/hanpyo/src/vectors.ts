@@ -11,6 +11,8 @@ import {
   L,
   base64url,
   canonicalize,
+  castDigest,
+  confirmationClaim,
   combinePartialDecryptions,
   deterministicRandom,
   discreteLog,
@@ -27,7 +29,9 @@ import {
   randomRangeNonces,
   receiptDigest,
   scalarToText,
+  signCast,
   signReceipt,
+  signToken,
   signingKeyFromSeed,
   toHex,
   trackingCode,
@@ -112,6 +116,98 @@ export function buildVectors(): Record<string, unknown> {
     const ballot = encryptBallot(election, { districtId, nullifier }, choice, source);
     return { choice, nonces: recorded, ballot, trackingCode: trackingCode(ballot) };
   });
+
+  // SPEC revision 2 (§4–§6): a device key, a cnf-bound token for ballot 0's voter, the cast
+  // digest and signature, the authorized board entry, and one refused entry per rule.
+  const device = signingKeyFromSeed('device', rng.bytes(32));
+  const stranger = signingKeyFromSeed('device', rng.bytes(32));
+  const forger = signingKeyFromSeed(keys.registrar.keyId, rng.bytes(32));
+  const first = ballots[0]!;
+  const claims = {
+    iss: 'registrar',
+    aud: manifest.electionId,
+    sub: first.ballot.nullifier,
+    dst: first.ballot.districtId,
+    nbf: Date.parse(manifest.opens) / 1000,
+    exp: Date.parse(manifest.closes) / 1000 + 3600,
+    jti: 'vector-token-1',
+    cnf: confirmationClaim(device.publicKey),
+  };
+  const token = signToken(claims, keys.registrar);
+  const castSignature = signCast(device, manifest.electionId, first.trackingCode);
+  const authorizedEntry = {
+    partition: 0,
+    offset: 0,
+    receivedAt: '2026-06-03T01:00:00.000Z',
+    trackingCode: first.trackingCode,
+    ballot: first.ballot,
+    token,
+    castSignature,
+  };
+  const refused = (why: string, rule: string, code: string, entry: object) => ({
+    why,
+    rule,
+    code,
+    entry: { ...authorizedEntry, ...entry },
+  });
+  const { token: _t, castSignature: _c, ...unsignedEntry } = authorizedEntry;
+  const revision2 = {
+    deviceSeedHex: toHex(device.seed),
+    token,
+    claims,
+    castDigest: toHex(castDigest(manifest.electionId, first.trackingCode)),
+    castSignature,
+    authorizedEntry,
+    refusedEntries: [
+      { why: 'no token, no signature', rule: 'token', code: 'TOKEN_MISSING', entry: unsignedEntry },
+      refused('cast signed by another key', 'cast-signature', 'CAST_SIGNATURE_INVALID', {
+        castSignature: signCast(stranger, manifest.electionId, first.trackingCode),
+      }),
+      refused('token signed by a key that is not the issuer', 'token', 'TOKEN_SIGNATURE', {
+        token: signToken(claims, forger),
+      }),
+      refused('token of another voter', 'token', 'VOTER_MISMATCH', {
+        token: signToken({ ...claims, sub: ballots[1]!.ballot.nullifier }, keys.registrar),
+      }),
+      refused('token of another district of the election', 'token', 'DISTRICT_MISMATCH', {
+        token: signToken({ ...claims, dst: 'd-002' }, keys.registrar),
+      }),
+      refused('token without cnf', 'token', 'TOKEN_CNF', {
+        token: signToken({ ...claims, cnf: undefined }, keys.registrar),
+      }),
+      refused(
+        'stated tracking code is not the ballot’s',
+        'tracking-code',
+        'TRACKING_CODE_MISMATCH',
+        {
+          trackingCode: ballots[1]!.trackingCode,
+          castSignature: signCast(device, manifest.electionId, ballots[1]!.trackingCode),
+        },
+      ),
+      refused('received after closes', 'window', 'RECEIVED_AFTER_CLOSES', {
+        receivedAt: new Date(Date.parse(manifest.closes) + 1).toISOString(),
+      }),
+      refused('received more than 30 s after the token expired', 'token', 'TOKEN_EXPIRED', {
+        token: signToken(
+          { ...claims, exp: Date.parse('2026-06-03T00:30:00Z') / 1000 },
+          keys.registrar,
+        ),
+      }),
+    ],
+    invalidDeviceKeys: [
+      { x: base64url(new Uint8Array(32)), why: 'small order (order 4)' },
+      {
+        x: base64url(Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 1 : 0))),
+        why: 'the identity',
+      },
+      {
+        x: base64url(
+          Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 0xed : i === 31 ? 0x7f : 0xff)),
+        ),
+        why: 'y = p, not canonical',
+      },
+    ],
+  };
 
   // SPEC §7.
   const receipt = signReceipt(
@@ -262,6 +358,7 @@ export function buildVectors(): Record<string, unknown> {
       },
       ballots,
       receipt: { receipt, signedDigest: toHex(receiptDigest(unsigned)) },
+      revision2,
       blocks,
       merkle,
       decryption: {

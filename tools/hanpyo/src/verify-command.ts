@@ -1,4 +1,6 @@
-// `hanpyo verify DIR` on the command line: exit 0 valid, 1 invalid, 2 unreadable.
+// `hanpyo verify DIR` on the command line: exit 0 valid, 1 invalid, 2 unreadable. Refused entries
+// (SPEC §6: on the board, never counted) are listed apart from failures and do not change the exit
+// status; `--json` carries both.
 import { UnreadableRecord, formatPlace } from './failures.js';
 import { terminalProgress } from './progress.js';
 import { verifyRecord } from './verify.js';
@@ -22,7 +24,18 @@ export async function runVerify(
         process.stdout.write(`FAIL ${f.code} at ${formatPlace(f.place)}: ${f.message}\n`);
       for (const [code, n] of Object.entries(report.unlisted))
         process.stdout.write(`FAIL ${code}: ${n} more not listed\n`);
-      const what = `${stats.ballots} ballots (${stats.validBallots} valid, ${stats.counted} counted), ${stats.blocks} blocks`;
+      for (const r of report.refused)
+        process.stdout.write(
+          `REFUSED rule ${r.rule} (${r.code}) at ${formatPlace(r.place)}: ${r.message}\n`,
+        );
+      for (const [rule, n] of Object.entries(report.refusedUnlisted))
+        process.stdout.write(`REFUSED rule ${rule}: ${n} more not listed\n`);
+      const byRule = Object.entries(stats.refusedByRule)
+        .map(([rule, n]) => `${n} ${rule}`)
+        .join(', ');
+      const what =
+        `${stats.ballots} board entries (${stats.authorized} authorized, ${stats.refused} refused${byRule ? `: ${byRule}` : ''}; ` +
+        `${stats.counted} counted), ${stats.blocks} blocks`;
       process.stdout.write(
         report.valid
           ? `VALID: ${dir}: ${what}, checked in ${stats.seconds.toFixed(1)} s\n`

@@ -15,30 +15,34 @@ import {
   initCrypto,
   scalarFromText,
   scalarToText,
+  signCast,
+  signingKeyFromSeed,
   trackingCode,
 } from '@hanpyo/crypto';
 import type { Failure } from './failures.js';
 import { writeRecord } from './record-io.js';
-import { synthesize } from './synth.js';
-import type { ElectionRecord } from './synth.js';
+import { REFUSED_KINDS, synthToken, synthesize } from './synth.js';
+import type { ElectionRecord, SynthSecrets } from './synth.js';
 import { verifyRecord } from './verify.js';
+import type { RefusedEntry, VerifyReport } from './verify.js';
 
 const run = promisify(execFile);
 const bin = fileURLToPath(new URL('../bin/hanpyo.js', import.meta.url));
 
 let base: ElectionRecord;
+let secrets: SynthSecrets;
 let root: string;
 let counter = 0;
 
 before(async () => {
   await initCrypto();
-  base = synthesize({
+  ({ record: base, secrets } = synthesize({
     voters: 36,
     districts: 3,
     policy: 'last',
     blocks: 3,
     seed: 'verify-spec',
-  }).record;
+  }));
   root = await mkdtemp(join(tmpdir(), 'hanpyo-verify-'));
 });
 after(async () => {
@@ -46,9 +50,7 @@ after(async () => {
 });
 
 /** Writes a deep copy of the record after `mutate`, verifies it, returns the failures. */
-async function verifyMutated(
-  mutate: (r: ElectionRecord) => void,
-): Promise<{ valid: boolean; failures: Failure[] }> {
+async function verifyMutated(mutate: (r: ElectionRecord) => void): Promise<VerifyReport> {
   const copy = structuredClone<ElectionRecord>(base);
   mutate(copy);
   const dir = join(root, `r${counter++}`);
@@ -73,10 +75,21 @@ function expectFailure(
   );
 }
 
-/** Index of a ballot with the full style (two contests). */
-function fullBallot(r: ElectionRecord, nth = 0): number {
-  let seen = 0;
-  const i = r.ballots.findIndex((b) => b.ballot.contests.length === 2 && seen++ === nth);
+/**
+ * Index of a counted cast of the full style (two contests): authorized, and its voter's only entry
+ * on the board, so it is that voter's counted ballot under either policy.
+ */
+function countedCast(r: ElectionRecord, nth = 0): number {
+  const seen = new Map<string, number>();
+  for (const b of r.ballots) seen.set(b.ballot.nullifier, (seen.get(b.ballot.nullifier) ?? 0) + 1);
+  let k = 0;
+  const i = r.ballots.findIndex(
+    (b) =>
+      b.ballot.contests.length === 2 &&
+      b.token !== undefined &&
+      seen.get(b.ballot.nullifier) === 1 &&
+      k++ === nth,
+  );
   assert.ok(i >= 0);
   return i;
 }
@@ -85,48 +98,113 @@ function retrack(entry: BoardEntry): void {
   entry.trackingCode = trackingCode(entry.ballot);
 }
 
+function expectRefused(
+  report: { refused: RefusedEntry[] },
+  rule: string,
+  code: string,
+  line: number,
+): void {
+  assert.ok(
+    report.refused.some((r) => r.rule === rule && r.code === code && r.place.line === line),
+    `expected line ${line} refused for ${rule}/${code}; got ${JSON.stringify(report.refused.map((r) => [r.place.line, r.rule, r.code]))}`,
+  );
+}
+
 describe('hanpyo verify', () => {
-  it('accepts the untampered record', async () => {
+  it('accepts the untampered record, reporting every refused entry by rule apart from failures', async () => {
     const report = await verifyMutated(() => undefined);
     assert.deepEqual(report.failures, []);
     assert.equal(report.valid, true);
+    // synth adds one refused entry of each kind (REFUSED_KINDS), each for its own rule.
+    assert.deepEqual(report.refused.map((r) => `${r.rule}/${r.code}`).sort(), [
+      'ballot/PROOF_INVALID',
+      'cast-signature/CAST_SIGNATURE_INVALID',
+      'token/TOKEN_MISSING',
+      'token/TOKEN_SIGNATURE',
+      'token/VOTER_MISMATCH',
+      'window/RECEIVED_AFTER_CLOSES',
+    ]);
+    assert.equal(report.refused.length, REFUSED_KINDS.length);
+    for (const r of report.refused) {
+      assert.equal(r.place.file, 'ballots.ndjson');
+      assert.ok(r.place.line! >= 1 && r.place.partition !== undefined && r.place.district);
+    }
+    assert.equal(report.stats.refused, REFUSED_KINDS.length);
+    // Of the refused kinds, only the re-signed broken ballot is authorized (refused by SPEC §9).
+    assert.equal(report.stats.authorized, base.ballots.length - (REFUSED_KINDS.length - 1));
   });
 
-  it('rejects a changed proof scalar (PROOF_INVALID at the ballot, contest and option)', async () => {
-    const i = fullBallot(base);
+  it('refuses a counted ballot whose proof was changed in the record, and the tally no longer matches', async () => {
+    const i = countedCast(base);
+    const district = base.ballots[i]!.ballot.districtId;
     const report = await verifyMutated((r) => {
       const sel = r.ballots[i]!.ballot.contests[1]!.selections[2]!;
       sel.proof.z[0] = scalarToText((scalarFromText(sel.proof.z[0]!) + 1n) % 2n ** 252n);
-      retrack(r.ballots[i]!);
     });
-    expectFailure(report, 'PROOF_INVALID', { line: i + 1, contest: 'council', option: 'c3' });
+    // The stated tracking code is no longer the ballot's: refused, so no longer counted.
+    expectRefused(report, 'tracking-code', 'TRACKING_CODE_MISMATCH', i + 1);
+    expectFailure(report, 'TALLY_COUNTED', { district });
+    expectFailure(report, 'TALLY_AGGREGATE', { district });
   });
 
-  it('rejects swapped ciphertexts', async () => {
-    const i = fullBallot(base, 1);
+  it('refuses a re-tracked tampered ballot (the cast signature covers the old code), and its roots fail', async () => {
+    const i = countedCast(base, 1);
     const report = await verifyMutated((r) => {
       const [a, b] = r.ballots[i]!.ballot.contests[0]!.selections;
       [a!.alpha, b!.alpha, a!.beta, b!.beta] = [b!.alpha, a!.alpha, b!.beta, a!.beta];
       retrack(r.ballots[i]!);
     });
-    expectFailure(report, 'PROOF_INVALID', { line: i + 1, contest: 'mayor', option: 'kim' });
+    expectRefused(report, 'cast-signature', 'CAST_SIGNATURE_INVALID', i + 1);
+    expectFailure(report, 'BLOCK_ROOT');
   });
 
-  it('rejects a ballot copied to another voter (proofs bind the nullifier)', async () => {
-    const i = fullBallot(base, 2);
+  it('refuses a ballot moved to another voter (the token names the old one)', async () => {
+    const i = countedCast(base, 2);
     const report = await verifyMutated((r) => {
       const other = r.ballots.find((b) => b.ballot.nullifier !== r.ballots[i]!.ballot.nullifier)!;
       r.ballots[i]!.ballot.nullifier = other.ballot.nullifier;
       retrack(r.ballots[i]!);
     });
-    expectFailure(report, 'PROOF_INVALID', { line: i + 1 });
+    expectRefused(report, 'token', 'VOTER_MISMATCH', i + 1);
+    expectFailure(report, 'BLOCK_ROOT');
   });
 
-  it('rejects a wrong tracking code', async () => {
+  it('refuses a wrong tracking code, and the district root no longer matches', async () => {
     const report = await verifyMutated((r) => {
       r.ballots[3]!.trackingCode = r.ballots[4]!.trackingCode;
     });
-    expectFailure(report, 'TRACKING_CODE_MISMATCH', { line: 4 });
+    expectRefused(report, 'tracking-code', 'TRACKING_CODE_MISMATCH', 4);
+    expectFailure(report, 'BLOCK_ROOT');
+  });
+
+  it('rejects a record where one voter has authorized entries in two districts', async () => {
+    const i = countedCast(base, 3);
+    const report = await verifyMutated((r) => {
+      const voter = r.ballots[i]!;
+      const style = (id: string) =>
+        r.manifest.districts.find((d) => d.districtId === id)!.ballotStyleId;
+      const other = r.manifest.districts.find(
+        (d) =>
+          d.districtId !== voter.ballot.districtId &&
+          d.ballotStyleId === style(voter.ballot.districtId),
+      )!;
+      // The unsigned entry synth put on the board becomes a second, authorized cast of the same
+      // voter in another district: the registrar's key minted a token SPEC §4 forbids.
+      const slot = r.ballots.find((b) => b.token === undefined)!;
+      const device = signingKeyFromSeed('device', new Uint8Array(32).fill(77));
+      slot.ballot = { ...structuredClone(voter.ballot), districtId: other.districtId };
+      retrack(slot);
+      slot.token = synthToken(
+        r.manifest,
+        secrets.registrarKey,
+        fromBase64url(voter.ballot.nullifier, 32),
+        other.districtId,
+        device,
+        'second-district',
+      );
+      slot.castSignature = signCast(device, r.manifest.electionId, slot.trackingCode);
+    });
+    expectFailure(report, 'NULLIFIER_DISTRICTS');
   });
 
   it('rejects a dropped board entry (gap and wrong roots)', async () => {
@@ -209,6 +287,13 @@ describe('hanpyo verify exit status', () => {
     await writeRecord(good, base);
     const ok = await run(process.execPath, [bin, 'verify', good, '--workers', '1']);
     assert.match(ok.stdout, /^VALID/m);
+    // Refused entries are listed with their rule and place, apart from failures: still exit 0.
+    assert.match(ok.stdout, /^REFUSED rule token \(TOKEN_MISSING\) at ballots\.ndjson:\d+ /m);
+    assert.doesNotMatch(ok.stdout, /^FAIL/m);
+    const json = await run(process.execPath, [bin, 'verify', good, '--workers', '1', '--json']);
+    const report = JSON.parse(json.stdout) as { valid: boolean; refused: RefusedEntry[] };
+    assert.equal(report.valid, true);
+    assert.equal(report.refused.length, REFUSED_KINDS.length);
 
     const bad = join(root, 'cli-bad');
     const copy = structuredClone<ElectionRecord>(base);

@@ -1,10 +1,12 @@
-// Decoding board messages: what decodes to a SPEC §6 entry, and each reason a message is
-// dead-lettered instead (grouped by reason).
+// Decoding board messages, the one rule of the persister and the observer: what decodes to a
+// SPEC §6 entry (revision 2: with the token and cast signature, each optional), and each reason a
+// message is not one (grouped by reason; the persister dead-letters those).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { decodeBoardMessage } from './board-message.js';
-import type { BoardMessage } from './board-message.js';
+import { decodeBoardMessage } from './ballot.js';
+
+type BoardMessage = Parameters<typeof decodeBoardMessage>[0];
 
 const b64 = () => randomBytes(32).toString('base64url');
 const ballot = {
@@ -27,10 +29,8 @@ function message(value: string | Uint8Array | null, timestamp = at): BoardMessag
   return {
     partition: 3,
     offset: 42,
-    key: randomBytes(32),
-    value: typeof value === 'string' ? Buffer.from(value) : value,
+    value: typeof value === 'string' ? new Uint8Array(Buffer.from(value)) : value,
     timestamp,
-    headers: {},
   };
 }
 
@@ -47,7 +47,28 @@ describe('decodeBoardMessage', () => {
     });
   });
 
-  it('leaves the tracking code unchecked against the ballot (the observer does that)', () => {
+  it('decodes the token and cast signature beside the ballot (SPEC §6 revision 2)', () => {
+    const token = 'h.p.s';
+    const castSignature = 'A'.repeat(86);
+    const d = decodeBoardMessage(
+      message(JSON.stringify({ trackingCode: code, ballot, token, castSignature })),
+    );
+    assert.ok(d.ok);
+    assert.equal(d.entry.token, token);
+    assert.equal(d.entry.castSignature, castSignature);
+  });
+
+  it('takes text as well as bytes', () => {
+    const d = decodeBoardMessage({
+      partition: 0,
+      offset: 0,
+      value: JSON.stringify({ trackingCode: code, ballot }),
+      timestamp: at,
+    });
+    assert.ok(d.ok);
+  });
+
+  it('leaves the tracking code unchecked against the ballot (SPEC §6 rule 1 is the counting core’s)', () => {
     const d = decodeBoardMessage(
       message(JSON.stringify({ trackingCode: 'cd'.repeat(32), ballot })),
     );
@@ -81,6 +102,19 @@ describe('decodeBoardMessage', () => {
         'ENTRY_MALFORMED',
       );
       assert.equal(reason(message(JSON.stringify({ ballot }))), 'ENTRY_MALFORMED');
+      // A token or signature that is not a string, or far too long to be one.
+      assert.equal(
+        reason(message(JSON.stringify({ trackingCode: code, ballot, token: 7 }))),
+        'ENTRY_MALFORMED',
+      );
+      assert.equal(
+        reason(message(JSON.stringify({ trackingCode: code, ballot, token: 'x'.repeat(5000) }))),
+        'ENTRY_MALFORMED',
+      );
+      assert.equal(
+        reason(message(JSON.stringify({ trackingCode: code, ballot, castSignature: {} }))),
+        'ENTRY_MALFORMED',
+      );
       assert.equal(
         reason(message(JSON.stringify({ trackingCode: code.toUpperCase(), ballot }))),
         'ENTRY_MALFORMED',

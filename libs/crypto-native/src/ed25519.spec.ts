@@ -1,11 +1,13 @@
-// NativeEd25519 (node:crypto) as the token verifier: RFC 8032 §7.1 TEST 1–3 (copied from the RFC,
-// as in libs/crypto's RFC 8032 suite), agreement with @hanpyo/crypto's strict verifier on random
-// and tampered signatures, and a whole SPEC §4 token checked through it.
+// NativeEd25519 (node:crypto) as the token and cast verifier: RFC 8032 §7.1 TEST 1–3 (copied from
+// the RFC, as in libs/crypto's RFC 8032 suite), agreement with @hanpyo/crypto's strict verifier on
+// random, tampered and edge-case signatures (S + ℓ, small-order R), and a whole SPEC §4 token
+// checked through it. Where a service verifies natively and a verifier in noble, they must agree.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import {
   base64url,
+  confirmationClaim,
   fromHex,
   generateSigningKey,
   sign,
@@ -77,6 +79,32 @@ describe('NativeEd25519', () => {
     }
   });
 
+  it('agrees with the reference on non-canonical S (S + ℓ) and on small-order R', () => {
+    const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+    const le = (n: bigint) => {
+      const out = new Uint8Array(32);
+      for (let i = 0; i < 32; i++) out[i] = Number((n >> BigInt(8 * i)) & 0xffn);
+      return out;
+    };
+    const fromLe = (b: Uint8Array) => b.reduceRight((acc, x) => (acc << 8n) | BigInt(x), 0n);
+    for (let n = 0; n < 20; n++) {
+      const key = generateSigningKey('k');
+      const msg = randomBytes(16);
+      const sig = sign(key, msg);
+      const bigS = sig.slice();
+      bigS.set(le(fromLe(sig.subarray(32)) + L), 32);
+      assert.equal(native.verify(key.publicKey, msg, bigS), false);
+      assert.equal(verifySignature(key.publicKey, msg, bigS), false);
+      // R = the identity (small order), S = 0: verifies for no message under a real key.
+      const smallR = new Uint8Array(64);
+      smallR[0] = 1;
+      assert.equal(
+        native.verify(key.publicKey, msg, smallR),
+        verifySignature(key.publicKey, msg, smallR),
+      );
+    }
+  });
+
   it('refuses bad lengths and keys that are not points, without throwing', () => {
     const key = generateSigningKey('k');
     const sig = sign(key, new Uint8Array(1));
@@ -96,6 +124,7 @@ describe('NativeEd25519', () => {
       nbf: 1000,
       exp: 2000,
       jti: 'j',
+      cnf: confirmationClaim(generateSigningKey('device').publicKey),
     };
     const policy = {
       issuers: [
@@ -111,7 +140,7 @@ describe('NativeEd25519', () => {
       nowSeconds: 1500,
       verify: native.verify,
     };
-    assert.deepEqual(verifyToken(signToken(claims, issuer), policy), claims);
+    assert.deepEqual(verifyToken(signToken(claims, issuer), policy).claims, claims);
     assert.throws(
       () => verifyToken(signToken(claims, forger), policy),
       (e: { code?: string }) => e.code === 'TOKEN_SIGNATURE',
