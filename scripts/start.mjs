@@ -2,7 +2,8 @@
 // `npm start`: the main job. Brings up Kafka and Cassandra (scripts/infra) and every service
 // (scripts/stack), writes .hanpyo/local.json, then runs a demo election end to end through the
 // same `hanpyo` commands and HTTP APIs a commission and voters use: register, local key ceremony,
-// open, tokens, a few thousand voters casting in both encryption modes (some twice), blocks every
+// the electoral roll, open, tokens bound to device keys, a few thousand voters casting signed
+// ballots in both encryption modes (some twice), blocks every
 // few seconds, every receipt's inclusion proof checked, close, the final block, the tally by 3 of
 // 5 trustees, the exported election record verified from the files alone. Then it keeps
 // serving until Ctrl-C. `npm start -- --no-demo` brings the stack up without the demo; `npm stop`
@@ -113,8 +114,16 @@ async function demo() {
     '--record',
     join(dir, 'ceremony', 'ceremony.json'),
   ]);
+  step(`Load the electoral roll: ${voters} synthetic voters, each in one district`, [
+    'roll',
+    'synth',
+    '--election',
+    electionId,
+    '--count',
+    String(voters),
+  ]);
   step('Open the election', ['election', 'open', electionId]);
-  step(`Mint tokens for ${voters} synthetic voters`, [
+  step(`Mint a token bound to a fresh device key for each voter of the roll`, [
     'tokens',
     '--election',
     electionId,
@@ -124,7 +133,7 @@ async function demo() {
     join(dir, 'tokens.ndjson'),
   ]);
   step(
-    'Cast: half client-encrypted, half edge-encrypted, 10% of voters vote again',
+    'Cast signed ballots: half client-encrypted, half edge-encrypted (encrypt, then cast), 10% vote again',
     [
       'cast',
       '--election',

@@ -62,6 +62,12 @@ export async function serviceEnvironments(env = process.env) {
     HANPYO_KAFKA_BROKERS: env.HANPYO_KAFKA_BROKERS ?? `127.0.0.1:${env.HANPYO_KAFKA_PORT ?? 9092}`,
     HANPYO_CASSANDRA_CONTACT_POINTS:
       env.HANPYO_CASSANDRA_CONTACT_POINTS ?? `127.0.0.1:${env.HANPYO_CASSANDRA_PORT ?? 9042}`,
+    // One machine, one clock: shorter waits than production's defaults. The ledger derives its
+    // final-cut grace from these (write timeout + cache TTL + skew = 7 s), so every service must
+    // see the same values.
+    HANPYO_EDGE_WRITE_TIMEOUT_MS: env.HANPYO_EDGE_WRITE_TIMEOUT_MS ?? '5000',
+    HANPYO_EDGE_CATALOG_TTL_MS: env.HANPYO_EDGE_CATALOG_TTL_MS ?? '1000',
+    HANPYO_CLOCK_SKEW_MS: env.HANPYO_CLOCK_SKEW_MS ?? '1000',
   };
   const signer = async (keyId, seed) =>
     JSON.stringify([{ keyId, publicKey: await publicKey(seed) }]);

@@ -1,9 +1,13 @@
 // The edge through HTTP against the real Kafka and Cassandra: the registrar and the edge run in this
 // process (their Nest modules on free ports, with a topic prefix and keyspace of this file's own);
-// elections are registered, given a ceremony and opened through the registrar's API, tokens minted
-// there. Then: ballots in both modes are receipted, and each receipt verifies and points at exactly
-// its record on the board; every class of bad input is refused with its code and leaves the board
-// untouched; overload is shed with 503 + Retry-After; shutdown finishes the ballots in flight.
+// elections are registered, given a ceremony, a roll and opened through the registrar's API, tokens
+// minted there for voters of the roll, bound to device keys (SPEC §4). Then: signed casts of ballots
+// encrypted on the device or by the edge (two steps) are receipted, and each receipt verifies and
+// points at exactly its record on the board (ballot, token, cast signature); every class of bad
+// input — a missing, malformed or wrong-key cast signature, a token without cnf among them — is
+// refused with its code and leaves the board untouched; a ballot the board receives after `closes`
+// gets no receipt; the registrar mints no token off the roll or in another district; overload is
+// shed with 503 + Retry-After; shutdown finishes the ballots in flight.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -30,11 +34,17 @@ import {
   randomPolynomial,
   scalarFromText,
   scalarToText,
+  castDigest,
+  confirmationClaim,
+  rollChainNext,
+  rollChainStart,
+  signCast,
   signToken,
   signingKeyFromSeed,
   systemRandom,
   trackingCode,
   verifyReceipt,
+  verifySignature,
 } from '@hanpyo/crypto';
 import type { ElectionContext, SigningKey } from '@hanpyo/crypto';
 import { initFastestBackend } from '@hanpyo/crypto-native';
@@ -138,20 +148,28 @@ async function request(
 
 const errorCode = (r: Reply) => (r.body.error as { code?: string } | undefined)?.code;
 
-/** One synthetic voter: the token, its nullifier and district. */
+/** One synthetic voter: the token, its nullifier and district, and the device key it is bound to. */
 interface Voter {
   token: string;
   nullifier: Uint8Array;
   districtId: string;
+  device: SigningKey;
 }
 
-function voterOf(token: string): Voter {
+function voterOf(token: string, device: SigningKey): Voter {
   const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as {
     sub: string;
     dst: string;
   };
-  return { token, nullifier: fromBase64url(claims.sub, 32), districtId: claims.dst };
+  return { token, nullifier: fromBase64url(claims.sub, 32), districtId: claims.dst, device };
 }
+
+/** The roll of these tests: voter-i in d2 when i % 3 = 2, else in d1. */
+const rollOf = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({
+    voterId: `voter-${i}`,
+    districtId: i % 3 === 2 ? 'd2' : 'd1',
+  }));
 
 function draftManifest(
   electionId: string,
@@ -226,6 +244,7 @@ describe('edge: ballot intake over HTTP (real Kafka and Cassandra)', () => {
     closes: number,
     open: boolean,
     voters: number,
+    withRoll = true,
   ) {
     const created = await admin$('/v1/elections', {
       manifest: draftManifest(id, modes, opens, closes),
@@ -245,20 +264,56 @@ describe('edge: ballot intake over HTTP (real Kafka and Cassandra)', () => {
     const record = { trustees, jointPublicKey: pointToText(jointPublicKey({ trustees })) };
     const ceremony = await admin$(`/v1/elections/${id}/ceremony`, record);
     assert.equal(ceremony.status, 200, JSON.stringify(ceremony.body));
+    if (withRoll) await importRoll(id, rollOf(voters));
     if (open) assert.equal((await admin$(`/v1/elections/${id}/open`, {})).status, 200);
+    if (!withRoll)
+      return {
+        manifest,
+        context: electionContext(manifest, pointFromText(record.jointPublicKey)),
+        voters: [],
+      };
+    const devices = Array.from({ length: voters }, () => generateSigningKey('device'));
     const minted = await admin$(`/v1/elections/${id}/tokens/bulk`, {
-      voters: Array.from({ length: voters }, (_, i) => ({
-        voterId: `voter-${i}`,
-        districtId: i % 3 === 2 ? 'd2' : 'd1',
-      })),
+      voters: rollOf(voters).map((v, i) => ({ ...v, voterKey: base64url(devices[i]!.publicKey) })),
     });
     assert.equal(minted.status, 201, JSON.stringify(minted.body));
     return {
       manifest,
       context: electionContext(manifest, pointFromText(record.jointPublicKey)),
-      voters: (minted.body.tokens as string[]).map(voterOf),
+      voters: (minted.body.tokens as string[]).map((t, i) => voterOf(t, devices[i]!)),
     };
   }
+
+  /** The roll through the registrar's import API, in one batch (what `hanpyo roll import` does). */
+  async function importRoll(id: string, voters: { voterId: string; districtId: string }[]) {
+    const digest = rollChainNext(rollChainStart(id), 0, voters);
+    assert.equal((await admin$(`/v1/elections/${id}/roll/imports`, { digest })).status, 200);
+    const batch = await admin$(`/v1/elections/${id}/roll/batches`, { from: 0, voters });
+    assert.equal(batch.status, 200, JSON.stringify(batch.body));
+    const committed = await admin$(`/v1/elections/${id}/roll/commit`, {
+      digest,
+      count: voters.length,
+    });
+    assert.equal(committed.status, 200, JSON.stringify(committed.body));
+  }
+
+  /** A cast as a device makes it: the ballot and its signature by the device key (SPEC §5). */
+  const signed = (electionId: string, voter: Voter, ballot: EncryptedBallot) => ({
+    ballot,
+    castSignature: signCast(voter.device, electionId, trackingCode(ballot)),
+  });
+
+  /** Edge mode, step 1: the edge encrypts selections for the token's voter. */
+  const encryptAtEdge = (
+    base: string,
+    electionId: string,
+    token: string | undefined,
+    body: unknown,
+  ) =>
+    request(`${base}/v1/elections/${electionId}/ballots/encrypt`, {
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+    });
 
   const encryptFor = (context: ElectionContext, voter: Voter, districtId = voter.districtId) =>
     encryptBallot(
@@ -359,7 +414,7 @@ describe('edge: ballot intake over HTTP (real Kafka and Cassandra)', () => {
     const voter = votersA[0]!;
     const ballot = encryptFor(contextA, voter);
     const before = await ends();
-    const r = await cast(edgeUrl, A, voter.token, { ballot });
+    const r = await cast(edgeUrl, A, voter.token, signed(A, voter, ballot));
     assert.equal(r.status, 201, JSON.stringify(r.body));
     const receipt = parseReceipt(r.body.receipt);
     assert.ok(verifyReceipt(receipt, manifestA.edgeSigners), 'the receipt signature verifies');
@@ -372,17 +427,90 @@ describe('edge: ballot intake over HTTP (real Kafka and Cassandra)', () => {
     receipts.push({ receipt, ballot, voter });
   });
 
-  it('receipts edge-mode selections, encrypted there into a ballot that verifies for the voter', async () => {
+  it('edge mode in two steps: encrypts selections into the voter’s ballot, writes nothing, then receipts its signed cast', async () => {
     for (const voter of [votersA[1]!, votersA[2]!]) {
-      const r = await cast(edgeUrl, A, voter.token, {
+      const before = await ends();
+      const e = await encryptAtEdge(edgeUrl, A, voter.token, {
         selections: selectionsFor(voter.districtId),
       });
+      assert.equal(e.status, 200, JSON.stringify(e.body));
+      const ballot = e.body.ballot as EncryptedBallot;
+      assert.deepEqual(checkBallot(contextA, ballot, voter), [], 'a valid ballot of this voter');
+      assert.deepEqual(await ends(), before, 'encrypting writes nothing');
+      const r = await cast(edgeUrl, A, voter.token, signed(A, voter, ballot));
       assert.equal(r.status, 201, JSON.stringify(r.body));
       const receipt = parseReceipt(r.body.receipt);
       assert.ok(verifyReceipt(receipt, manifestA.edgeSigners));
       assert.equal(receipt.districtId, voter.districtId);
-      receipts.push({ receipt, voter });
+      assert.equal(receipt.trackingCode, trackingCode(ballot));
+      receipts.push({ receipt, ballot, voter });
     }
+  });
+
+  it('refuses a cast whose signature is missing, malformed or by another key, before any proof', async () => {
+    const voter = votersA[8]!;
+    const ballot = encryptFor(contextA, voter);
+    const good = signed(A, voter, ballot);
+    await refused(() => cast(edgeUrl, A, voter.token, { ballot }), 400, 'CAST_SIGNATURE_MISSING');
+    await refused(
+      () => cast(edgeUrl, A, voter.token, { ballot, castSignature: 42 }),
+      400,
+      'CAST_SIGNATURE_MALFORMED',
+    );
+    await refused(
+      () =>
+        cast(edgeUrl, A, voter.token, { ballot, castSignature: good.castSignature.slice(0, 80) }),
+      400,
+      'CAST_SIGNATURE_MALFORMED',
+    );
+    // The voter's own token beside a signature by a key that is not its cnf: a copied token.
+    const thief = generateSigningKey('device');
+    await refused(
+      () =>
+        cast(edgeUrl, A, voter.token, {
+          ballot,
+          castSignature: signCast(thief, A, trackingCode(ballot)),
+        }),
+      401,
+      'CAST_SIGNATURE_INVALID',
+    );
+    // A signature of another ballot (another tracking code), and one for another election.
+    const otherBallot = encryptFor(contextA, voter);
+    await refused(
+      () =>
+        cast(edgeUrl, A, voter.token, {
+          ballot,
+          castSignature: signed(A, voter, otherBallot).castSignature,
+        }),
+      401,
+      'CAST_SIGNATURE_INVALID',
+    );
+    await refused(
+      () =>
+        cast(edgeUrl, A, voter.token, {
+          ballot,
+          castSignature: signCast(voter.device, B, trackingCode(ballot)),
+        }),
+      401,
+      'CAST_SIGNATURE_INVALID',
+    );
+    // A wrong-key signature of a ballot with a broken proof: refused for the signature, which is
+    // checked first (cheap), not for the proof.
+    const broken = structuredClone(ballot);
+    const p = broken.contests[0]!.selections[0]!.proof;
+    p.c[0] = scalarToText(mod(scalarFromText(p.c[0]!) + 1n));
+    await refused(
+      () =>
+        cast(edgeUrl, A, voter.token, {
+          ballot: broken,
+          castSignature: signCast(thief, A, trackingCode(broken)),
+        }),
+      401,
+      'CAST_SIGNATURE_INVALID',
+    );
+    const r = await cast(edgeUrl, A, voter.token, good);
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    receipts.push({ receipt: parseReceipt(r.body.receipt), ballot, voter });
   });
 
   it('refuses malformed requests with their codes, and nothing reaches the board', async () => {
@@ -410,44 +538,57 @@ describe('edge: ballot intake over HTTP (real Kafka and Cassandra)', () => {
       415,
       'UNSUPPORTED_MEDIA_TYPE',
     );
+    const body = signed(A, voter, ballot);
     await refused(
-      () => cast(edgeUrl, A, voter.token, { ballot, selections: { mayor: ['a'] } }),
+      () => cast(edgeUrl, A, voter.token, { ...body, selections: { mayor: ['a'] } }),
       400,
       'REQUEST_INVALID',
     );
+    // Plaintext selections are never cast: they go to …/encrypt first.
+    const plain = await refused(
+      () => cast(edgeUrl, A, voter.token, { selections: selectionsFor(voter.districtId) }),
+      400,
+      'REQUEST_INVALID',
+    );
+    assert.match((plain.body.error as { message: string }).message, /ballots\/encrypt/);
     await refused(() => cast(edgeUrl, A, voter.token, {}), 400, 'REQUEST_INVALID');
-    await refused(() => cast(edgeUrl, A, voter.token, [ballot]), 400, 'REQUEST_INVALID');
+    await refused(() => cast(edgeUrl, A, voter.token, [body]), 400, 'REQUEST_INVALID');
     await refused(
-      () => cast(edgeUrl, A, voter.token, { ballot: { ...ballot, contests: 'x' } }),
+      () => cast(edgeUrl, A, voter.token, { ...body, ballot: { ...ballot, contests: 'x' } }),
       400,
       'BALLOT_INVALID',
     );
     await refused(
-      () => cast(edgeUrl, A, voter.token, { selections: { mayor: 'a' } }),
+      () => encryptAtEdge(edgeUrl, A, voter.token, { selections: { mayor: 'a' } }),
       400,
       'SELECTION_INVALID',
     );
     await refused(
-      () => cast(edgeUrl, A, voter.token, { selections: { mayor: ['nobody'] } }),
+      () => encryptAtEdge(edgeUrl, A, voter.token, { selections: { mayor: ['nobody'] } }),
       400,
       'SELECTION_INVALID',
     );
     await refused(
-      () => cast(edgeUrl, A, voter.token, { selections: { mayor: ['a', 'b'] } }),
+      () => encryptAtEdge(edgeUrl, A, voter.token, { selections: { mayor: ['a', 'b'] } }),
       400,
       'SELECTION_INVALID',
     );
     await refused(
-      () => cast(edgeUrl, A, voter.token, { ballot: { ...ballot, electionId: B } }),
+      () => encryptAtEdge(edgeUrl, A, voter.token, { ...body }),
+      400,
+      'REQUEST_INVALID',
+    );
+    await refused(
+      () => cast(edgeUrl, A, voter.token, signed(A, voter, { ...ballot, electionId: B })),
       400,
       'BALLOT_INVALID',
     );
     await refused(
-      () => cast(edgeUrl, 'no-such-election', voter.token, { ballot }),
+      () => cast(edgeUrl, 'no-such-election', voter.token, body),
       404,
       'ELECTION_NOT_FOUND',
     );
-    const oversized = JSON.stringify({ ballot, padding: 'x'.repeat(300 * 1024) });
+    const oversized = JSON.stringify({ ...body, padding: 'x'.repeat(300 * 1024) });
     await refused(() => cast(edgeUrl, A, voter.token, oversized), 413, 'PAYLOAD_TOO_LARGE');
   });
 
@@ -459,14 +600,18 @@ describe('edge: ballot intake over HTTP (real Kafka and Cassandra)', () => {
     const tampered = structuredClone(ballot);
     const proof = tampered.contests[0]!.selections[1]!.proof;
     proof.c[0] = scalarToText(mod(scalarFromText(proof.c[0]!) + 1n));
-    await refused(() => cast(edgeUrl, A, voter.token, { ballot: tampered }), 400, 'PROOF_INVALID');
+    await refused(
+      () => cast(edgeUrl, A, voter.token, signed(A, voter, tampered)),
+      400,
+      'PROOF_INVALID',
+    );
     // A point encoding with its sign bit set is not canonical ristretto255 (RFC 9496 §4.3.1).
     const nonCanonical = structuredClone(ballot);
     const alpha = fromBase64url(nonCanonical.contests[0]!.selections[0]!.alpha, 32);
     alpha[0]! |= 1;
     nonCanonical.contests[0]!.selections[0]!.alpha = base64url(alpha);
     await refused(
-      () => cast(edgeUrl, A, voter.token, { ballot: nonCanonical }),
+      () => cast(edgeUrl, A, voter.token, signed(A, voter, nonCanonical)),
       400,
       'ENCODING_INVALID',
     );
@@ -474,33 +619,33 @@ describe('edge: ballot intake over HTTP (real Kafka and Cassandra)', () => {
     const reordered = structuredClone(ballot);
     reordered.contests.reverse();
     await refused(
-      () => cast(edgeUrl, A, voter.token, { ballot: reordered }),
+      () => cast(edgeUrl, A, voter.token, signed(A, voter, reordered)),
       400,
       'BALLOT_INVALID',
     );
     // A valid ballot of another voter, cast with this voter's token (and vice versa: a copy).
     const other = votersA.find((v) => v.districtId === voter.districtId && v !== voter)!;
     await refused(
-      () => cast(edgeUrl, A, voter.token, { ballot: encryptFor(contextA, other) }),
+      () => cast(edgeUrl, A, voter.token, signed(A, voter, encryptFor(contextA, other))),
       403,
       'VOTER_MISMATCH',
     );
     // This voter's nullifier, but another district's ballot.
     const elsewhere = encryptFor(contextA, voter, voter.districtId === 'd1' ? 'd2' : 'd1');
     await refused(
-      () => cast(edgeUrl, A, voter.token, { ballot: elsewhere }),
+      () => cast(edgeUrl, A, voter.token, signed(A, voter, elsewhere)),
       403,
       'DISTRICT_MISMATCH',
     );
     // And the untouched ballot is still accepted.
-    const r = await cast(edgeUrl, A, voter.token, { ballot });
+    const r = await cast(edgeUrl, A, voter.token, signed(A, voter, ballot));
     assert.equal(r.status, 201, JSON.stringify(r.body));
     receipts.push({ receipt: parseReceipt(r.body.receipt), ballot, voter });
   });
 
-  it('refuses missing, expired, early, forged and foreign tokens', async () => {
+  it('refuses missing, expired, early, forged and foreign tokens, and tokens without a usable cnf', async () => {
     const voter = votersA[5]!;
-    const ballot = encryptFor(contextA, voter);
+    const ballot = signed(A, voter, encryptFor(contextA, voter));
     const now = Math.floor(Date.now() / 1000);
     const claims = {
       iss: 'hanpyo-registrar',
@@ -510,60 +655,82 @@ describe('edge: ballot intake over HTTP (real Kafka and Cassandra)', () => {
       nbf: now - 60,
       exp: now + 600,
       jti: 'j-e2e',
+      cnf: confirmationClaim(voter.device.publicKey) as unknown,
     };
     // Signed by the registrar's own key, so only the named defect is wrong.
     const token = (c: Partial<typeof claims>, key = registrarKey) =>
-      signToken({ ...claims, ...c }, key);
+      signToken({ ...claims, ...c } as Parameters<typeof signToken>[0], key);
     assert.equal(
-      (await cast(edgeUrl, A, token({}), { ballot: encryptFor(contextA, voter) })).status,
+      (await cast(edgeUrl, A, token({}), signed(A, voter, encryptFor(contextA, voter)))).status,
       201,
     );
-    await refused(() => cast(edgeUrl, A, undefined, { ballot }), 401, 'TOKEN_MISSING');
+    await refused(() => cast(edgeUrl, A, token({ cnf: undefined }), ballot), 401, 'TOKEN_CNF');
+    await refused(
+      () =>
+        cast(
+          edgeUrl,
+          A,
+          token({ cnf: { jwk: { kty: 'OKP', crv: 'Ed25519', x: base64url(new Uint8Array(32)) } } }),
+          ballot,
+        ),
+      401,
+      'TOKEN_CNF',
+    );
+    await refused(
+      () =>
+        cast(
+          edgeUrl,
+          A,
+          token({
+            cnf: { jwk: { kty: 'EC', crv: 'P-256', x: base64url(voter.device.publicKey) } },
+          }),
+          ballot,
+        ),
+      401,
+      'TOKEN_CNF',
+    );
+    await refused(() => cast(edgeUrl, A, undefined, ballot), 401, 'TOKEN_MISSING');
     await refused(
       () =>
         request(`${edgeUrl}/v1/elections/${A}/ballots`, {
-          body: JSON.stringify({ ballot }),
+          body: JSON.stringify(ballot),
           headers: { authorization: `Basic ${voter.token}` },
         }),
       401,
       'TOKEN_MISSING',
     );
-    await refused(() => cast(edgeUrl, A, 'not-a-token', { ballot }), 401, 'TOKEN_INVALID');
+    await refused(() => cast(edgeUrl, A, 'not-a-token', ballot), 401, 'TOKEN_INVALID');
     await refused(
-      () => cast(edgeUrl, A, token({ nbf: now - 7200, exp: now - 3600 }), { ballot }),
+      () => cast(edgeUrl, A, token({ nbf: now - 7200, exp: now - 3600 }), ballot),
       401,
       'TOKEN_EXPIRED',
     );
     await refused(
-      () => cast(edgeUrl, A, token({ nbf: now + 3600, exp: now + 7200 }), { ballot }),
+      () => cast(edgeUrl, A, token({ nbf: now + 3600, exp: now + 7200 }), ballot),
       401,
       'TOKEN_NOT_YET_VALID',
     );
     await refused(
-      () => cast(edgeUrl, A, token({}, generateSigningKey('registrar-1')), { ballot }),
+      () => cast(edgeUrl, A, token({}, generateSigningKey('registrar-1')), ballot),
       401,
       'TOKEN_INVALID',
     );
     await refused(
-      () => cast(edgeUrl, A, token({}, generateSigningKey('someone-else')), { ballot }),
+      () => cast(edgeUrl, A, token({}, generateSigningKey('someone-else')), ballot),
       401,
       'TOKEN_INVALID',
     );
-    await refused(() => cast(edgeUrl, A, votersB[0]!.token, { ballot }), 401, 'TOKEN_AUDIENCE');
-    await refused(
-      () => cast(edgeUrl, A, token({ dst: 'atlantis' }), { ballot }),
-      401,
-      'TOKEN_INVALID',
-    );
+    await refused(() => cast(edgeUrl, A, votersB[0]!.token, ballot), 401, 'TOKEN_AUDIENCE');
+    await refused(() => cast(edgeUrl, A, token({ dst: 'atlantis' }), ballot), 401, 'TOKEN_INVALID');
     // A token with a flipped signature bit.
     const t = voter.token;
     const flipped = t.slice(0, -2) + (t.at(-2) === 'A' ? 'B' : 'A') + t.slice(-1);
-    await refused(() => cast(edgeUrl, A, flipped, { ballot }), 401, 'TOKEN_INVALID');
+    await refused(() => cast(edgeUrl, A, flipped, ballot), 401, 'TOKEN_INVALID');
   });
 
   it('refuses edge mode where the manifest allows only client encryption', async () => {
     const before = await ends(topicNames(kafka, B).ballots);
-    const r = await cast(edgeUrl, B, votersB[0]!.token, {
+    const r = await encryptAtEdge(edgeUrl, B, votersB[0]!.token, {
       selections: { mayor: ['a'], council: [] },
     });
     assert.equal(r.status, 403);
@@ -573,17 +740,18 @@ describe('edge: ballot intake over HTTP (real Kafka and Cassandra)', () => {
 
   it('refuses ballots while the election is not open: before opening, before its window, after it', async () => {
     const voter = votersC[0]!;
-    const ballot = { selections: selectionsFor(voter.districtId) };
+    const selections = { selections: selectionsFor(voter.districtId) };
     const boardC = topicNames(kafka, C).ballots;
     const before = await ends(boardC);
-    // Ready (ceremony accepted) but not opened.
-    let r = await cast(edgeUrl, C, voter.token, ballot);
+    // Ready (ceremony accepted) but not opened: neither step is served.
+    let r = await encryptAtEdge(edgeUrl, C, voter.token, selections);
+    assert.equal(errorCode(r), 'ELECTION_NOT_OPEN');
     assert.equal(errorCode(r), 'ELECTION_NOT_OPEN');
     assert.equal(r.status, 403);
     // Opened, but its window starts in an hour.
     assert.equal((await admin$(`/v1/elections/${C}/open`, {})).status, 200);
     await sleep(300);
-    r = await cast(edgeUrl, C, voter.token, ballot);
+    r = await encryptAtEdge(edgeUrl, C, voter.token, selections);
     assert.equal(errorCode(r), 'ELECTION_NOT_OPEN');
     assert.match((r.body.error as { message: string }).message, /not opened/);
     assert.deepEqual(await ends(boardC), before);
@@ -592,15 +760,133 @@ describe('edge: ballot intake over HTTP (real Kafka and Cassandra)', () => {
     try {
       await refused(
         () =>
-          cast(edgeUrl, A, votersA[6]!.token, {
-            selections: selectionsFor(votersA[6]!.districtId),
-          }),
+          cast(
+            edgeUrl,
+            A,
+            votersA[6]!.token,
+            signed(A, votersA[6]!, encryptFor(contextA, votersA[6]!)),
+          ),
         403,
         'ELECTION_NOT_OPEN',
       );
     } finally {
       skewMs = 0;
     }
+  });
+
+  it('imports a roll only whole and checked, and mints tokens only for its voters, in their districts', async () => {
+    const E = uniqueName('ee-');
+    const now = Date.now();
+    await election(E, ['client'], now - 60_000, now + 3_600_000, false, 0, false);
+    const key = base64url(generateSigningKey('device').publicKey);
+    const tokens = (body: unknown) => admin$(`/v1/elections/${E}/tokens`, body);
+    // No roll yet: no token for anyone.
+    let r = await tokens({ voterId: 'voter-0', districtId: 'd1', voterKey: key });
+    assert.equal(r.status, 409);
+    assert.equal(errorCode(r), 'ROLL_MISSING');
+    // The roll's import refuses a district past its registeredVoters (d2 has 60), an unknown
+    // district, a batch out of place, and a commit whose digest is not what was taken.
+    const tooMany = Array.from({ length: 61 }, (_, i) => ({ voterId: `x-${i}`, districtId: 'd2' }));
+    const digest = rollChainNext(rollChainStart(E), 0, tooMany);
+    assert.equal((await admin$(`/v1/elections/${E}/roll/imports`, { digest })).status, 200);
+    r = await admin$(`/v1/elections/${E}/roll/batches`, { from: 0, voters: tooMany });
+    assert.equal(errorCode(r), 'ROLL_DISTRICT_FULL', JSON.stringify(r.body));
+    r = await admin$(`/v1/elections/${E}/roll/batches`, {
+      from: 0,
+      voters: [{ voterId: 'x', districtId: 'atlantis' }],
+    });
+    assert.equal(errorCode(r), 'ROLL_INVALID');
+    r = await admin$(`/v1/elections/${E}/roll/batches`, {
+      from: 7,
+      voters: [{ voterId: 'x', districtId: 'd1' }],
+    });
+    assert.equal(errorCode(r), 'ROLL_INVALID');
+    r = await admin$(`/v1/elections/${E}/roll/commit`, { digest, count: 61 });
+    assert.equal(errorCode(r), 'ROLL_INVALID', 'nothing was taken, nothing commits');
+    // Another file while this import is in progress is a conflict.
+    r = await admin$(`/v1/elections/${E}/roll/imports`, { digest: 'ab'.repeat(32) });
+    assert.equal(errorCode(r), 'ROLL_CONFLICT');
+    assert.equal(
+      (
+        (
+          await request(`${registrarUrl}/v1/elections/${E}/roll`, {
+            headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+          })
+        ).body as { voters: number }
+      ).voters,
+      0,
+    );
+  });
+
+  it('mints no token for a voter off the roll, in another district, or for a key that is not a device key', async () => {
+    const tokens = (body: unknown) => admin$(`/v1/elections/${A}/tokens`, body);
+    const device = generateSigningKey('device');
+    const key = base64url(device.publicKey);
+    let r = await tokens({ voterId: 'nobody', districtId: 'd1', voterKey: key });
+    assert.equal(r.status, 403);
+    assert.equal(errorCode(r), 'VOTER_NOT_ON_ROLL');
+    // voter-0 is in d1 on the roll.
+    r = await tokens({ voterId: 'voter-0', districtId: 'd2', voterKey: key });
+    assert.equal(r.status, 403);
+    assert.equal(errorCode(r), 'VOTER_WRONG_DISTRICT');
+    for (const voterKey of [
+      undefined,
+      'short',
+      base64url(new Uint8Array(32)),
+      base64url(new Uint8Array(32).fill(0xff)),
+    ]) {
+      r = await tokens({ voterId: 'voter-0', districtId: 'd1', voterKey });
+      assert.equal(r.status, 400, String(voterKey));
+      assert.equal(errorCode(r), 'VOTER_KEY_INVALID');
+    }
+    // All or none: one voter off the roll in a bulk request, and no token at all.
+    r = await admin$(`/v1/elections/${A}/tokens/bulk`, {
+      voters: [
+        { voterId: 'voter-0', districtId: 'd1', voterKey: key },
+        { voterId: 'nobody', districtId: 'd1', voterKey: key },
+      ],
+    });
+    assert.equal(errorCode(r), 'VOTER_NOT_ON_ROLL');
+    assert.match((r.body.error as { message: string }).message, /voters\[1\]/);
+    assert.equal(r.body.tokens, undefined);
+    // A voter of the roll may get another token for a new device: bound to that device's key, and
+    // the same voter (nullifier) and district as before.
+    r = await tokens({ voterId: 'voter-0', districtId: 'd1', voterKey: key });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const again = voterOf(r.body.token as string, device);
+    assert.deepEqual(again.nullifier, votersA[0]!.nullifier);
+    assert.equal(again.districtId, votersA[0]!.districtId);
+    const claims = JSON.parse(
+      Buffer.from((r.body.token as string).split('.')[1]!, 'base64url').toString('utf8'),
+    ) as { cnf: unknown };
+    assert.deepEqual(claims.cnf, confirmationClaim(device.publicKey));
+    // Once open, the roll cannot change.
+    r = await admin$(`/v1/elections/${A}/roll/imports`, { digest: 'cd'.repeat(32) });
+    assert.equal(errorCode(r), 'ROLL_CONFLICT');
+  });
+
+  it('gives no receipt for a ballot the board receives after closes: it stays on the board, refused', async () => {
+    const D = uniqueName('ed-');
+    const closes = Date.now() + 5000;
+    const d = await election(D, ['client'], closes - 3_600_000, closes, true, 3);
+    const boardD = topicNames(kafka, D).ballots;
+    const voter = d.voters[0]!;
+    const body = signed(D, voter, encryptFor(d.context, voter));
+    await sleep(Math.max(0, closes - Date.now() + 500));
+    const before = await ends(boardD);
+    // The edge's clock lags the broker's by 8 s: it still sees the election open and writes the
+    // ballot, which the broker stamps after `closes` (SPEC §6 rule 4): no receipt.
+    skewMs = -8000;
+    try {
+      const r = await cast(edgeUrl, D, voter.token, body);
+      assert.equal(r.status, 403, JSON.stringify(r.body));
+      assert.equal(errorCode(r), 'RECEIVED_OUTSIDE_WINDOW');
+      assert.match((r.body.error as { message: string }).message, /not be counted/);
+      assert.equal(r.body.receipt, undefined);
+    } finally {
+      skewMs = 0;
+    }
+    assert.equal(total(await ends(boardD)), total(before) + 1, 'the late entry is on the board');
   });
 
   it('sheds load beyond its in-flight bound with 503 and Retry-After, receipting the rest', async () => {
@@ -610,7 +896,7 @@ describe('edge: ballot intake over HTTP (real Kafka and Cassandra)', () => {
       const ballots = voters.map((v) => encryptFor(contextA, v));
       const before = await ends();
       const replies = await Promise.all(
-        voters.map((v, i) => cast(urlOf(small), A, v.token, { ballot: ballots[i] })),
+        voters.map((v, i) => cast(urlOf(small), A, v.token, signed(A, v, ballots[i]!))),
       );
       const ok = replies.filter((r) => r.status === 201);
       const shed = replies.filter((r) => r.status === 503);
@@ -650,7 +936,7 @@ describe('edge: ballot intake over HTTP (real Kafka and Cassandra)', () => {
     const ballots = voters.map((v) => encryptFor(contextA, v));
     const before = await ends();
     const pending = voters.map((v, i) =>
-      cast(url, A, v.token, { ballot: ballots[i] }).then(
+      cast(url, A, v.token, signed(A, v, ballots[i]!)).then(
         (r) => r,
         () => undefined, // a request that arrives after the listener closed
       ),
@@ -667,7 +953,7 @@ describe('edge: ballot intake over HTTP (real Kafka and Cassandra)', () => {
     assert.equal(total(await ends()), total(before) + ok.length);
   });
 
-  it('puts on the board exactly what each receipt names: key, district header, value, append time', async () => {
+  it('puts on the board exactly what each receipt names: key, district header, value with token and signature, append time', async () => {
     const wanted = new Map(receipts.map((x) => [`${x.receipt.partition}/${x.receipt.offset}`, x]));
     const consumer = createKafka(kafka).consumer({ groupId: uniqueName('e2e-edge-read-') });
     const found = new Map<
@@ -722,9 +1008,26 @@ describe('edge: ballot intake over HTTP (real Kafka and Cassandra)', () => {
       const value = JSON.parse(record.value!.toString('utf8')) as {
         trackingCode: string;
         ballot: EncryptedBallot;
+        token: string;
+        castSignature: string;
       };
-      assert.deepEqual(Object.keys(value).sort(), ['ballot', 'trackingCode']);
+      assert.deepEqual(Object.keys(value).sort(), [
+        'ballot',
+        'castSignature',
+        'token',
+        'trackingCode',
+      ]);
       assert.equal(value.trackingCode, receipt.trackingCode);
+      // SPEC §6 revision 2: the token and the device's cast signature travel with the ballot.
+      assert.equal(value.token, voter.token);
+      assert.ok(
+        verifySignature(
+          voter.device.publicKey,
+          castDigest(A, value.trackingCode),
+          fromBase64url(value.castSignature, 64),
+        ),
+        'the cast signature on the board verifies under the device key',
+      );
       assert.equal(trackingCode(value.ballot), receipt.trackingCode);
       if (ballot) assert.deepEqual(value.ballot, ballot);
       // Edge-mode ballots too are valid for exactly this voter.
@@ -734,8 +1037,15 @@ describe('edge: ballot intake over HTTP (real Kafka and Cassandra)', () => {
 
   it('reports metrics, readiness and its OpenAPI document, and logs no token', async () => {
     const metrics = await (await fetch(`${edgeUrl}/metrics`)).text();
-    assert.match(metrics, /hanpyo_edge_ballots_accepted_total\{[^}]*mode="client"[^}]*\} [1-9]/);
-    assert.match(metrics, /hanpyo_edge_ballots_accepted_total\{[^}]*mode="edge"[^}]*\} [1-9]/);
+    assert.match(metrics, /hanpyo_edge_ballots_accepted_total\{[^}]*operation="cast"[^}]*\} [1-9]/);
+    assert.match(
+      metrics,
+      /hanpyo_edge_ballots_accepted_total\{[^}]*operation="encrypt"[^}]*\} [1-9]/,
+    );
+    assert.match(
+      metrics,
+      /hanpyo_edge_ballots_rejected_total\{[^}]*code="CAST_SIGNATURE_INVALID"[^}]*\} [1-9]/,
+    );
     assert.match(
       metrics,
       /hanpyo_edge_ballots_rejected_total\{[^}]*code="PROOF_INVALID"[^}]*\} [1-9]/,
@@ -747,6 +1057,9 @@ describe('edge: ballot intake over HTTP (real Kafka and Cassandra)', () => {
     assert.equal((await request(`${edgeUrl}/health/live`)).status, 200);
     const openapi = await request(`${edgeUrl}/openapi.json`);
     assert.ok((openapi.body.paths as Record<string, unknown>)['/v1/elections/{id}/ballots']);
+    assert.ok(
+      (openapi.body.paths as Record<string, unknown>)['/v1/elections/{id}/ballots/encrypt'],
+    );
     const tokens = [...votersA, ...votersB, ...votersC].map((v) => v.token);
     for (const line of logLines) {
       for (const t of tokens)
@@ -763,7 +1076,12 @@ describe('edge: ballot intake over HTTP (real Kafka and Cassandra)', () => {
     await sleep(300);
     await refused(
       () =>
-        cast(edgeUrl, A, votersA[7]!.token, { selections: selectionsFor(votersA[7]!.districtId) }),
+        cast(
+          edgeUrl,
+          A,
+          votersA[7]!.token,
+          signed(A, votersA[7]!, encryptFor(contextA, votersA[7]!)),
+        ),
       403,
       'ELECTION_NOT_OPEN',
     );

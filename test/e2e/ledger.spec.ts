@@ -74,7 +74,10 @@ class Election extends BoardElection {
       HANPYO_LEDGER_KEY_SEED: LEDGER_SEED,
       HANPYO_LEDGER_TICK_MS: '200',
       HANPYO_LEDGER_LEASE_TTL_SECONDS: '3',
-      HANPYO_LEDGER_FINAL_GRACE_SECONDS: '1',
+      // The final cut waits out the edge's write timeout, cache TTL and clock skew: 1 s here.
+      HANPYO_EDGE_WRITE_TIMEOUT_MS: '500',
+      HANPYO_EDGE_CATALOG_TTL_MS: '200',
+      HANPYO_CLOCK_SKEW_MS: '300',
       HANPYO_PERSISTER_POLL_MS: '300',
       HANPYO_LOG_LEVEL: 'info',
       ...extra,

@@ -1,7 +1,8 @@
 // The whole pipeline through its real processes and commands: the five services started by the
 // stack launcher on free ports (own topic prefix, keyspace and state directory), an election made
-// with the `hanpyo` commands, ballots cast through the edge in both modes, and every receipt
-// proven included in a signed block through the ledger's API.
+// with the `hanpyo` commands — its electoral roll imported (a roll with problems refused whole, with
+// their lines, and nothing imported), tokens bound to device keys for its voters — signed ballots
+// cast through the edge in both modes, and every receipt proven included in a signed block.
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -74,6 +75,68 @@ describe('pipeline: token → receipt → block → inclusion proof (real servic
       '--record',
       join(state, 'ceremony', 'ceremony.json'),
     );
+    // A roll with problems is refused whole, each problem with its line, and nothing is imported.
+    const bad = join(state, 'bad-roll.csv');
+    await writeFile(
+      bad,
+      [
+        'voterId,districtId',
+        'v-1,d1',
+        'v-2,d9',
+        'v-1,d2',
+        '"v,3",d1,extra',
+        '"v ""4""",d3',
+        '',
+      ].join('\n'),
+    );
+    const refused = await cli('roll', 'import', '--election', electionId, bad).then(
+      () => assert.fail('a bad roll was imported'),
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /bad-roll\.csv: line 3: 'd9' is not a district/);
+    assert.match(refused.stderr, /bad-roll\.csv: line 5: expected 2 fields, found 3/);
+    assert.match(refused.stderr, /bad-roll\.csv: line 4: the voter of line 2 appears again/);
+    assert.match(refused.stderr, /ROLL_INVALID: 3 problems .* nothing was imported/);
+    const crowded = join(state, 'crowded-roll.ndjson');
+    await writeFile(
+      crowded,
+      Array.from(
+        { length: 101 },
+        (_, i) => `${JSON.stringify({ voterId: `c-${i}`, districtId: 'd1' })}\n`,
+      ).join(''),
+    );
+    const full = await cli('roll', 'import', '--election', electionId, crowded).then(
+      () => assert.fail('an over-full roll was imported'),
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.equal(full.code, 1);
+    assert.match(full.stderr, /district 'd1' has 101 voters on the roll but 100 registered voters/);
+    const local = JSON.parse(await readFile(join(state, 'local.json'), 'utf8')) as {
+      registrar: { url: string; adminToken: string };
+    };
+    const rollStatus = async () =>
+      (await (
+        await fetch(`${local.registrar.url}/v1/elections/${electionId}/roll`, {
+          headers: { authorization: `Bearer ${local.registrar.adminToken}` },
+        })
+      ).json()) as { status: string; voters: number; districts: Record<string, number> };
+    assert.deepEqual(await rollStatus(), {
+      status: 'none',
+      voters: 0,
+      districts: {},
+      digest: null,
+    });
+    // A good CSV roll (quoted fields included) imports, and importing it again changes nothing.
+    const good = join(state, 'roll.csv');
+    const rows = Array.from({ length: 60 }, (_, i) => `"voter ""${i}""",d${(i % 3) + 1}`);
+    await writeFile(good, `voterId,districtId\n${rows.join('\n')}\n`);
+    const imported = await cli('roll', 'import', '--election', electionId, good);
+    assert.match(imported.stdout, /imported the roll of .*: 60 voters in 3 districts/);
+    await cli('roll', 'import', '--election', electionId, good);
+    const roll = await rollStatus();
+    assert.equal(roll.status, 'committed');
+    assert.deepEqual(roll.districts, { d1: 20, d2: 20, d3: 20 });
     await cli('election', 'open', electionId);
     await cli(
       'tokens',
@@ -84,6 +147,27 @@ describe('pipeline: token → receipt → block → inclusion proof (real servic
       '--out',
       join(state, 'tokens.ndjson'),
     );
+    // One line per voter of the roll: its id, district, token and the device's secret seed.
+    const lines = (await readFile(join(state, 'tokens.ndjson'), 'utf8')).trim().split('\n');
+    assert.equal(lines.length, 60);
+    const first = JSON.parse(lines[0]!) as Record<string, string>;
+    assert.deepEqual(Object.keys(first).sort(), ['deviceSecret', 'districtId', 'token', 'voterId']);
+    assert.equal(first.voterId, 'voter "0"');
+    assert.match(first.deviceSecret!, /^[A-Za-z0-9_-]{43}$/);
+    // Asking for more tokens than the roll has voters mints what there is, and says so.
+    const short = await cli(
+      'tokens',
+      '--election',
+      electionId,
+      '--count',
+      '61',
+      '--out',
+      join(state, 'more.ndjson'),
+    ).then(
+      () => assert.fail('minted past the roll'),
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.match(short.stderr, /has 60 voters; minted 60, not 61/);
     const cast = await cli(
       'cast',
       '--election',

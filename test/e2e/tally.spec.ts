@@ -1,16 +1,48 @@
-// A full election through the real processes and servers, the observer included: ceremony, open,
-// ballots in both modes (with re-votes), blocks cosigned by the observer, close a few seconds
-// later, the ledger's final block, the registrar's aggregates, a trustee with a corrupted share
-// file refused with nothing stored, three of five trustees decrypting, and the exported record:
-// every block in it signed by the ledger and by the manifest's witness, verifying offline — and no
-// longer verifying once a count or one board entry in a copy of it is tampered with.
+// Full elections through the real processes and servers, the observer included, under both re-vote
+// policies: ceremony, roll, open, signed ballots in both modes (with re-votes), blocks cosigned by
+// the observer, close a few seconds later, the ledger's final block, the registrar's aggregates,
+// trustees decrypting, and the exported record verifying offline. In the "last" election, entries
+// are also written straight to the board by a plain Kafka producer, as anyone able to reach Kafka
+// could: a ballot with valid proofs and no token, a real voter's token copied off the board beside a
+// signature by another key, and a real voter's signed cast after `closes`. None of them is counted;
+// each is in the exported record as refused with its rule, raises the observer's alarm (which still
+// cosigns), and `hanpyo verify` exits 0 reporting them. The aggregates of each election are checked
+// against an independent reading of the receipts: the sum of the ciphertexts of each voter's
+// first (or last) receipted ballot. A trustee with a corrupted share file is refused with nothing
+// stored; a tampered count, or a tampered counted ballot, makes the record invalid.
 import assert from 'node:assert/strict';
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseManifest, parseSignedBlock } from '@hanpyo/contracts';
-import type { SignedBlock } from '@hanpyo/contracts';
+import type { EncryptedBallot, Manifest, Receipt, SignedBlock } from '@hanpyo/contracts';
+import {
+  IDENTITY,
+  electionContext,
+  encryptBallot,
+  fromBase64url,
+  generateSigningKey,
+  group,
+  isIdentity,
+  pointFromText,
+  pointToText,
+  randomBallotNonces,
+  signCast,
+  signingKeyFromSeed,
+  systemRandom,
+  trackingCode,
+} from '@hanpyo/crypto';
+import type { ElectionContext, Point } from '@hanpyo/crypto';
+import {
+  DISTRICT_HEADER,
+  boardPartition,
+  createBoardProducer,
+  createKafka,
+  kafkaConfigFromEnv,
+  topicNames,
+} from '@hanpyo/kafka';
+import type { PartitionLayout } from '@hanpyo/ledger';
 import { verifyBlockSignatures } from '@hanpyo/ledger';
 import { uniqueName } from '../support/env.js';
 import { startLocalStack } from '../support/stack.js';
@@ -18,10 +50,32 @@ import type { LocalStack } from '../support/stack.js';
 import { until } from '../support/wait.js';
 import { contest } from '../support/manifest.js';
 
-describe('a full election: observer cosignatures, 3 of 5 trustees, a bad share refused, the record verifies', () => {
+interface TokenLine {
+  voterId: string;
+  districtId: string;
+  token: string;
+  deviceSecret: string;
+}
+
+interface TallyFile {
+  trusteesUsed: number[];
+  districts: {
+    districtId: string;
+    counted: number;
+    contests: {
+      contestId: string;
+      options: { optionId: string; A: string; B: string; count: number }[];
+    }[];
+  }[];
+}
+
+describe('full elections under both policies: the board authenticates itself, observers cosign, trustees decrypt, the record verifies', () => {
   let stack: LocalStack;
   let state: string;
-  const electionId = uniqueName('tally-');
+  const A = uniqueName('tally-last-');
+  const B = uniqueName('tally-first-');
+  const now = Date.now();
+  const closes = now + 30_000;
 
   before(async () => {
     stack = await startLocalStack({
@@ -30,7 +84,7 @@ describe('a full election: observer cosignatures, 3 of 5 trustees, a bad share r
       maxBuffer: 1 << 26,
       env: {
         HANPYO_VOTERS_PER_PARTITION: '10',
-        HANPYO_OBSERVER_ELECTIONS: electionId,
+        HANPYO_OBSERVER_ELECTIONS: `${A},${B}`,
         HANPYO_OBSERVER_TICK_MS: '300',
       },
     });
@@ -52,22 +106,23 @@ describe('a full election: observer cosignatures, 3 of 5 trustees, a bad share r
     JSON.parse(await readFile(join(state, 'local.json'), 'utf8')) as {
       registrar: { url: string };
       ledger: { url: string };
+      observer: { url: string };
     };
-  const status = async () =>
+  const status = async (id: string) =>
     (await (
-      await fetch(`${(await local()).registrar.url}/v1/elections/${electionId}/tally/status`)
+      await fetch(`${(await local()).registrar.url}/v1/elections/${id}/tally/status`)
     ).json()) as { status: string; trustees: number[]; trusteesUsed: number[] };
+  const dir = (id: string, file: string) => join(state, id, file);
 
-  it('counts, refuses a bad share, completes with trustees 1, 3, 5 and exports a cosigned record that verifies', async () => {
-    const now = Date.now();
-    const closes = now + 25_000;
+  /** Registers, holds the ceremony, imports a roll of 24, opens, mints, and casts 30 ballots. */
+  async function runElection(id: string, policy: 'first' | 'last') {
     const manifest = {
       spec: 'hanpyo/1',
-      electionId,
-      title: 'tally e2e',
+      electionId: id,
+      title: `tally e2e (${policy})`,
       opens: new Date(now - 60_000).toISOString(),
       closes: new Date(closes).toISOString(),
-      revotePolicy: 'last',
+      revotePolicy: policy,
       encryptionModes: ['client', 'edge'],
       commitmentIntervalSeconds: 1,
       contests: [
@@ -81,26 +136,28 @@ describe('a full election: observer cosignatures, 3 of 5 trustees, a bad share r
       districts: [
         { districtId: 'd1', name: 'd1', ballotStyleId: 'full', registeredVoters: 40 },
         { districtId: 'd2', name: 'd2', ballotStyleId: 'mayor-only', registeredVoters: 40 },
-        // A district nobody votes in (syntheticVoters gives it no voter of 24): identity aggregates, counts 0.
+        // A district nobody votes in (the synthetic roll gives it no voter of 24): identity
+        // aggregates, counts 0.
         { districtId: 'd3', name: 'd3', ballotStyleId: 'full', registeredVoters: 1 },
       ],
       trustees: { count: 5, threshold: 3 },
     };
-    await writeFile(join(state, 'manifest.json'), JSON.stringify(manifest));
-    await cli('election', 'create', '--manifest', join(state, 'manifest.json'));
-    const ceremony = join(state, 'ceremony');
-    await cli('ceremony', 'local', '--election', electionId, '--out', ceremony);
-    await cli('election', 'ceremony', electionId, '--record', join(ceremony, 'ceremony.json'));
-    await cli('election', 'open', electionId);
-    await cli('tokens', '--election', electionId, '--count', '24', '--out', join(state, 'tokens'));
+    await cli('election', 'create', '--manifest', await written(id, 'manifest.json', manifest));
+    await cli('ceremony', 'local', '--election', id, '--out', dir(id, 'ceremony'));
+    await cli('election', 'ceremony', id, '--record', join(dir(id, 'ceremony'), 'ceremony.json'));
+    await cli('roll', 'synth', '--election', id, '--count', '24');
+    await cli('election', 'open', id);
+    await cli('tokens', '--election', id, '--count', '24', '--out', dir(id, 'tokens'));
+    // Each voter's choices, random, from a seed of its own: nothing here depends on them but the
+    // aggregates, which are checked below against the receipts.
     const cast = await cli(
       'cast',
       '--election',
-      electionId,
+      id,
       '--tokens',
-      join(state, 'tokens'),
+      dir(id, 'tokens'),
       '--receipts',
-      join(state, 'receipts'),
+      dir(id, 'receipts'),
       '--mode',
       'mixed',
       '--revote',
@@ -109,38 +166,324 @@ describe('a full election: observer cosignatures, 3 of 5 trustees, a bad share r
       '8',
     );
     assert.match(cast.stdout, /^cast 30 ballots/m);
+  }
 
-    // Before the final block the tally refuses to start.
-    const early = await failing('election', 'tally', electionId);
-    assert.match(early.stderr, /ELECTION_STATE/);
+  async function written(id: string, file: string, value: unknown): Promise<string> {
+    await mkdir(join(state, id), { recursive: true });
+    await writeFile(dir(id, file), JSON.stringify(value));
+    return dir(id, file);
+  }
 
-    await sleep(Math.max(0, closes - Date.now() + 1500));
-    await cli('election', 'close', electionId);
-    const ledger = `${(await local()).ledger.url}/v1/elections/${electionId}/blocks/latest`;
-    let final = false;
-    for (let i = 0; i < 60 && !final; i++) {
-      const r = await fetch(ledger);
-      if (r.ok) final = ((await r.json()) as { block: { final: boolean } }).block.final;
-      if (!final) await sleep(1000);
+  const tokensOf = async (id: string) =>
+    (await readFile(dir(id, 'tokens'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TokenLine);
+
+  /** The election as a device sees it, and its partition layout (from the registrar). */
+  async function electionOf(id: string) {
+    const view = (await (
+      await fetch(`${(await local()).registrar.url}/v1/elections/${id}`)
+    ).json()) as {
+      manifest: Manifest;
+      jointPublicKey: string;
+      partitionLayout: PartitionLayout;
+    };
+    return {
+      context: electionContext(parseManifest(view.manifest), pointFromText(view.jointPublicKey)),
+      layout: view.partitionLayout,
+    };
+  }
+
+  /** Writes entries straight to the election's board, as a plain Kafka producer would. */
+  async function writeStraightToKafka(
+    id: string,
+    layout: PartitionLayout,
+    entries: { districtId: string; nullifier: Uint8Array; value: object }[],
+  ) {
+    const config = kafkaConfigFromEnv(stack.env);
+    const kafka = createKafka(config);
+    const producer = createBoardProducer(kafka);
+    await producer.connect();
+    try {
+      await producer.send({
+        topic: topicNames(config, id).ballots,
+        acks: -1,
+        messages: entries.map((e) => ({
+          partition: boardPartition(layout, e.districtId, e.nullifier),
+          key: Buffer.from(e.nullifier),
+          value: JSON.stringify(e.value),
+          headers: { [DISTRICT_HEADER]: e.districtId },
+        })),
+      });
+    } finally {
+      await producer.disconnect();
     }
-    assert.ok(final, 'the ledger cut its final block');
-    // The observer replays and cosigns every block, in order: the final one last.
-    await until(
-      'the observer to cosign the final block',
-      async () => {
-        const r = await fetch(ledger);
-        const latest = (await r.json()) as SignedBlock;
-        return (
-          latest.block.final && latest.signatures.signatures.some((s) => s.keyId === 'observer-1')
-        );
-      },
-      60_000,
+  }
+
+  const ballotFor = (
+    context: ElectionContext,
+    line: TokenLine,
+    nullifier: Uint8Array,
+  ): EncryptedBallot =>
+    encryptBallot(
+      context,
+      { districtId: line.districtId, nullifier },
+      line.districtId === 'd1' ? { mayor: ['a'], council: ['x', 'y'] } : { mayor: ['a'] },
+      randomBallotNonces(systemRandom),
+    );
+  const nullifierOf = (token: string) =>
+    fromBase64url(
+      (
+        JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as {
+          sub: string;
+        }
+      ).sub,
+      32,
     );
 
-    const tally = await cli('election', 'tally', electionId);
+  /** Waits for the final block and the observer's cosignature of it. */
+  async function finalBlock(id: string): Promise<void> {
+    const latest = `${(await local()).ledger.url}/v1/elections/${id}/blocks/latest`;
+    await until(
+      `the final block of ${id}, cosigned by the observer`,
+      async () => {
+        const r = await fetch(latest);
+        if (!r.ok) return false;
+        const b = (await r.json()) as SignedBlock;
+        return b.block.final && b.signatures.signatures.some((s) => s.keyId === 'observer-1');
+      },
+      90_000,
+    );
+  }
+
+  async function tallyWith(id: string, trustees: number[]) {
+    const tally = await cli('election', 'tally', id);
     assert.match(tally.stdout, /24 ballots counted in 3 districts/);
     assert.match(tally.stdout, /d3: 0 counted/);
+    for (const i of trustees)
+      await cli(
+        'trustee',
+        'decrypt',
+        '--election',
+        id,
+        '--share',
+        join(dir(id, 'ceremony'), `trustee-${i}.json`),
+      );
+    assert.equal((await status(id)).status, 'complete');
+  }
 
+  /**
+   * The aggregates the tally must have, computed apart from the counting code: for each voter the
+   * first (or last) of their receipted ballots by (partition, offset), and the sum of those
+   * ballots' ciphertexts, read from the record by tracking code and place.
+   */
+  async function expectedAggregates(id: string, record: string, policy: 'first' | 'last') {
+    const chosen = new Map<string, Receipt>();
+    for (const line of (await readFile(dir(id, 'receipts'), 'utf8')).trim().split('\n')) {
+      const { voterId, receipt } = JSON.parse(line) as { voterId: string; receipt: Receipt };
+      const held = chosen.get(voterId);
+      const later =
+        !held ||
+        receipt.partition > held.partition ||
+        (receipt.partition === held.partition && receipt.offset > held.offset);
+      if (!held || (policy === 'last' ? later : !later)) chosen.set(voterId, receipt);
+    }
+    const wanted = new Set(
+      [...chosen.values()].map((r) => `${r.partition}/${r.offset}/${r.trackingCode}`),
+    );
+    const g = group();
+    const add = (a: Point, b: Point) => (isIdentity(a) ? b : isIdentity(b) ? a : g.add(a, b));
+    const sums = new Map<string, [Point, Point]>();
+    let found = 0;
+    for (const line of (await readFile(join(record, 'ballots.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')) {
+      const e = JSON.parse(line) as {
+        partition: number;
+        offset: number;
+        trackingCode: string;
+        ballot: EncryptedBallot;
+      };
+      if (!wanted.has(`${e.partition}/${e.offset}/${e.trackingCode}`)) continue;
+      found++;
+      for (const c of e.ballot.contests)
+        for (const s of c.selections) {
+          const k = `${e.ballot.districtId}/${c.contestId}/${s.optionId}`;
+          const [x, y] = sums.get(k) ?? [IDENTITY, IDENTITY];
+          sums.set(k, [add(x, fromBase64url(s.alpha, 32)), add(y, fromBase64url(s.beta, 32))]);
+        }
+    }
+    assert.equal(found, 24, 'every voter’s chosen ballot is in the record');
+    return sums;
+  }
+
+  async function checkAggregates(id: string, record: string, policy: 'first' | 'last') {
+    const expected = await expectedAggregates(id, record, policy);
+    const published = JSON.parse(await readFile(join(record, 'tally.json'), 'utf8')) as TallyFile;
+    let options = 0;
+    for (const d of published.districts)
+      for (const c of d.contests)
+        for (const o of c.options) {
+          const [x, y] = expected.get(`${d.districtId}/${c.contestId}/${o.optionId}`) ?? [
+            IDENTITY,
+            IDENTITY,
+          ];
+          assert.equal(o.A, pointToText(x), `${d.districtId}/${c.contestId}/${o.optionId} A`);
+          assert.equal(o.B, pointToText(y), `${d.districtId}/${c.contestId}/${o.optionId} B`);
+          options++;
+        }
+    assert.equal(options, 3 + 3 + 3 + 3 + 3);
+    return published;
+  }
+
+  it('"last": refuses what was written straight to Kafka, counts each voter’s last receipted ballot, and the record verifies', async () => {
+    await Promise.all([runElection(A, 'last'), runElection(B, 'first')]);
+    const { context, layout } = await electionOf(A);
+    const tokens = await tokensOf(A);
+
+    // Before the final block the tally refuses to start.
+    const early = await failing('election', 'tally', A);
+    assert.match(early.stderr, /ELECTION_STATE/);
+
+    // Written straight to the board: (1) a well-formed ballot with valid proofs and no token, for a
+    // real voter — under "last" it would replace their counted ballot were it counted; (2) a real
+    // voter's token copied off the board beside a signature by another key.
+    const victim = tokens[0]!;
+    const noToken = ballotFor(context, victim, nullifierOf(victim.token));
+    const board = (await (
+      await fetch(
+        `${(await local()).registrar.url}/v1/elections/${A}/board/${boardPartition(layout, tokens[1]!.districtId, nullifierOf(tokens[1]!.token))}?from=0&to=1000`,
+      )
+    ).json()) as { entries: { token?: string; ballot: EncryptedBallot }[] };
+    const copied = board.entries.find((e) => e.token !== undefined)!;
+    assert.ok(copied, 'the board carries tokens');
+    const copiedLine = tokens.find((t) => t.token === copied.token)!;
+    const stolen = ballotFor(context, copiedLine, nullifierOf(copied.token!));
+    const thief = generateSigningKey('thief');
+    await writeStraightToKafka(A, layout, [
+      {
+        districtId: victim.districtId,
+        nullifier: nullifierOf(victim.token),
+        value: { trackingCode: trackingCode(noToken), ballot: noToken },
+      },
+      {
+        districtId: copiedLine.districtId,
+        nullifier: nullifierOf(copied.token!),
+        value: {
+          trackingCode: trackingCode(stolen),
+          ballot: stolen,
+          token: copied.token,
+          castSignature: signCast(thief, A, trackingCode(stolen)),
+        },
+      },
+    ]);
+
+    await sleep(Math.max(0, closes - Date.now() + 1500));
+    const closed = await cli('election', 'close', A);
+    assert.match(closed.stderr, /the ledger cuts the final block after /);
+    await cli('election', 'close', B);
+    // (3) After `closes`, before the final cut: a real voter's signed cast, which is late.
+    const lateVoter = tokens[2]!;
+    const late = ballotFor(context, lateVoter, nullifierOf(lateVoter.token));
+    const device = signingKeyFromSeed('device', fromBase64url(lateVoter.deviceSecret, 32));
+    await writeStraightToKafka(A, layout, [
+      {
+        districtId: lateVoter.districtId,
+        nullifier: nullifierOf(lateVoter.token),
+        value: {
+          trackingCode: trackingCode(late),
+          ballot: late,
+          token: lateVoter.token,
+          castSignature: signCast(device, A, trackingCode(late)),
+        },
+      },
+    ]);
+    await finalBlock(A);
+
+    // The observer raised an alarm for each refused entry, by rule, and still cosigned every block.
+    const metrics = await (await fetch(`${(await local()).observer.url}/metrics`)).text();
+    for (const rule of ['token', 'cast-signature', 'window'])
+      assert.match(
+        metrics,
+        new RegExp(
+          `hanpyo_observer_refused_entries_total\\{[^}]*election="${A}"[^}]*rule="${rule}"[^}]*\\} 1\\b`,
+        ),
+        rule,
+      );
+    assert.match(metrics, new RegExp(`hanpyo_observer_diverged\\{[^}]*election="${A}"[^}]*\\} 0`));
+
+    await tallyWithBadShare(A);
+    const record = join(state, 'record-last');
+    const exported = await cli('election', 'export', A, '--out', record);
+    assert.match(exported.stdout, /33 board entries/);
+    await checkBlocks(record);
+
+    // `hanpyo verify` reports the three refused entries with their place and rule, apart from
+    // failures, and exits 0.
+    const verified = await cli('verify', record);
+    assert.match(
+      verified.stdout,
+      /^VALID: .*33 board entries \(30 authorized, 3 refused: .*; 24 counted\)/m,
+    );
+    const refused = verified.stdout.split('\n').filter((l) => l.startsWith('REFUSED'));
+    assert.equal(refused.length, 3, verified.stdout);
+    assert.ok(
+      refused.some((l) => /^REFUSED rule token \(TOKEN_MISSING\) at ballots\.ndjson:\d+ /.test(l)),
+    );
+    assert.ok(
+      refused.some((l) =>
+        /^REFUSED rule cast-signature \(CAST_SIGNATURE_INVALID\) at ballots\.ndjson:\d+ /.test(l),
+      ),
+    );
+    assert.ok(
+      refused.some((l) =>
+        /^REFUSED rule window \(RECEIVED_AFTER_CLOSES\) at ballots\.ndjson:\d+ /.test(l),
+      ),
+    );
+    const json = JSON.parse((await cli('verify', record, '--json')).stdout) as {
+      valid: boolean;
+      refused: { rule: string; code: string; place: { line: number } }[];
+    };
+    assert.equal(json.valid, true);
+    assert.deepEqual(json.refused.map((r) => r.code).sort(), [
+      'CAST_SIGNATURE_INVALID',
+      'RECEIVED_AFTER_CLOSES',
+      'TOKEN_MISSING',
+    ]);
+    // None of them counted: the aggregates are those of each voter's last receipted ballot.
+    const published = await checkAggregates(A, record, 'last');
+    assert.deepEqual(published.trusteesUsed, [1, 3, 5]);
+    const mayorVotes = (d: number) =>
+      published.districts[d]!.contests[0]!.options.reduce((s, o) => s + o.count, 0);
+    // Mayor is choose-exactly-one: its counts add up to the district's counted ballots.
+    assert.equal(mayorVotes(0), published.districts[0]!.counted);
+    assert.equal(mayorVotes(1), published.districts[1]!.counted);
+
+    await tamperings(record, published);
+  });
+
+  it('"first": counts each voter’s first receipted ballot, and the record verifies', async () => {
+    await finalBlock(B);
+    await tallyWith(B, [2, 4, 5]);
+    const record = join(state, 'record-first');
+    await cli('election', 'export', B, '--out', record);
+    await checkBlocks(record);
+    const verified = await cli('verify', record);
+    assert.match(
+      verified.stdout,
+      /^VALID: .*30 board entries \(30 authorized, 0 refused; 24 counted\)/m,
+    );
+    const published = await checkAggregates(B, record, 'first');
+    assert.deepEqual(published.trusteesUsed, [2, 4, 5]);
+  });
+
+  /** Tally, a bad share refused with nothing stored, and trustees 1, 3, 5. */
+  async function tallyWithBadShare(id: string) {
+    const tally = await cli('election', 'tally', id);
+    assert.match(tally.stdout, /24 ballots counted in 3 districts/);
+    assert.match(tally.stdout, /d3: 0 counted/);
+    const ceremony = dir(id, 'ceremony');
     // Trustee 2's file with another trustee's secret: every proof fails; refused, nothing stored.
     const share2 = JSON.parse(await readFile(join(ceremony, 'trustee-2.json'), 'utf8')) as {
       secretShare: string;
@@ -150,27 +493,26 @@ describe('a full election: observer cosignatures, 3 of 5 trustees, a bad share r
     };
     const corrupted = join(state, 'trustee-2-corrupted.json');
     await writeFile(corrupted, JSON.stringify({ ...share2, secretShare: share4.secretShare }));
-    const bad = await failing('trustee', 'decrypt', '--election', electionId, '--share', corrupted);
+    const bad = await failing('trustee', 'decrypt', '--election', id, '--share', corrupted);
     assert.equal(bad.code, 2);
     assert.match(
       bad.stderr,
       /DECRYPTION_SHARE_INVALID: trustee 2: the share of district 'd1', contest 'mayor', option 'a'/,
     );
     assert.ok(!bad.stderr.includes(share4.secretShare), 'the secret is never printed');
-    assert.deepEqual((await status()).trustees, []);
-    const notYet = await fetch(`${(await local()).registrar.url}/v1/elections/${electionId}/tally`);
+    assert.deepEqual((await status(id)).trustees, []);
+    const notYet = await fetch(`${(await local()).registrar.url}/v1/elections/${id}/tally`);
     assert.equal(notYet.status, 404);
     assert.equal(
       ((await notYet.json()) as { error: { code: string } }).error.code,
       'TALLY_NOT_FOUND',
     );
-
     for (const i of [1, 3]) {
       const r = await cli(
         'trustee',
         'decrypt',
         '--election',
-        electionId,
+        id,
         '--share',
         join(ceremony, `trustee-${i}.json`),
       );
@@ -183,27 +525,26 @@ describe('a full election: observer cosignatures, 3 of 5 trustees, a bad share r
       'trustee',
       'decrypt',
       '--election',
-      electionId,
+      id,
       '--share',
       join(ceremony, 'trustee-5.json'),
     );
     assert.match(last.stdout, /tally complete/);
-    assert.deepEqual(await status(), {
-      ...(await status()),
+    assert.deepEqual(await status(id), {
+      ...(await status(id)),
       status: 'complete',
       trustees: [1, 3, 5],
       trusteesUsed: [1, 3, 5],
     });
+  }
 
-    const record = join(state, 'record');
-    const exported = await cli('election', 'export', electionId, '--out', record);
-    assert.match(exported.stdout, /30 board entries/);
-    // Every block of the record is signed by the ledger and cosigned by the manifest's witness.
-    const recordManifest = parseManifest(
+  /** Every block of the record is signed by the ledger and cosigned by the manifest's witness. */
+  async function checkBlocks(record: string) {
+    const manifest = parseManifest(
       JSON.parse(await readFile(join(record, 'manifest.json'), 'utf8')),
     );
     assert.deepEqual(
-      recordManifest.witnesses.map((w) => w.keyId),
+      manifest.witnesses.map((w) => w.keyId),
       ['observer-1'],
     );
     const blocks = (await readFile(join(record, 'blocks.ndjson'), 'utf8'))
@@ -213,62 +554,57 @@ describe('a full election: observer cosignatures, 3 of 5 trustees, a bad share r
     assert.ok(blocks.length >= 2, `${blocks.length} blocks`);
     assert.ok(blocks[blocks.length - 1]!.block.final, 'the record ends with the final block');
     for (const signed of blocks) {
-      const report = verifyBlockSignatures(signed, recordManifest);
+      const report = verifyBlockSignatures(signed, manifest);
       const h = signed.block.height;
       assert.deepEqual(report.failures, [], `block ${h}`);
       assert.deepEqual(report.ledgerSigners, ['ledger-1'], `block ${h} is signed by the ledger`);
       assert.deepEqual(report.witnesses, ['observer-1'], `block ${h} is cosigned`);
     }
-    // `hanpyo verify` checks those signatures too (a bad one fails the record): valid.
-    const verified = await cli('verify', record);
-    assert.match(verified.stdout, /^VALID: .*24 counted/m);
-    assert.match(verified.stdout, new RegExp(`, ${blocks.length} blocks, checked in `));
-    const published = JSON.parse(await readFile(join(record, 'tally.json'), 'utf8')) as {
-      trusteesUsed: number[];
-      districts: {
-        districtId: string;
-        counted: number;
-        contests: { options: { count: number }[] }[];
-      }[];
-    };
-    assert.deepEqual(published.trusteesUsed, [1, 3, 5]);
-    const mayorVotes = (d: number) =>
-      published.districts[d]!.contests[0]!.options.reduce((s, o) => s + o.count, 0);
-    // Mayor is choose-exactly-one: its counts add up to the district's counted ballots.
-    assert.equal(mayorVotes(0), published.districts[0]!.counted);
-    assert.equal(mayorVotes(1), published.districts[1]!.counted);
+  }
 
-    // A tampered count in a copy of the record: the verifier refuses it.
+  /** A tampered count, and a tampered counted ballot: the record no longer verifies. */
+  async function tamperings(record: string, published: TallyFile) {
     const tampered = join(state, 'tampered');
     await cp(record, tampered, { recursive: true });
-    published.districts[0]!.contests[0]!.options[0]!.count += 1;
-    await writeFile(join(tampered, 'tally.json'), JSON.stringify(published));
+    const changed = structuredClone(published);
+    changed.districts[0]!.contests[0]!.options[0]!.count += 1;
+    await writeFile(join(tampered, 'tally.json'), JSON.stringify(changed));
     const refused = await failing('verify', tampered);
     assert.equal(refused.code, 1);
     assert.match(refused.stdout, /TALLY_COUNT_MISMATCH/);
 
-    // One board entry tampered with in another copy (a proof scalar swapped, still valid JSON):
-    // the verifier refuses it, naming that entry's line.
+    // A proof scalar swapped in a counted ballot (a voter's only entry, authorized), the stated
+    // tracking code kept: the entry is refused (its tracking code is no longer its ballot's), the
+    // tally no longer matches the counted set, and the record is invalid.
     const tamperedBoard = join(state, 'tampered-board');
     await cp(record, tamperedBoard, { recursive: true });
     const lines = (await readFile(join(tamperedBoard, 'ballots.ndjson'), 'utf8')).split('\n');
-    const at = 3; // 1-based line number
-    const entry = JSON.parse(lines[at - 1]!) as {
-      ballot: { contests: { selections: { proof: { z: string[] } }[] }[] };
-    };
+    const entries = lines
+      .filter((l) => l)
+      .map((l) => JSON.parse(l) as { token?: string; ballot: EncryptedBallot });
+    const seen = new Map<string, number>();
+    for (const e of entries) seen.set(e.ballot.nullifier, (seen.get(e.ballot.nullifier) ?? 0) + 1);
+    const index = entries.findIndex((e) => e.token && seen.get(e.ballot.nullifier) === 1);
+    assert.ok(index >= 0);
+    const entry = entries[index]!;
     const z = entry.ballot.contests[0]!.selections[0]!.proof.z;
     assert.notEqual(z[0], z[1]);
     [z[0], z[1]] = [z[1]!, z[0]!];
-    lines[at - 1] = JSON.stringify(entry);
+    lines[index] = JSON.stringify(entry);
     await writeFile(join(tamperedBoard, 'ballots.ndjson'), lines.join('\n'));
     const broken = await failing('verify', tamperedBoard);
     assert.equal(broken.code, 1);
-    assert.match(broken.stdout, new RegExp(`^FAIL PROOF_INVALID at ballots\\.ndjson:${at} `, 'm'));
-    const proofFailures = broken.stdout
-      .split('\n')
-      .filter((l) => l.startsWith('FAIL PROOF_INVALID'));
-    for (const l of proofFailures)
-      assert.ok(l.startsWith(`FAIL PROOF_INVALID at ballots.ndjson:${at} `), l);
+    assert.match(
+      broken.stdout,
+      new RegExp(
+        `^REFUSED rule tracking-code \\(TRACKING_CODE_MISMATCH\\) at ballots\\.ndjson:${index + 1} `,
+        'm',
+      ),
+    );
+    assert.match(
+      broken.stdout,
+      new RegExp(`^FAIL TALLY_COUNTED at tally\\.json district ${entry.ballot.districtId}`, 'm'),
+    );
     assert.match(broken.stdout, /^INVALID: /m);
-  });
+  }
 });

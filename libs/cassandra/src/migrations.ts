@@ -94,8 +94,9 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 4,
     name: 'revision 2 board entries; the electoral roll',
     statements: [
-      // SPEC §6 revision 2: the token and the cast signature travel with every board entry.
-      'ALTER TABLE {ks}.board_entries ADD IF NOT EXISTS token text',
+      // SPEC §6 revision 2: the token and the cast signature travel with every board entry (`token`
+      // is a reserved word of CQL).
+      'ALTER TABLE {ks}.board_entries ADD IF NOT EXISTS voter_token text',
       'ALTER TABLE {ks}.board_entries ADD IF NOT EXISTS cast_signature text',
       // The electoral roll by voter: who may get a token, and in which one district. Partitioned by
       // a hash bucket of the voter id (ROLL_BUCKETS), so a partition holds ~40,000 of 10 million.

@@ -48,7 +48,7 @@ export async function readBoardRange(
   const r = await execute(
     s.client,
     s.config,
-    'SELECT kafka_offset, received_at, tracking_code, district_id, ballot, token, cast_signature FROM {ks}.board_entries WHERE election_id = ? AND kafka_partition = ? AND offset_bucket = ? AND kafka_offset >= ? AND kafka_offset < ?',
+    'SELECT kafka_offset, received_at, tracking_code, district_id, ballot, voter_token, cast_signature FROM {ks}.board_entries WHERE election_id = ? AND kafka_partition = ? AND offset_bucket = ? AND kafka_offset >= ? AND kafka_offset < ?',
     [electionId, partition, bucket, from, to],
     { idempotent: true },
   );
@@ -59,7 +59,7 @@ export async function readBoardRange(
     trackingCode: (row.get('tracking_code') as string | null) ?? null,
     districtId: (row.get('district_id') as string | null) ?? null,
     ballot: (row.get('ballot') as string | null) ?? null,
-    token: (row.get('token') as string | null) ?? null,
+    token: (row.get('voter_token') as string | null) ?? null,
     castSignature: (row.get('cast_signature') as string | null) ?? null,
   }));
 }

@@ -17,7 +17,7 @@ import { CONFIG } from './config.js';
 import type { PersisterConfig } from './config.js';
 
 const INSERT_ENTRY =
-  'INSERT INTO {ks}.board_entries (election_id, kafka_partition, offset_bucket, kafka_offset, district_id, tracking_code, nullifier, received_at, ballot, token, cast_signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+  'INSERT INTO {ks}.board_entries (election_id, kafka_partition, offset_bucket, kafka_offset, district_id, tracking_code, nullifier, received_at, ballot, voter_token, cast_signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 // A dead-lettered offset keeps its place on the board: a row without an entry, so the ledger can
 // tell "not written yet" from "not a board entry" and every offset appears exactly once.
 const INSERT_DEAD_LETTER =
