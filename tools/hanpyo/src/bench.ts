@@ -6,7 +6,9 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseManifest } from '@hanpyo/contracts';
 import {
+  base64url,
   checkBallot,
+  confirmationClaim,
   deterministicRandom,
   electionContext,
   encryptBallot,
@@ -15,8 +17,15 @@ import {
   loadSodiumBackend,
   nobleBackend,
   randomBallotNonces,
+  signCast,
+  signToken,
+  signingKeyFromSeed,
+  deviceKeyOf,
+  toHex,
   withBackend,
 } from '@hanpyo/crypto';
+import { NativeEd25519 } from '@hanpyo/crypto-native';
+import { authorizationContext, castRefusal, checkToken } from '@hanpyo/counting';
 import type { GroupBackend } from '@hanpyo/crypto';
 import { ristretto255 } from '@noble/curves/ed25519.js';
 import { initFastest } from './backend.js';
@@ -147,6 +156,21 @@ export async function runBench(options: BenchOptions): Promise<number> {
     });
   }
 
+  // What SPEC revision 2 adds per cast at the edge, with the edge's own code (@hanpyo/counting's
+  // checkToken and castRefusal, node:crypto Ed25519) and the fastest backend, against the proof
+  // check it precedes. Each cast comes from another device (another key), as in an election.
+  const castChecks = withBackend(fastest, () => edgeCastChecks(seconds, manifest, rng));
+  add('edge: token check with cnf (SPEC §4)', fastest.name, castChecks.token, 'ballots/s');
+  add('edge: cast signature (SPEC §5)', fastest.name, castChecks.cast, 'ballots/s');
+  add('edge: proof check (checkBallot)', fastest.name, castChecks.proofs, 'ballots/s');
+  const us = (perSecond: number) => 1e6 / perSecond;
+  add('edge: cnf device key check (SPEC §4)', fastest.name, castChecks.cnf, 'ballots/s');
+  const added = us(castChecks.cast) + us(castChecks.cnf);
+  log(
+    `revision 2 adds per cast at the edge: cnf ${us(castChecks.cnf).toFixed(0)} µs + cast signature ${us(castChecks.cast).toFixed(0)} µs = ${added.toFixed(0)} µs, ` +
+      `against ${us(castChecks.proofs).toFixed(0)} µs for the proofs (${((100 * added) / us(castChecks.proofs)).toFixed(1)}%); the whole token check takes ${us(castChecks.token).toFixed(0)} µs`,
+  );
+
   // synth + verify of a 10,000-voter record with the fastest backend.
   await initCrypto({ backend: fastest.name === 'noble' ? 'noble' : 'sodium' });
   await initFastest();
@@ -192,6 +216,13 @@ export async function runBench(options: BenchOptions): Promise<number> {
 
   const result = {
     suite: 'crypto',
+    edgeCastChecksMicroseconds: {
+      tokenWithCnf: us(castChecks.token),
+      cnfCheck: us(castChecks.cnf),
+      castSignature: us(castChecks.cast),
+      proofs: us(castChecks.proofs),
+      addedByRevision2: added,
+    },
     at: new Date().toISOString(),
     node: process.version,
     cores,
@@ -212,4 +243,69 @@ export async function runBench(options: BenchOptions): Promise<number> {
   if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else log(`wrote ${out}`);
   return 0;
+}
+
+/**
+ * Casts per second through each check the edge makes (one core): the whole token check, the `cnf`
+ * device-key check within it (the part revision 2 added), the cast signature, and the proofs.
+ */
+function edgeCastChecks(
+  seconds: number,
+  manifest: ReturnType<typeof benchManifest>,
+  rng: ReturnType<typeof deterministicRandom>,
+): { token: number; cnf: number; cast: number; proofs: number } {
+  const registrar = signingKeyFromSeed('registrar-1', rng.bytes(32));
+  const withIssuer = parseManifest({
+    ...manifest,
+    tokenIssuers: [
+      { kty: 'OKP', crv: 'Ed25519', kid: 'registrar-1', x: base64url(registrar.publicKey) },
+    ],
+  });
+  const native = new NativeEd25519();
+  const context = authorizationContext(withIssuer, { verify: native.verify });
+  const election = electionContext(withIssuer, group().mulBase(rng.scalar()));
+  const at = Date.parse(withIssuer.opens) + 3600_000;
+  // 2,048 voters, more than the verifier's key cache holds: every cast imports its device key.
+  const voters = Array.from({ length: 2048 }, (_, i) => {
+    const device = signingKeyFromSeed('device', rng.bytes(32));
+    const nullifier = rng.bytes(32);
+    const claims = {
+      iss: 'registrar',
+      aud: withIssuer.electionId,
+      sub: base64url(nullifier),
+      dst: 'd',
+      nbf: Math.floor(at / 1000) - 60,
+      exp: Math.floor(at / 1000) + 3600,
+      jti: `j${i}`,
+      cnf: confirmationClaim(device.publicKey),
+    };
+    const code = toHex(rng.bytes(32));
+    return {
+      token: signToken(claims, registrar),
+      cnf: claims.cnf,
+      device: device.publicKey,
+      code,
+      signature: signCast(device, withIssuer.electionId, code),
+    };
+  });
+  const pick = (i: number) => voters[i % voters.length]!;
+  const token = rate(seconds, (i) => {
+    if ('refusal' in checkToken(context, pick(i).token, at)) throw new Error('bench token refused');
+  });
+  // The part of the token check revision 2 added: the cnf claim's device key.
+  const cnf = rate(seconds, (i) => deviceKeyOf(pick(i).cnf));
+  const cast = rate(seconds, (i) => {
+    const v = pick(i);
+    if (castRefusal(context, v.device, v.signature, v.code)) throw new Error('bench cast refused');
+  });
+  const ballot = encryptBallot(
+    election,
+    { districtId: 'd', nullifier: rng.bytes(32) },
+    { mayor: ['c'] },
+    randomBallotNonces(rng),
+  );
+  const proofs = rate(seconds, () => {
+    if (checkBallot(election, ballot).length > 0) throw new Error('bench ballot does not verify');
+  });
+  return { token, cnf, cast, proofs };
 }
