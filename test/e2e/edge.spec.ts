@@ -1046,6 +1046,8 @@ describe('edge: ballot intake over HTTP (real Kafka and Cassandra)', () => {
       metrics,
       /hanpyo_edge_ballots_rejected_total\{[^}]*code="CAST_SIGNATURE_INVALID"[^}]*\} [1-9]/,
     );
+    // The edge-mode casts were of ballots this edge had just encrypted: not checked twice.
+    assert.match(metrics, /hanpyo_edge_own_ballots_total(\{[^}]*\})? [2-9]/);
     assert.match(
       metrics,
       /hanpyo_edge_ballots_rejected_total\{[^}]*code="PROOF_INVALID"[^}]*\} [1-9]/,

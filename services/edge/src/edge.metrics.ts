@@ -8,6 +8,8 @@ import { Metrics } from '@hanpyo/service-kit';
 export class EdgeMetrics {
   /** Requests done: casts receipted (`cast`), ballots encrypted for a device (`encrypt`). */
   readonly accepted: ReturnType<Metrics['counter']>;
+  /** Casts of ballots this process encrypted itself (edge mode): their proofs are not re-checked. */
+  readonly ownBallots: ReturnType<Metrics['counter']>;
   /** Ballot requests refused, by API error code. */
   readonly rejected: ReturnType<Metrics['counter']>;
   /** Ballot requests refused at once for capacity, by reason (in_flight, draining, board_queue). */
@@ -26,6 +28,11 @@ export class EdgeMetrics {
       'hanpyo_edge_ballots_accepted_total',
       'Casts receipted (operation=cast) and ballots encrypted in edge mode (operation=encrypt)',
       ['operation'],
+    );
+    this.ownBallots = metrics.counter(
+      'hanpyo_edge_own_ballots_total',
+      'Casts of ballots this edge encrypted (edge mode), whose proofs it does not check again',
+      [],
     );
     this.rejected = metrics.counter(
       'hanpyo_edge_ballots_rejected_total',

@@ -17,13 +17,15 @@ import {
   pointFromText,
   randomBallotNonces,
   randomInt,
-  signCast,
+  base64url,
+  castDigest,
   signingKeyFromSeed,
   systemRandom,
   trackingCode,
   verifyReceipt,
 } from '@hanpyo/crypto';
 import type { SigningKey } from '@hanpyo/crypto';
+import { nativeSigner } from '@hanpyo/crypto-native';
 import { initFastest } from './backend.js';
 import { call, readLocal, ServiceCallError } from './local.js';
 import { terminalProgress } from './progress.js';
@@ -82,11 +84,15 @@ export async function cast(
   const voters: Voter[] = [];
   for await (const line of createInterface({ input: createReadStream(options.tokensPath) }))
     if (line.trim()) voters.push(JSON.parse(line) as Voter);
-  const devices = new Map<string, SigningKey>();
+  // Each voter's device signs through node:crypto (RFC 8032 signatures are deterministic: the
+  // same bytes as signCast's reference signer), keyed by voter.
+  const devices = new Map<string, (message: Uint8Array) => Uint8Array>();
   const deviceOf = (v: Voter) => {
     let d = devices.get(v.voterId);
-    if (!d)
-      devices.set(v.voterId, (d = signingKeyFromSeed('device', fromBase64url(v.deviceSecret, 32))));
+    if (!d) {
+      const key: SigningKey = signingKeyFromSeed('device', fromBase64url(v.deviceSecret, 32));
+      devices.set(v.voterId, (d = nativeSigner(key)));
+    }
     return d;
   };
   const rng = options.seed ? deterministicRandom(options.seed) : systemRandom;
@@ -117,7 +123,7 @@ export async function cast(
           : await retrying(() => encryptAtEdge(v, choices));
         // SPEC §5: the device signs the cast of exactly this ballot.
         const code = trackingCode(ballot);
-        const castSignature = signCast(deviceOf(v), manifest.electionId, code);
+        const castSignature = base64url(deviceOf(v)(castDigest(manifest.electionId, code)));
         const { receipt } = await retrying(() =>
           call<{ receipt: Receipt }>(`${local.edge.url}/v1/elections/${id}/ballots`, {
             body: { ballot, castSignature },
