@@ -217,7 +217,11 @@ export async function checkRoll(
  * check needs one bucket in memory at a time (~800 KB per bucket for 10 million voters).
  */
 class Spill {
-  private readonly pending: Buffer[][] = Array.from({ length: BUCKETS }, () => []);
+  private static readonly FLUSH = 64 * 1024;
+  /** One fixed buffer per bucket, filled to FLUSH bytes and then appended to its file. */
+  private readonly pending: Buffer[] = Array.from({ length: BUCKETS }, () =>
+    Buffer.allocUnsafe(Spill.FLUSH),
+  );
   private readonly sizes = new Array<number>(BUCKETS).fill(0);
   private readonly files: (FileHandle | undefined)[] = Array.from(
     { length: BUCKETS },
@@ -227,20 +231,19 @@ class Spill {
   constructor(private readonly dir: string) {}
 
   async add(voterId: string, line: number): Promise<void> {
-    const record = Buffer.alloc(RECORD);
-    createHash('sha256').update(voterId, 'utf8').digest().copy(record, 0, 0, 16);
-    record.writeUInt32BE(line, 16);
-    const b = record[0]!;
-    this.pending[b]!.push(record);
-    this.sizes[b]! += RECORD;
-    if (this.sizes[b]! >= 64 * 1024) await this.flush(b);
+    const hash = createHash('sha256').update(voterId, 'utf8').digest();
+    const b = hash[0]!;
+    const at = this.sizes[b]!;
+    hash.copy(this.pending[b]!, at, 0, 16);
+    this.pending[b]!.writeUInt32BE(line, at + 16);
+    this.sizes[b] = at + RECORD;
+    if (this.sizes[b]! + RECORD > Spill.FLUSH) await this.flush(b);
   }
 
   private async flush(b: number): Promise<void> {
-    if (this.pending[b]!.length === 0) return;
+    if (this.sizes[b] === 0) return;
     this.files[b] ??= await open(join(this.dir, `${b}`), 'a');
-    await this.files[b].write(Buffer.concat(this.pending[b]!));
-    this.pending[b] = [];
+    await this.files[b].write(this.pending[b]!, 0, this.sizes[b]);
     this.sizes[b] = 0;
   }
 
