@@ -237,7 +237,7 @@ class Spill {
     hash.copy(this.pending[b]!, at, 0, 16);
     this.pending[b]!.writeUInt32BE(line, at + 16);
     this.sizes[b] = at + RECORD;
-    if (this.sizes[b]! + RECORD > Spill.FLUSH) await this.flush(b);
+    if (this.sizes[b] + RECORD > Spill.FLUSH) await this.flush(b);
   }
 
   private async flush(b: number): Promise<void> {
