@@ -34,6 +34,7 @@ import {
   trackingCode,
 } from '@hanpyo/crypto';
 import type { ElectionContext, Point } from '@hanpyo/crypto';
+import { cassandraConfigFromEnv, createCassandraClient } from '@hanpyo/cassandra';
 import {
   DISTRICT_HEADER,
   boardPartition,
@@ -463,8 +464,36 @@ describe('full elections under both policies: the board authenticates itself, ob
     await tamperings(record, published);
   });
 
-  it('"first": counts each voter’s first receipted ballot, and the record verifies', async () => {
+  it('"first": refuses to count a board store missing a row, then counts each voter’s first receipted ballot', async () => {
     await finalBlock(B);
+    // One stored board row of B goes missing: the tally refuses to count rather than undercount…
+    const config = cassandraConfigFromEnv(stack.env);
+    const client = createCassandraClient(config);
+    await client.connect();
+    try {
+      const table = `${config.keyspace}.board_entries`;
+      const where =
+        'election_id = ? AND kafka_partition = ? AND offset_bucket = 0 AND kafka_offset = ?';
+      // A receipted ballot's row (offsets stay below one bucket of 10,000 here).
+      const first = (await readFile(dir(B, 'receipts'), 'utf8')).split('\n')[0]!;
+      const { receipt } = JSON.parse(first) as { receipt: Receipt };
+      const key = [B, receipt.partition, receipt.offset];
+      const select = `SELECT * FROM ${table} WHERE ${where}`;
+      const row = (await client.execute(select, key, { prepare: true })).first();
+      assert.ok(row, 'a stored row to take away');
+      await client.execute(`DELETE FROM ${table} WHERE ${where}`, key, { prepare: true });
+      const refused = await failing('election', 'tally', B);
+      assert.match(refused.stderr, /BOARD_INCOMPLETE: partition \d+ has \d+ stored rows/);
+      // …and once the row is back, the tally runs again from the start.
+      const columns = row.keys();
+      await client.execute(
+        `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+        columns.map((c) => row.get(c) as unknown),
+        { prepare: true },
+      );
+    } finally {
+      await client.shutdown();
+    }
     await tallyWith(B, [2, 4, 5]);
     const record = join(state, 'record-first');
     await cli('election', 'export', B, '--out', record);

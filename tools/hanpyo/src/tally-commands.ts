@@ -25,6 +25,7 @@ interface TallyStatus {
   trustees: number[];
   trusteesUsed: number[];
   error?: string;
+  errorCode?: string;
 }
 
 interface Aggregates {
@@ -51,7 +52,8 @@ export async function electionTally(electionId: string, timeoutSeconds = 600): P
   });
   const deadline = Date.now() + timeoutSeconds * 1000;
   while (status.status === 'aggregating' || status.status === 'none') {
-    if (status.error) throw Object.assign(new Error(status.error), { code: 'TALLY_FAILED' });
+    if (status.error)
+      throw Object.assign(new Error(status.error), { code: status.errorCode ?? 'TALLY_FAILED' });
     if (Date.now() > deadline)
       throw Object.assign(new Error(`still aggregating after ${timeoutSeconds} s`), {
         code: 'TALLY_TIMEOUT',
