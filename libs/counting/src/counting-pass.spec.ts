@@ -129,12 +129,12 @@ describe('CountingPass', () => {
   it('counts each voter’s last (or first) authorized ballot, and tallies every refusal by rule', () => {
     const [v1, v2, v3] = [voter(), voter(), voter()];
     const board = [
-      cast(v1!, 'd1', 'a'),
-      cast(v1!, 'd1', 'b', { token: false }), // straight to Kafka: no token
-      cast(v2!, 'd2', 'b'),
-      cast(v1!, 'd1', 'b'), // v1's re-vote
-      cast(v2!, 'd2', 'a', { signedBy: signingKeyFromSeed('x', rng.bytes(32)) }), // copied token
-      cast(v3!, 'd1', 'a', { at: '2026-06-03T12:00:01.000Z' }), // late
+      cast(v1, 'd1', 'a'),
+      cast(v1, 'd1', 'b', { token: false }), // straight to Kafka: no token
+      cast(v2, 'd2', 'b'),
+      cast(v1, 'd1', 'b'), // v1's re-vote
+      cast(v2, 'd2', 'a', { signedBy: signingKeyFromSeed('x', rng.bytes(32)) }), // copied token
+      cast(v3, 'd1', 'a', { at: '2026-06-03T12:00:01.000Z' }), // late
     ];
     const last = run(board, 'last');
     assert.equal(last.counted, 2);
