@@ -160,12 +160,7 @@ export class BallotsService implements BeforeApplicationShutdown {
     authorization: string | undefined,
     body: unknown,
   ): Promise<{ receipt: Receipt }> {
-    const election = await this.find(electionId);
-    const policy = this.policyOf(election.manifest);
-    const now = this.clock.now();
-    // Election state is public (GET shows it), so it is checked before the voter's credential.
-    const context = this.openContext(election, now);
-    const voter = this.voter(policy, authorization, now);
+    const { election, policy, context, voter, now } = await this.open(electionId, authorization);
     const request = castRequest(body);
     const ballot = parseBallot(request.ballot);
     // Cheap checks first: a ballot for someone else, or unsigned, costs no elliptic-curve work.
@@ -243,11 +238,7 @@ export class BallotsService implements BeforeApplicationShutdown {
     authorization: string | undefined,
     body: unknown,
   ): Promise<{ ballot: EncryptedBallot }> {
-    const election = await this.find(electionId);
-    const policy = this.policyOf(election.manifest);
-    const now = this.clock.now();
-    const context = this.openContext(election, now);
-    const voter = this.voter(policy, authorization, now);
+    const { policy, context, voter } = await this.open(electionId, authorization);
     if (!policy.edgeMode) {
       throw new ApiError(
         'ENCRYPTION_MODE_NOT_ALLOWED',
@@ -258,6 +249,19 @@ export class BallotsService implements BeforeApplicationShutdown {
     const ballot = this.encryptedHere(context, voter, selections);
     this.encrypted.add(`${electionId}\u0000${trackingCode(ballot)}`);
     return { ballot };
+  }
+
+  /**
+   * What both steps check first: the election accepts ballots now, then the voter's token.
+   * Election state is public (GET shows it), so it is checked before the voter's credential.
+   */
+  private async open(electionId: string, authorization: string | undefined) {
+    const election = await this.find(electionId);
+    const policy = this.policyOf(election.manifest);
+    const now = this.clock.now();
+    const context = this.openContext(election, now);
+    const voter = this.voter(policy, authorization, now);
+    return { election, policy, context, voter, now };
   }
 
   /** A receipt under a key the manifest does not list would be worthless: refuse before writing. */

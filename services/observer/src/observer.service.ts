@@ -459,26 +459,18 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
   /** Counts and logs a block's divergences as alarms (bounded lines per block). */
   private alarm(electionId: string, height: number, divergences: readonly Divergence[]): void {
     for (const d of divergences) this.divergences.inc({ election: electionId, code: d.code });
-    for (const d of divergences.slice(0, LOGGED_PER_BLOCK)) {
-      this.logger.error('OBSERVER ALARM: divergence, block not cosigned', {
-        alarm: 'hanpyo.observer.divergence',
-        election: electionId,
+    this.alarmLines('error', 'hanpyo.observer.divergence', electionId, height, divergences, {
+      one: 'divergence, block not cosigned',
+      more: 'more divergences in the block',
+      fields: (d) => ({
         height: d.height,
         code: d.code,
         districtId: d.districtId ?? null,
         partition: d.partition ?? null,
         offset: d.offset ?? null,
         reason: d.message,
-      });
-    }
-    if (divergences.length > LOGGED_PER_BLOCK) {
-      this.logger.error('OBSERVER ALARM: more divergences in the block', {
-        alarm: 'hanpyo.observer.divergence',
-        election: electionId,
-        height,
-        more: divergences.length - LOGGED_PER_BLOCK,
-      });
-    }
+      }),
+    });
   }
 
   /**
@@ -488,10 +480,10 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
    */
   private refusedAlarm(electionId: string, height: number, refused: readonly RefusedEntry[]): void {
     for (const r of refused) this.refusedEntries.inc({ election: electionId, rule: r.rule });
-    for (const r of refused.slice(0, LOGGED_PER_BLOCK)) {
-      this.logger.warn('OBSERVER ALARM: refused board entry, never counted', {
-        alarm: 'hanpyo.observer.refused_entry',
-        election: electionId,
+    this.alarmLines('warn', 'hanpyo.observer.refused_entry', electionId, height, refused, {
+      one: 'refused board entry, never counted',
+      more: 'more refused entries in the block',
+      fields: (r) => ({
         height: r.height,
         partition: r.partition,
         offset: r.offset,
@@ -499,14 +491,32 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
         rule: r.rule,
         code: r.code,
         reason: r.message,
+      }),
+    });
+  }
+
+  /** One structured alarm line per item, at most LOGGED_PER_BLOCK, then one line for the rest. */
+  private alarmLines<T>(
+    level: 'error' | 'warn',
+    alarm: string,
+    electionId: string,
+    height: number,
+    items: readonly T[],
+    text: { one: string; more: string; fields: (item: T) => Record<string, unknown> },
+  ): void {
+    for (const item of items.slice(0, LOGGED_PER_BLOCK)) {
+      this.logger[level](`OBSERVER ALARM: ${text.one}`, {
+        alarm,
+        election: electionId,
+        ...text.fields(item),
       });
     }
-    if (refused.length > LOGGED_PER_BLOCK) {
-      this.logger.warn('OBSERVER ALARM: more refused entries in the block', {
-        alarm: 'hanpyo.observer.refused_entry',
+    if (items.length > LOGGED_PER_BLOCK) {
+      this.logger[level](`OBSERVER ALARM: ${text.more}`, {
+        alarm,
         election: electionId,
         height,
-        more: refused.length - LOGGED_PER_BLOCK,
+        more: items.length - LOGGED_PER_BLOCK,
       });
     }
   }
