@@ -49,6 +49,26 @@ interface Voter {
   deviceSecret: string;
 }
 
+/** One line of a tokens file (`hanpyo tokens`), or a FILE_INVALID error naming the line. */
+function tokenLine(text: string, path: string, line: number): Voter {
+  let v: Partial<Record<keyof Voter, unknown>> | null;
+  try {
+    v = JSON.parse(text) as typeof v;
+  } catch {
+    v = null; // not JSON: reported as not a tokens line, below
+  }
+  const field = (k: keyof Voter) => typeof v?.[k] === 'string' && (v[k] as string).length > 0;
+  if (!field('voterId') || !field('districtId') || !field('token') || !field('deviceSecret')) {
+    throw Object.assign(
+      new Error(
+        `${path}:${line}: a tokens file line is {"voterId","districtId","token","deviceSecret"} (hanpyo tokens writes them)`,
+      ),
+      { code: 'FILE_INVALID' },
+    );
+  }
+  return v as unknown as Voter;
+}
+
 /** Why a receipt is not worth keeping, or undefined when it is. */
 export function receiptProblem(
   receipt: Receipt,
@@ -82,8 +102,11 @@ export async function cast(
   const manifest = parseManifest(raw);
   const election = electionContext(manifest, pointFromText(jointPublicKey));
   const voters: Voter[] = [];
-  for await (const line of createInterface({ input: createReadStream(options.tokensPath) }))
-    if (line.trim()) voters.push(JSON.parse(line) as Voter);
+  let lineNumber = 0;
+  for await (const line of createInterface({ input: createReadStream(options.tokensPath) })) {
+    lineNumber++;
+    if (line.trim()) voters.push(tokenLine(line, options.tokensPath, lineNumber));
+  }
   // Each voter's device signs through node:crypto (RFC 8032 signatures are deterministic: the
   // same bytes as signCast's reference signer), keyed by voter.
   const devices = new Map<string, (message: Uint8Array) => Uint8Array>();
