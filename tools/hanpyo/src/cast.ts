@@ -57,7 +57,7 @@ function tokenLine(text: string, path: string, line: number): Voter {
   } catch {
     v = null; // not JSON: reported as not a tokens line, below
   }
-  const field = (k: keyof Voter) => typeof v?.[k] === 'string' && (v[k]).length > 0;
+  const field = (k: keyof Voter) => typeof v?.[k] === 'string' && v[k].length > 0;
   if (!field('voterId') || !field('districtId') || !field('token') || !field('deviceSecret')) {
     throw Object.assign(
       new Error(
