@@ -9,8 +9,7 @@
 import { execSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { run } from 'node:test';
-import { spec } from 'node:test/reporters';
+import { addCounts, exitCode, runFiles, summaryLines } from './test-harness.mjs';
 import { fileURLToPath } from 'node:url';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
@@ -54,38 +53,22 @@ function unitFiles() {
   return files;
 }
 
-/** Runs test files with node's runner and the spec reporter; resolves with the counts. */
+/** Runs one tier's files (TEST_FILTER applies); resolves with its counts. */
 function runTier(name, files, concurrency) {
   const selected = filter ? files.filter((f) => f.includes(filter)) : files;
   console.log(`\n[test] ${name} tier: ${selected.length} files`);
   for (const f of selected) console.log(`  ${relative(root, f)}`);
-  const counts = { passed: 0, failed: 0, skipped: 0 };
-  if (selected.length === 0) return Promise.resolve(counts);
-  const stream = run({ files: selected, concurrency });
-  stream.on('test:pass', (e) => {
-    if (e.details?.type === 'suite') return;
-    if (e.skip || e.todo) counts.skipped++;
-    else counts.passed++;
-  });
-  stream.on('test:fail', (e) => {
-    if (e.details?.type === 'suite' && e.details?.error?.failureType !== 'testCodeFailure') return;
-    counts.failed++;
-  });
-  const report = stream.compose(spec);
-  report.pipe(process.stdout, { end: false });
-  return new Promise((resolve) => report.on('end', () => resolve(counts)));
+  return runFiles(selected, { concurrency, root });
 }
 
 function summary(counts) {
-  const { passed, failed, skipped } = counts;
-  console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-  process.exitCode = failed > 0 || passed === 0 ? 1 : 0;
+  console.log('');
+  for (const line of summaryLines(counts)) console.log(line);
+  process.exitCode = exitCode(counts);
 }
 
-const total = { passed: 0, failed: 0, skipped: 0 };
-const add = (c) => {
-  for (const k of Object.keys(total)) total[k] += c[k];
-};
+const total = { passed: 0, failed: 0, skipped: 0, skips: [], failures: [] };
+const add = (c) => addCounts(total, c);
 
 if (!args.has('--no-lint')) {
   console.log('[test] lint (eslint, zero warnings) and format check…');
@@ -97,7 +80,7 @@ if (!args.has('--no-lint')) {
       execSync(cmd, { cwd: root, stdio: 'inherit' });
     } catch {
       console.error(`[test] ${what} failed (see above)`);
-      summary({ passed: 0, failed: 1, skipped: 0 });
+      summary({ passed: 0, failed: 1, skipped: 0, skips: [], failures: [] });
       process.exit(1);
     }
   }

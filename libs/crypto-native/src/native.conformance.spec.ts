@@ -23,6 +23,26 @@ const loadNative: BackendLoader = async () =>
     unavailable: `native backend unavailable (${nativeUnavailableReason() ?? 'unknown'}); build it with node libs/crypto-native/build.mjs`,
   };
 
+// The suites below skip, with the reason, when the addon does not load; this test makes that a
+// failure unless HANPYO_NATIVE=optional says the machine cannot build it (npm test builds it).
+describe('native backend: available', () => {
+  it(
+    'loads (required unless HANPYO_NATIVE=optional)',
+    {
+      skip:
+        process.env.HANPYO_NATIVE === 'optional' &&
+        'HANPYO_NATIVE=optional: the native backend may be missing on this machine',
+    },
+    async () => {
+      const loaded = await loadNativeBackend();
+      assert.ok(
+        loaded,
+        `the native backend does not load: ${nativeUnavailableReason() ?? 'unknown'}; build it with node libs/crypto-native/build.mjs --strict`,
+      );
+    },
+  );
+});
+
 describeDifferentialConformance('native', loadNative);
 describeEdgeCaseConformance('native', loadNative);
 describeRfc9496Conformance('native', loadNative);
