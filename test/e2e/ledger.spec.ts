@@ -738,38 +738,47 @@ describe('ledger (real Kafka and Cassandra, its own processes)', () => {
   });
 
   describe('the final block', () => {
-    // Closes 8 s from now; the commission closes it earlier, at about 3 s.
-    const election = new Election(8000);
-    let ledger: ServiceProcess;
-    let persister: ServiceProcess;
+    let election: Election | undefined;
+    after(() => election?.tearDown());
 
-    before(async () => {
+    it('closed early, the ledger waits for `closes` and the grace; then one final block covers the rest of the board, then no more', async () => {
+      // Created here, so `closes` is still 8 s ahead when the commission closes it early.
+      election = new Election(8000);
       await election.setUp();
-      persister = election.persister();
-      ledger = election.ledger();
+      const persister = election.persister();
+      const ledger = election.ledger();
       await Promise.all([persister.start(), ledger.start()]);
-    });
-    after(() => election.tearDown());
-
-    it('after the close and `closes`, one final block covers the rest of the board, then no more', async () => {
+      const closes = Date.parse(election.manifest.closes);
       const casts = election.casts(50);
       await election.produce(casts);
-      await sleep(Math.max(0, Date.parse(election.manifest.closes) - 5000 - Date.now()));
+      // The commission closes the election before `closes`: the early path.
+      const closedAt = Date.now();
+      assert.ok(closedAt < closes - 2000, `closed ${closes - closedAt} ms before closes`);
       assert.ok(
         await transition(election.store, election.electionId, 'open', 'closed', new Date()),
       );
+      // Blocks go on being cut after the close, and none is final before `closes` and the grace.
+      const cutAfterClose = await until(
+        'a block cut after the close',
+        async () => {
+          const l = await latestOf(ledger, election!.electionId);
+          return l && Date.parse(l.block.closedAt) > closedAt ? l : undefined;
+        },
+        30_000,
+      );
+      if (Date.now() < closes)
+        assert.equal(cutAfterClose.block.final, false, 'final before closes');
       const final = await until(
         'the final block',
         async () => {
-          const l = await latestOf(ledger, election.electionId);
+          const l = await latestOf(ledger, election!.electionId);
           return l?.block.final ? l : undefined;
         },
         30_000,
       );
-      const closes = Date.parse(election.manifest.closes);
       assert.ok(
         Date.parse(final.block.closedAt) >= closes + 1000,
-        'cut after closes and the grace period',
+        'cut after closes and the grace period, not at the close',
       );
       assert.deepEqual(
         final.block.cuts.map((c) => c.toOffset),
@@ -777,12 +786,16 @@ describe('ledger (real Kafka and Cassandra, its own processes)', () => {
         'covers the whole board',
       );
       assert.equal(final.block.ballotCount, casts.length);
-      await sleep(3000);
+      // The ledger lets go of the election after its final block: then nothing more is cut.
+      await until('the lease released', async () =>
+        (await ledger.metric('hanpyo_ledger_lease_held', election!.electionId)) === 0
+          ? true
+          : undefined,
+      );
       const blocks = await election.storedBlocks();
       assert.equal(blocks[blocks.length - 1]!.block.height, final.block.height, 'no block after');
       await checkChain(election, blocks, true);
       assert.equal(blocks.filter((b) => b.block.final).length, 1);
-      assert.equal(await ledger.metric('hanpyo_ledger_lease_held', election.electionId), 0);
       await checkReceipts(ledger, election, casts);
     });
   });
