@@ -60,6 +60,7 @@ import { Health, JsonLogger, Metrics, startService } from '@hanpyo/service-kit';
 import type { Admin } from 'kafkajs';
 import { uniqueName } from '../support/env.js';
 import { freePort } from '../support/net.js';
+import { until } from '../support/wait.js';
 import { contest } from '../support/manifest.js';
 
 type App = Awaited<ReturnType<typeof startService>>;
@@ -746,14 +747,18 @@ describe('edge: ballot intake over HTTP (real Kafka and Cassandra)', () => {
     // Ready (ceremony accepted) but not opened: neither step is served.
     let r = await encryptAtEdge(edgeUrl, C, voter.token, selections);
     assert.equal(errorCode(r), 'ELECTION_NOT_OPEN');
-    assert.equal(errorCode(r), 'ELECTION_NOT_OPEN');
     assert.equal(r.status, 403);
-    // Opened, but its window starts in an hour.
+    assert.match((r.body.error as { message: string }).message, /is ready/);
+    // Opened, but its window starts in an hour: once the edge sees the state (its cache TTL),
+    // it refuses for the window.
     assert.equal((await admin$(`/v1/elections/${C}/open`, {})).status, 200);
-    await sleep(300);
-    r = await encryptAtEdge(edgeUrl, C, voter.token, selections);
+    r = await until('the edge to see C opened', async () => {
+      const x = await encryptAtEdge(edgeUrl, C, voter.token, selections);
+      return /not opened/.test((x.body.error as { message?: string } | undefined)?.message ?? '')
+        ? x
+        : undefined;
+    });
     assert.equal(errorCode(r), 'ELECTION_NOT_OPEN');
-    assert.match((r.body.error as { message: string }).message, /not opened/);
     assert.deepEqual(await ends(boardC), before);
     // A's window has passed by the edge's clock.
     skewMs = 2 * 3_600_000;
@@ -941,7 +946,11 @@ describe('edge: ballot intake over HTTP (real Kafka and Cassandra)', () => {
         () => undefined, // a request that arrives after the listener closed
       ),
     );
-    await sleep(15);
+    // Some are being worked on (they linger 1 s before their write): then the shutdown begins.
+    await until('ballots in flight', async () => {
+      const m = await (await fetch(`${url}/metrics`)).text();
+      return /^hanpyo_edge_in_flight(\{[^}]*\})? [1-9]/m.test(m) ? true : undefined;
+    });
     await draining.close();
     const replies = await Promise.all(pending);
     const ok = replies.filter((r) => r?.status === 201);
@@ -1075,7 +1084,16 @@ describe('edge: ballot intake over HTTP (real Kafka and Cassandra)', () => {
 
   it('refuses ballots once the election is closed', async () => {
     assert.equal((await admin$(`/v1/elections/${A}/close`, {})).status, 200);
-    await sleep(300);
+    // The edge sees the close within its cache TTL (the encrypt step writes nothing to probe it).
+    await until('the edge to see A closed', async () =>
+      errorCode(
+        await encryptAtEdge(edgeUrl, A, votersA[7]!.token, {
+          selections: selectionsFor(votersA[7]!.districtId),
+        }),
+      ) === 'ELECTION_NOT_OPEN'
+        ? true
+        : undefined,
+    );
     await refused(
       () =>
         cast(

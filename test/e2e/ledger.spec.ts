@@ -8,7 +8,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { OFFSET_BUCKET, transition } from '@hanpyo/cassandra';
 import { parseSignedBlock } from '@hanpyo/contracts';
 import type { SignedBlock } from '@hanpyo/contracts';
@@ -25,8 +24,8 @@ import {
 import type { LedgerEntry } from '@hanpyo/ledger';
 import { BoardElection, randomSigner } from '../support/board.js';
 import type { Cast } from '../support/board.js';
-import { uniqueName } from '../support/env.js';
 import { ServiceProcess } from '../support/service-process.js';
+import { readTopic } from '../support/read-topic.js';
 import { until } from '../support/wait.js';
 import { contest } from '../support/manifest.js';
 
@@ -228,24 +227,18 @@ class Election extends BoardElection {
     }
   }
 
-  /** Every message of the blocks topic, in order. */
+  /** Every message of the blocks topic once `count` are there, in order, each keyed by its height. */
   async publishedBlocks(count: number): Promise<Signed[]> {
-    const consumer = this.kafka.consumer({ groupId: uniqueName('blocks-read-') });
-    const got: Signed[] = [];
-    await consumer.connect();
-    await consumer.subscribe({ topic: this.topics.blocks, fromBeginning: true });
-    await consumer.run({
-      eachMessage: ({ message }) => {
-        const signed = parseSignedBlock(JSON.parse(message.value!.toString()));
-        assert.equal(message.key?.toString(), String(signed.block.height));
-        got.push(signed);
-        return Promise.resolve();
-      },
+    await until(`${count} published blocks`, async () => {
+      const ends = await this.admin.fetchTopicOffsets(this.topics.blocks);
+      return ends.reduce((n, o) => n + Number(o.high), 0) >= count;
     });
-    await until(`${count} published blocks`, () => Promise.resolve(got.length >= count), 30_000);
-    await sleep(500);
-    await consumer.disconnect();
-    return got;
+    const messages = await readTopic(this.kafka, this.topics.blocks);
+    return messages.map((message) => {
+      const signed = parseSignedBlock(JSON.parse(message.value!.toString()));
+      assert.equal(message.key?.toString(), String(signed.block.height));
+      return signed;
+    });
   }
 }
 
@@ -340,11 +333,15 @@ describe('ledger (real Kafka and Cassandra, its own processes)', () => {
     after(() => election.tearDown());
 
     it('cuts a block every second that verifies, chains from Q and replays from the board', async () => {
+      // Three waves, each in a block of its own before the next arrives.
       for (let wave = 0; wave < 3; wave++) {
         const c = election.casts(100);
         casts.push(...c);
         await election.produce(c);
-        await sleep(1200);
+        await until(`wave ${wave + 1} in a block`, async () => {
+          const l = await latestOf(ledger, election.electionId);
+          return l && l.block.ballotCount === casts.length ? true : undefined;
+        });
       }
       // Re-votes: the same voters again; both ballots are leaves.
       const revotes = election.casts(30, casts.slice(0, 30));
@@ -527,9 +524,12 @@ describe('ledger (real Kafka and Cassandra, its own processes)', () => {
           new Date(),
         ],
       );
-      await sleep(3000);
-      const missing = await ledger.metric('hanpyo_ledger_cut_missing_entries', election.electionId);
-      assert.equal(missing, 1, 'the pending cut waits for one offset');
+      // The ledger has picked a cut over them and found exactly one offset not written yet.
+      await until('the pending cut to miss exactly one offset', async () =>
+        (await ledger.metric('hanpyo_ledger_cut_missing_entries', election.electionId)) === 1
+          ? true
+          : undefined,
+      );
       for (const b of await election.storedBlocks()) {
         assert.ok(
           b.block.cuts.every((c) => c.toOffset === 0),
@@ -648,7 +648,13 @@ describe('ledger (real Kafka and Cassandra, its own processes)', () => {
         ]);
         return a?.block.ballotCount === casts.length && b?.block.height === a.block.height;
       });
-      await sleep(2000);
+      // Both have looked at the lease since: the first holds it, the second knows it does not.
+      await until('both replicas to report the lease', async () => {
+        const h = await Promise.all(
+          [first, second].map((s) => s.metric('hanpyo_ledger_lease_held', election.electionId)),
+        );
+        return h[0] === 1 && h[1] === 0 ? true : undefined;
+      });
       const held = await Promise.all(
         [first, second].map((s) => s.metric('hanpyo_ledger_lease_held', election.electionId)),
       );

@@ -24,6 +24,7 @@ import { initFastestBackend } from '@hanpyo/crypto-native';
 import { createKafka, kafkaConfigFromEnv, topicNames } from '@hanpyo/kafka';
 import { verifyBlockSignatures } from '@hanpyo/ledger';
 import { uniqueName } from '../support/env.js';
+import { until } from '../support/wait.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -66,23 +67,6 @@ interface Status {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, f: () => Promise<T | undefined>, seconds = 60): Promise<T> {
-  const deadline = Date.now() + seconds * 1000;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await f();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(500);
-  }
-  throw new Error(
-    `timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`,
-  );
-}
 
 function metric(text: string, name: string, labels: Record<string, string>): number | undefined {
   for (const line of text.split('\n')) {
@@ -329,7 +313,7 @@ describe('observer: replays, verifies and cosigns every block (real services and
         const s = await districtStatus();
         return s && s.height >= first ? s : undefined;
       },
-      90,
+      90_000,
     );
     assert.equal(d2.divergedAt, null, JSON.stringify(d2.recentDivergences));
     assert.equal(d2.divergences, 0);

@@ -7,15 +7,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs from 'kafkajs';
 import { MIGRATIONS } from '@hanpyo/cassandra';
 import { base64url } from '@hanpyo/crypto';
 import { DISTRICT_HEADER } from '@hanpyo/kafka';
 import { BoardElection, randomSigner } from '../support/board.js';
 import type { Cast } from '../support/board.js';
-import { uniqueName } from '../support/env.js';
 import { ServiceProcess } from '../support/service-process.js';
+import { readTopic } from '../support/read-topic.js';
 import { until } from '../support/wait.js';
 import { contest } from '../support/manifest.js';
 
@@ -135,22 +134,13 @@ class Election extends BoardElection {
   }
 }
 
-/** Reads every message of the dead-letter topic from the beginning until `count` arrived. */
+/** Every message of the dead-letter topic, once `count` are there (all of them: read to its end). */
 async function readDeadLetters(election: Election, count: number) {
-  const consumer = election.kafka.consumer({ groupId: uniqueName('dlq-read-') });
-  const got: kafkajs.KafkaMessage[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic: election.topics.deadLetter, fromBeginning: true });
-  await consumer.run({
-    eachMessage: ({ message }) => {
-      got.push(message);
-      return Promise.resolve();
-    },
+  await until(`${count} dead letters`, async () => {
+    const ends = await election.admin.fetchTopicOffsets(election.topics.deadLetter);
+    return ends.reduce((n, o) => n + Number(o.high), 0) >= count;
   });
-  await until(`${count} dead letters`, () => Promise.resolve(got.length >= count), 30_000);
-  await sleep(500);
-  await consumer.disconnect();
-  return got;
+  return readTopic(election.kafka, election.topics.deadLetter);
 }
 
 const header = (m: kafkajs.KafkaMessage, name: string) => m.headers?.[name]?.toString();
@@ -359,9 +349,18 @@ describe('persister (real Kafka and Cassandra, its own process)', () => {
       // consumer stops without committing, and the batch is written when the table returns.
       await election.query('DROP TABLE {ks}.voter_ballots', []);
       const committedBefore = await election.committed();
+      const failuresSeen = async () =>
+        (await persister.metrics())
+          .split('\n')
+          .filter((l) => /^hanpyo_persister_(retries|consumer_crashes)_total\{/.test(l))
+          .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+      const failuresBefore = await failuresSeen();
       const casts = election.casts(30);
       await election.produce(casts);
-      await sleep(3000);
+      // The persister has tried the batch and failed (a positive marker), and committed nothing.
+      await until('a failed write of the batch', async () =>
+        (await failuresSeen()) > failuresBefore ? true : undefined,
+      );
       assert.deepEqual(
         await election.committed(),
         committedBefore,
@@ -415,8 +414,17 @@ describe('persister (real Kafka and Cassandra, its own process)', () => {
       const poison = Buffer.alloc(2000, 'x');
       await election.produceRaw(p, [{ value: poison }]);
       const crashes = /hanpyo_persister_consumer_crashes_total\{[^}]*\} ([1-9]\d*)/;
-      await until('a consumer crash', async () => crashes.test(await persister.metrics()));
-      await sleep(1500);
+      const crashCount = async () => Number(crashes.exec(await persister.metrics())?.[1] ?? 0);
+      const crashesBefore = await crashCount();
+      await until('a consumer crash', async () =>
+        (await crashCount()) > crashesBefore ? true : undefined,
+      );
+      // A fresh consumer took the message again and crashed again: still nothing committed.
+      await until(
+        'a second consumer crash',
+        async () => ((await crashCount()) > crashesBefore + 1 ? true : undefined),
+        60_000,
+      );
       assert.deepEqual(await election.committed(), committedBefore, 'nothing committed');
       await limit('1048588');
       const ends = await election.endOffsets();

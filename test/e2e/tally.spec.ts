@@ -165,8 +165,64 @@ describe('full elections under both policies: the board authenticates itself, ob
       '0.25',
       '--concurrency',
       '8',
+      '--choices',
+      dir(id, 'choices'),
     );
     assert.match(cast.stdout, /^cast 30 ballots/m);
+  }
+
+  /**
+   * Every decrypted count equals what was cast: for each voter, the choices of their first (or
+   * last) receipted ballot by (partition, offset), counted per district, contest and option.
+   */
+  async function checkCounts(id: string, record: string, policy: 'first' | 'last') {
+    const chosen = new Map<
+      string,
+      {
+        partition: number;
+        offset: number;
+        districtId: string;
+        selections: Record<string, string[]>;
+      }
+    >();
+    const districtOf = new Map((await tokensOf(id)).map((t) => [t.voterId, t.districtId]));
+    for (const line of (await readFile(dir(id, 'choices'), 'utf8')).trim().split('\n')) {
+      const c = JSON.parse(line) as {
+        voterId: string;
+        partition: number;
+        offset: number;
+        selections: Record<string, string[]>;
+      };
+      const held = chosen.get(c.voterId);
+      const later =
+        !held ||
+        c.partition > held.partition ||
+        (c.partition === held.partition && c.offset > held.offset);
+      if (!held || (policy === 'last' ? later : !later))
+        chosen.set(c.voterId, { ...c, districtId: districtOf.get(c.voterId)! });
+    }
+    const expected = new Map<string, number>();
+    for (const c of chosen.values())
+      for (const [contestId, options] of Object.entries(c.selections))
+        for (const optionId of options) {
+          const k = `${c.districtId}/${contestId}/${optionId}`;
+          expected.set(k, (expected.get(k) ?? 0) + 1);
+        }
+    const published = JSON.parse(await readFile(join(record, 'tally.json'), 'utf8')) as TallyFile;
+    let votes = 0;
+    for (const d of published.districts)
+      for (const c of d.contests)
+        for (const o of c.options) {
+          const k = `${d.districtId}/${c.contestId}/${o.optionId}`;
+          assert.equal(o.count, expected.get(k) ?? 0, `count of ${k}`);
+          votes += o.count;
+        }
+    assert.equal(
+      votes,
+      [...expected.values()].reduce((a, b) => a + b, 0),
+      'every choice counted',
+    );
+    assert.ok(votes >= 24, 'at least one mayor vote per counted voter');
   }
 
   async function written(id: string, file: string, value: unknown): Promise<string> {
@@ -452,8 +508,10 @@ describe('full elections under both policies: the board authenticates itself, ob
       'RECEIVED_AFTER_CLOSES',
       'TOKEN_MISSING',
     ]);
-    // None of them counted: the aggregates are those of each voter's last receipted ballot.
+    // None of them counted: the aggregates are those of each voter's last receipted ballot, and
+    // every decrypted count is what those ballots chose.
     const published = await checkAggregates(A, record, 'last');
+    await checkCounts(A, record, 'last');
     assert.deepEqual(published.trusteesUsed, [1, 3, 5]);
     const mayorVotes = (d: number) =>
       published.districts[d]!.contests[0]!.options.reduce((s, o) => s + o.count, 0);
@@ -504,6 +562,7 @@ describe('full elections under both policies: the board authenticates itself, ob
       /^VALID: .*30 board entries \(30 authorized, 0 refused; 24 counted\)/m,
     );
     const published = await checkAggregates(B, record, 'first');
+    await checkCounts(B, record, 'first');
     assert.deepEqual(published.trusteesUsed, [2, 4, 5]);
   });
 

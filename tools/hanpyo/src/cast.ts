@@ -40,6 +40,12 @@ export interface CastOptions {
   readonly revoteRate: number;
   readonly concurrency: number;
   readonly seed?: string;
+  /**
+   * Also write what each voter chose, a JSON line per receipted cast `{voterId, trackingCode,
+   * partition, offset, selections}` — a test aid to check decrypted counts against what was cast;
+   * it links voters to choices, so nothing of a real election ever writes one.
+   */
+  readonly choicesPath?: string;
 }
 
 interface Voter {
@@ -123,6 +129,7 @@ export async function cast(
   for (let i = 0; i < Math.floor(voters.length * options.revoteRate); i++)
     jobs.push(voters[randomInt(rng, voters.length)]!);
   const out = createWriteStream(options.receiptsPath);
+  const choicesOut = options.choicesPath ? createWriteStream(options.choicesPath) : undefined;
   const progress = terminalProgress();
   const rejected: Record<string, number> = {};
   let accepted = 0;
@@ -162,6 +169,9 @@ export async function cast(
         out.write(
           `${JSON.stringify({ voterId: v.voterId, mode: clientMode ? 'client' : 'edge', receipt })}\n`,
         );
+        choicesOut?.write(
+          `${JSON.stringify({ voterId: v.voterId, trackingCode: code, partition: receipt.partition, offset: receipt.offset, selections: choices })}\n`,
+        );
         accepted++;
       } catch (e) {
         const code = (e as { code?: string }).code ?? 'ERROR';
@@ -198,6 +208,10 @@ export async function cast(
   progress.done();
   out.end();
   await once(out, 'finish');
+  if (choicesOut) {
+    choicesOut.end();
+    await once(choicesOut, 'finish');
+  }
   return { accepted, rejected, seconds: (performance.now() - started) / 1000 };
 }
 

@@ -54,6 +54,7 @@ commands:
         {voterId, districtId, token, deviceSecret} (a file of secrets, mode 0600)
         (election, roll, ceremony and tokens commands read .hanpyo/local.json, written by npm start)
   cast --election ID --tokens FILE --receipts OUT [--mode client|edge|mixed] [--revote 0.1] [--concurrency 16]
+       [--choices OUT]  (a test aid: what each voter chose, to check the decrypted counts)
         cast signed ballots through the edge as voters' apps would (edge mode: encrypt, then cast);
         every receipt's signature checked; receipts as JSON lines
   receipts check --election ID --receipts FILE
@@ -256,6 +257,7 @@ async function main(argv: string[]): Promise<number> {
           revote: { type: 'string', default: '0.1' },
           concurrency: { type: 'string', default: '16' },
           seed: { type: 'string' },
+          choices: { type: 'string' },
         },
         strict: true,
       });
@@ -275,6 +277,7 @@ async function main(argv: string[]): Promise<number> {
         revoteRate: revote,
         concurrency: positiveInt(values.concurrency, '--concurrency'),
         ...(values.seed ? { seed: values.seed } : {}),
+        ...(values.choices ? { choicesPath: values.choices } : {}),
       });
     }
     case 'receipts': {
