@@ -7,6 +7,9 @@ import { relative } from 'node:path';
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
 
+/** The longest one test may take (ms): far beyond any test here, short of CI's limit. */
+export const TEST_TIMEOUT_MS = Number(process.env.HANPYO_TEST_TIMEOUT_MS ?? 10 * 60_000);
+
 /** Runs `files` (at most `concurrency` at once); resolves with the counts and the skips. */
 export function runFiles(
   files,
@@ -14,7 +17,8 @@ export function runFiles(
 ) {
   const counts = { passed: 0, failed: 0, skipped: 0, skips: [], failures: [] };
   if (files.length === 0) return Promise.resolve(counts);
-  const stream = run({ files, concurrency });
+  // A test that hangs fails after this long instead of holding the whole run (and CI) forever.
+  const stream = run({ files, concurrency, timeout: TEST_TIMEOUT_MS });
   stream.on('test:pass', (e) => {
     if (e.details?.type === 'suite') return;
     if (e.skip || e.todo) {

@@ -1,5 +1,6 @@
 // The test runner counts every failure: a failing `after` or `before` hook (in a suite or at the top
-// of a file), a failing test, a file that does not load; and it keeps every skip with its reason.
+// of a file), a failing test, a file that does not load, a test or a file that never ends (after the
+// per-test timeout, 2 s here); and it keeps every skip with its reason.
 // Each case is a fixture file run through the harness itself (`node scripts/test-harness.mjs FILE`,
 // a process of its own, as `npm test` runs it), whose exit status must then be non-zero.
 import assert from 'node:assert/strict';
@@ -25,6 +26,10 @@ it('passes', () => {});`,
   'import-error': `throw new Error('this file does not load');`,
   'failing-test': `import { it } from 'node:test';
 it('fails', () => { throw new Error('no'); });`,
+  'hanging-test': `import { it } from 'node:test';
+it('never ends', () => new Promise(() => { setInterval(() => {}, 1000); }));`,
+  'hanging-file': `import { it } from 'node:test';
+it('passes, but leaves its process running', () => { setInterval(() => {}, 1000); });`,
   passing: `import { it } from 'node:test';
 it('passes', () => {});
 it('is skipped', { skip: 'the backend is not built here' }, () => {});`,
@@ -43,7 +48,7 @@ after(async () => {
 /** The harness on one fixture, in a process of its own: its exit status and summary lines. */
 async function runFixture(name) {
   // Outside node's own test runner (which marks its children with NODE_TEST_CONTEXT).
-  const env = { ...process.env };
+  const env = { ...process.env, HANPYO_TEST_TIMEOUT_MS: '2000' };
   delete env.NODE_TEST_CONTEXT;
   const r = await promisify(execFile)(
     process.execPath,
@@ -68,6 +73,8 @@ describe('the test harness', () => {
     'file-after-hook',
     'import-error',
     'failing-test',
+    'hanging-test',
+    'hanging-file',
   ]) {
     it(`fails the run for a fixture with a ${name.replace('-', ' ')}`, async () => {
       const r = await runFixture(name);

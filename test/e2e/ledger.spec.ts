@@ -748,8 +748,8 @@ describe('ledger (real Kafka and Cassandra, its own processes)', () => {
     after(() => election?.tearDown());
 
     it('closed early, the ledger waits for `closes` and the grace; then one final block covers the rest of the board, then no more', async () => {
-      // Created here, so `closes` is still 8 s ahead when the commission closes it early.
-      election = new Election(8000);
+      // Created here, so `closes` is still well ahead (12 s) when the commission closes it early.
+      election = new Election(12_000);
       await election.setUp();
       const persister = election.persister();
       const ledger = election.ledger();

@@ -36,6 +36,18 @@ export function createCassandraClient(config: CassandraConfig): CassandraClient 
   });
 }
 
+/**
+ * Connects the client; a failure comes out classified (a node that is down or slow is
+ * CASSANDRA_UNAVAILABLE or CASSANDRA_TIMEOUT, retriable), like the failure of any statement.
+ */
+export async function connectCassandra(client: CassandraClient): Promise<void> {
+  try {
+    await client.connect();
+  } catch (e) {
+    throw classifyCassandraError(e);
+  }
+}
+
 function toConsistencyKey(c: CassandraConfig['consistency']): keyof typeof types.consistencies {
   const keys: Record<CassandraConfig['consistency'], keyof typeof types.consistencies> = {
     LOCAL_QUORUM: 'localQuorum',

@@ -5,7 +5,13 @@ export { CassandraAdapterError, classifyCassandraError } from './errors.js';
 export type { CassandraErrorCode } from './errors.js';
 export { MIGRATIONS, NODE_CHUNK, OFFSET_BUCKET, migrationChecksum } from './migrations.js';
 export type { Migration } from './migrations.js';
-export { createCassandraClient, execute, executeBatch, migrate } from './client.js';
+export {
+  connectCassandra,
+  createCassandraClient,
+  execute,
+  executeBatch,
+  migrate,
+} from './client.js';
 export type { CassandraClient, CqlValue, ExecuteOptions, MigrationReport } from './client.js';
 export {
   acquireLease,

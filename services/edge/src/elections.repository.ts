@@ -2,7 +2,7 @@
 // edge only reads it; the registrar creates the keyspace and moves elections through their states.
 import { Inject, Injectable } from '@nestjs/common';
 import type { OnApplicationShutdown } from '@nestjs/common';
-import { createCassandraClient } from '@hanpyo/cassandra';
+import { connectCassandra, createCassandraClient } from '@hanpyo/cassandra';
 import type { CassandraClient } from '@hanpyo/cassandra';
 import { ElectionCatalog, Health, connectOnce } from '@hanpyo/service-kit';
 import type { Election } from '@hanpyo/service-kit';
@@ -27,7 +27,7 @@ export class ElectionsRepository implements OnApplicationShutdown {
   }
 
   /** Connects the driver, once (again after a failure). */
-  readonly ready = connectOnce(() => this.client.connect());
+  readonly ready = connectOnce(() => connectCassandra(this.client));
 
   /** The election with its manifest, layout and context, or undefined when there is none. */
   async get(electionId: string): Promise<Election | undefined> {

@@ -4,6 +4,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import {
+  connectCassandra,
   OFFSET_BUCKET,
   createCassandraClient,
   execute,
@@ -51,7 +52,7 @@ export class BoardRepository implements OnApplicationShutdown {
 
   /** Connects and applies the schema migrations (idempotent), once. */
   readonly ready = connectOnce(async () => {
-    await this.client.connect();
+    await connectCassandra(this.client);
     await migrate(this.client, this.config.cassandra);
   });
 

@@ -2,6 +2,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import {
+  connectCassandra,
   createCassandraClient,
   getElection,
   insertElection,
@@ -39,7 +40,7 @@ export class ElectionsRepository implements OnApplicationShutdown {
 
   /** Connects both drivers and applies the schema migrations (idempotent), once. */
   readonly ready = connectOnce(async () => {
-    await this.client.connect();
+    await connectCassandra(this.client);
     await migrate(this.client, this.config.cassandra);
     await this.admin.connect();
   });
