@@ -176,7 +176,7 @@ describe('BoardWriter', () => {
     };
     const w = writer(send, { timeoutMs: 30, lingerMs: 0 });
     const inFlight = w.write('t', message(0, 1));
-    await sleep(5);
+    while (requests.length === 0) await sleep(1); // the first ballot's request is in flight
     const waiting = w.write('t', message(0, 2)); // waits behind the request in flight
     const isTimeout = (e: BoardWriterError) =>
       e instanceof BoardWriterError && e.code === 'TIMEOUT';
