@@ -60,6 +60,7 @@ import { Health, JsonLogger, Metrics, startService } from '@hanpyo/service-kit';
 import type { Admin } from 'kafkajs';
 import { uniqueName } from '../support/env.js';
 import { freePort } from '../support/net.js';
+import { readTopic } from '../support/read-topic.js';
 import { until } from '../support/wait.js';
 import { contest } from '../support/manifest.js';
 
@@ -964,48 +965,12 @@ describe('edge: ballot intake over HTTP (real Kafka and Cassandra)', () => {
 
   it('puts on the board exactly what each receipt names: key, district header, value with token and signature, append time', async () => {
     const wanted = new Map(receipts.map((x) => [`${x.receipt.partition}/${x.receipt.offset}`, x]));
-    const consumer = createKafka(kafka).consumer({ groupId: uniqueName('e2e-edge-read-') });
-    const found = new Map<
-      string,
-      {
-        key: Buffer | null;
-        value: Buffer | null;
-        headers: Record<string, unknown>;
-        timestamp: string;
-      }
-    >();
-    await consumer.connect();
-    try {
-      await consumer.subscribe({ topic: boardA, fromBeginning: true });
-      const end = total(await ends());
-      let seen = 0;
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`read ${seen}/${end} records in 60 s`)),
-          60_000,
-        );
-        consumer
-          .run({
-            eachMessage: ({ partition, message }) => {
-              seen++;
-              found.set(`${partition}/${message.offset}`, {
-                key: message.key,
-                value: message.value,
-                headers: message.headers ?? {},
-                timestamp: message.timestamp,
-              });
-              if (seen >= end) {
-                clearTimeout(timer);
-                resolve();
-              }
-              return Promise.resolve();
-            },
-          })
-          .catch(reject);
-      });
-    } finally {
-      await consumer.disconnect();
-    }
+    const found = new Map(
+      (await readTopic(createKafka(kafka), boardA, 60_000)).map((m) => [
+        `${m.partition}/${m.offset}`,
+        { key: m.key, value: m.value, headers: m.headers ?? {}, timestamp: m.timestamp },
+      ]),
+    );
     assert.ok(wanted.size >= 5);
     for (const [place, { receipt, ballot, voter }] of wanted) {
       const record = found.get(place);
