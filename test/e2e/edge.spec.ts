@@ -931,6 +931,39 @@ describe('edge: ballot intake over HTTP (real Kafka and Cassandra)', () => {
     }
   });
 
+  it('does its elliptic-curve work on worker threads: /metrics answers while 40 encryptions wait for its one thread', async () => {
+    const busy = await startEdge({ HANPYO_EDGE_CRYPTO_THREADS: '1' });
+    try {
+      const url = urlOf(busy);
+      const voters = votersA.slice(0, 40);
+      // Edge mode writes nothing, so these voters' later casts are not affected.
+      const pending = voters.map((v) =>
+        encryptAtEdge(url, A, v.token, { selections: selectionsFor(v.districtId) }),
+      );
+      // Were the work on the event loop, each request would run to its end before the loop took
+      // the next one, and /metrics would never see more than a few of them in flight at once.
+      const seen = await until('/metrics answering with ≥ 20 encryptions in flight', async () => {
+        const m = await (await fetch(`${url}/metrics`)).text();
+        const n = Number(/^hanpyo_edge_in_flight(?:\{[^}]*\})? (\d+)/m.exec(m)?.[1] ?? 0);
+        return n >= 20 ? m : undefined;
+      });
+      assert.match(seen, /^hanpyo_edge_crypto_threads(\{[^}]*\})? 1$/m);
+      const replies = await Promise.all(pending);
+      assert.deepEqual(
+        replies.map((r) => r.status),
+        voters.map(() => 200),
+      );
+      for (const [i, r] of replies.entries()) {
+        const v = voters[i]!;
+        assert.deepEqual(checkBallot(contextA, r.body.ballot as EncryptedBallot, v), []);
+      }
+      const after = await (await fetch(`${url}/metrics`)).text();
+      assert.match(after, /^hanpyo_edge_crypto_seconds_count\{[^}]*task="encrypt"[^}]*\} 40$/m);
+    } finally {
+      await busy.close();
+    }
+  });
+
   it('finishes the ballots in flight when shut down, and writes none it does not receipt', async () => {
     // Ballots linger longer than they may wait: only flushing at shutdown can receipt them.
     const draining = await startEdge({

@@ -12,14 +12,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { BeforeApplicationShutdown } from '@nestjs/common';
 import { ContractError, parseEncryptedBallot, parsePlaintextSelections } from '@hanpyo/contracts';
 import type { EncryptedBallot, Manifest, Receipt } from '@hanpyo/contracts';
-import {
-  checkBallot,
-  encryptBallot,
-  fromBase64url,
-  randomBallotNonces,
-  trackingCode,
-} from '@hanpyo/crypto';
-import type { ElectionContext, RandomSource } from '@hanpyo/crypto';
+import { fromBase64url, trackingCode } from '@hanpyo/crypto';
+import type { ElectionContext } from '@hanpyo/crypto';
 import { NativeEd25519 } from '@hanpyo/crypto-native';
 import {
   authorizationContext,
@@ -32,6 +26,7 @@ import type { AuthorizationContext, CheckedToken } from '@hanpyo/counting';
 import { ApiError, CLOCK, Health, JsonLogger, toApiError } from '@hanpyo/service-kit';
 import type { Clock, Election } from '@hanpyo/service-kit';
 import { BoardRepository } from './board.repository.js';
+import { CryptoPool } from './crypto-pool.js';
 import { EdgeKeys } from './keys.js';
 import { EdgeMetrics } from './edge.metrics.js';
 import { ElectionsRepository } from './elections.repository.js';
@@ -40,9 +35,6 @@ import { InFlightLimiter } from './limiter.js';
 import { RecentSet } from './recent-set.js';
 import { CONFIG } from './config.js';
 import type { EdgeConfig } from './config.js';
-
-/** Injection token of the randomness edge-mode encryption draws from (STYLE.md §5). */
-export const RANDOM = Symbol('RandomSource');
 
 /** What the edge derives once per manifest and reuses for every ballot. */
 interface ElectionPolicy {
@@ -81,7 +73,7 @@ export class BallotsService implements BeforeApplicationShutdown {
     @Inject(Health) private readonly health: Health,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(RANDOM) private readonly random: RandomSource,
+    @Inject(CryptoPool) private readonly crypto: CryptoPool,
   ) {
     this.limiter = new InFlightLimiter(config.HANPYO_EDGE_MAX_IN_FLIGHT, (n) =>
       metrics.inFlight.set(n),
@@ -180,7 +172,7 @@ export class BallotsService implements BeforeApplicationShutdown {
     // tracking code is the same ballot, so its proofs need not be checked a second time.
     if (this.encrypted.take(`${electionId}\u0000${code}`)) this.metrics.ownBallots.inc();
     else {
-      const issues = checkBallot(context, ballot);
+      const issues = await this.crypto.check(context, ballot);
       if (issues.length > 0) throw ballotError(issues);
     }
     this.requireReceiptKey(election, policy);
@@ -246,7 +238,7 @@ export class BallotsService implements BeforeApplicationShutdown {
       );
     }
     const selections = selectionsOf(body);
-    const ballot = this.encryptedHere(context, voter, selections);
+    const ballot = await this.encryptedHere(context, voter, selections);
     this.encrypted.add(`${electionId}\u0000${trackingCode(ballot)}`);
     return { ballot };
   }
@@ -307,12 +299,12 @@ export class BallotsService implements BeforeApplicationShutdown {
     return { ...checked, token, districtId: checked.claims.dst, nullifier };
   }
 
-  /** Edge mode: the selections, encrypted and proved here with fresh system randomness. */
+  /** Edge mode: the selections, encrypted and proved on a worker thread with fresh nonces. */
   private encryptedHere(
     context: ElectionContext,
     voter: Voter,
     selections: unknown,
-  ): EncryptedBallot {
+  ): Promise<EncryptedBallot> {
     let parsed;
     try {
       parsed = parsePlaintextSelections(selections);
@@ -321,7 +313,7 @@ export class BallotsService implements BeforeApplicationShutdown {
       if (e instanceof ContractError) throw new ApiError('SELECTION_INVALID', e.message);
       throw e;
     }
-    return encryptBallot(context, voter, parsed, randomBallotNonces(this.random));
+    return this.crypto.encrypt(context, voter, parsed);
   }
 
   private policyOf(manifest: Manifest): ElectionPolicy {

@@ -18,6 +18,8 @@ const schema = z.object({
   HANPYO_EDGE_KEY_ID: z.string().min(1).default('edge-1'),
   /** Ed25519 seed of the receipt key (SPEC §7). */
   HANPYO_EDGE_KEY_SEED: hex32,
+  /** Worker threads for ballot checks and edge-mode encryption; default: the pod's cores. */
+  HANPYO_EDGE_CRYPTO_THREADS: z.coerce.number().int().min(1).max(256).optional(),
   /** Ballot requests handled at once; beyond it the edge answers 503 OVERLOADED at once. */
   HANPYO_EDGE_MAX_IN_FLIGHT: int(1, 100_000, 256),
   /** Largest request body (bytes); bigger ones get 413. A ballot is a few KiB. */

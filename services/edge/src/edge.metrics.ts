@@ -12,7 +12,7 @@ export class EdgeMetrics {
   readonly ownBallots: ReturnType<Metrics['counter']>;
   /** Ballot requests refused, by API error code. */
   readonly rejected: ReturnType<Metrics['counter']>;
-  /** Ballot requests refused at once for capacity, by reason (in_flight, draining, board_queue). */
+  /** Ballot requests refused at once for capacity, by reason (in_flight, draining, board_queue, crypto_queue). */
   readonly shed: ReturnType<Metrics['counter']>;
   /** Ballot requests being handled now. */
   readonly inFlight: ReturnType<Metrics['gauge']>;
@@ -22,6 +22,10 @@ export class EdgeMetrics {
   readonly boardBatch: ReturnType<Metrics['histogram']>;
   /** Time from taking a request to its answer (receipt or encrypted ballot), by operation. */
   readonly ballotSeconds: ReturnType<Metrics['histogram']>;
+  /** Worker threads of the crypto pool. */
+  readonly cryptoThreads: ReturnType<Metrics['gauge']>;
+  /** Time of one crypto task (check, encrypt), its wait for a thread included. */
+  readonly cryptoSeconds: ReturnType<Metrics['histogram']>;
 
   constructor(@Inject(Metrics) metrics: Metrics) {
     this.accepted = metrics.counter(
@@ -62,6 +66,16 @@ export class EdgeMetrics {
       'Time from taking a ballot request to its answer',
       ['operation'],
       [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    );
+    this.cryptoThreads = metrics.gauge(
+      'hanpyo_edge_crypto_threads',
+      "Worker threads doing the edge's elliptic-curve work",
+    );
+    this.cryptoSeconds = metrics.histogram(
+      'hanpyo_edge_crypto_seconds',
+      'Time of one crypto task (ballot check, edge-mode encryption), waiting for a thread included',
+      ['task'],
+      [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     );
   }
 }

@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
-import { systemRandom } from '@hanpyo/crypto';
-import type { RandomSource } from '@hanpyo/crypto';
 import { ServiceKitModule } from '@hanpyo/service-kit';
 import type { Clock, Health, JsonLogger, Metrics } from '@hanpyo/service-kit';
-import { BallotsService, RANDOM } from './ballots.service.js';
+import { BallotsService } from './ballots.service.js';
 import { BoardRepository } from './board.repository.js';
 import { CONFIG } from './config.js';
+import { CryptoPool } from './crypto-pool.js';
 import type { EdgeConfig } from './config.js';
 import { EdgeMetrics } from './edge.metrics.js';
 import { ElectionsController } from './elections.controller.js';
@@ -22,7 +21,6 @@ export class EdgeModule {
       metrics: Metrics;
       health: Health;
       clock?: Clock;
-      random?: RandomSource;
     },
   ): DynamicModule {
     return {
@@ -31,9 +29,9 @@ export class EdgeModule {
       controllers: [ElectionsController],
       providers: [
         { provide: CONFIG, useValue: config },
-        { provide: RANDOM, useValue: kit.random ?? systemRandom },
         BallotsService,
         BoardRepository,
+        CryptoPool,
         EdgeKeys,
         EdgeMetrics,
         ElectionsRepository,

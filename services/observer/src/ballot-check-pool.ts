@@ -1,123 +1,72 @@
-// The ballot-check pool, without the framework: worker threads (ballot-worker.ts) verifying
-// batches of board messages. Requests go to the least-loaded worker; a block's batches are all in
-// flight at once. The observer's Nest provider (ballot-pool.ts) is this class; `hanpyo bench
-// observer` uses it directly.
-import { Worker } from 'node:worker_threads';
+// The ballot-check pool, without the framework: worker threads (ballot-worker.ts, on
+// @hanpyo/worker-pool) verifying batches of board messages; a block's batches are all in flight at
+// once. The observer's Nest provider (ballot-pool.ts) is this class; `hanpyo bench observer` uses it
+// directly.
+import { createHash } from 'node:crypto';
+import { ThreadPool } from '@hanpyo/worker-pool';
+import type { ElectionTask } from './ballot-worker.js';
 import type { BoardRecord, CheckedEntry } from './entry-check.js';
 
-interface Pending {
-  resolve(value: { entries?: CheckedEntry[]; error?: string }): void;
-  reject(error: Error): void;
-}
-
 export class BallotCheckPool {
-  private readonly workers: Worker[];
-  private readonly load: number[];
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 0;
-  private failure: Error | undefined;
+  private readonly pool: ThreadPool;
+  private readonly elections = new Map<string, ElectionTask>();
 
   /** `size` worker threads; board messages go to them `batchSize` at a time. */
   constructor(
     size: number,
     private readonly batchSize: number,
   ) {
-    this.workers = Array.from(
-      { length: Math.max(1, size) },
-      () => new Worker(new URL('./ballot-worker.js', import.meta.url)),
-    );
-    this.load = this.workers.map(() => 0);
-    this.workers.forEach((w, i) => {
-      w.on('message', (msg: { id: number; entries?: CheckedEntry[]; error?: string }) => {
-        this.load[i]!--;
-        const p = this.pending.get(msg.id);
-        this.pending.delete(msg.id);
-        p?.resolve(msg);
-      });
-      w.on('error', (e) => this.fail(e));
-      w.on('exit', (code) => {
-        if (code !== 0) this.fail(new Error(`ballot worker exited with status ${code}`));
-      });
+    this.pool = new ThreadPool({
+      filename: new URL('./ballot-worker.js', import.meta.url),
+      threads: size,
     });
   }
 
   /** Number of worker threads. */
   get size(): number {
-    return this.workers.length;
+    return this.pool.size;
   }
 
   /**
-   * Gives every worker the election's context (manifest and K, already checked). With
-   * `districts`, only ballots of those districts are checked; the others come back `outside`.
+   * Registers the election's context (manifest and K, already checked); each thread builds its
+   * rules from it once. With `districts`, only ballots of those districts are checked; the others
+   * come back `outside`.
    */
-  async addElection(
+  addElection(
     electionId: string,
     manifest: unknown,
     jointPublicKey: string,
     districts?: readonly string[],
   ): Promise<void> {
-    await Promise.all(
-      this.workers.map((_, i) =>
-        this.send(i, {
-          kind: 'election',
-          electionId,
-          manifest,
-          jointPublicKey,
-          ...(districts ? { districts: [...districts] } : {}),
-        }),
-      ),
-    );
+    const text = JSON.stringify(manifest);
+    const key = createHash('sha256')
+      .update(JSON.stringify([text, jointPublicKey, districts ?? null]))
+      .digest('base64url');
+    this.elections.set(electionId, {
+      key,
+      manifest: text,
+      jointPublicKey,
+      ...(districts ? { districts: [...districts] } : {}),
+    });
+    return Promise.resolve();
   }
 
   /** Checks board messages in batches over every worker; results in input order. */
   async check(electionId: string, records: readonly BoardRecord[]): Promise<CheckedEntry[]> {
+    const election = this.elections.get(electionId);
+    if (!election) throw new Error(`unknown election ${electionId}`);
     const batches: BoardRecord[][] = [];
     for (let i = 0; i < records.length; i += this.batchSize) {
       batches.push(records.slice(i, i + this.batchSize));
     }
     const results = await Promise.all(
-      batches.map(async (batch) => {
-        const reply = await this.send(this.leastLoaded(), {
-          kind: 'check',
-          electionId,
-          records: batch,
-        });
-        if (reply.error !== undefined || !reply.entries) {
-          throw new Error(reply.error ?? 'no answer');
-        }
-        return reply.entries;
-      }),
+      batches.map((batch) => this.pool.run<CheckedEntry[]>('check', { election, records: batch })),
     );
     return results.flat();
   }
 
   /** Stops every worker. */
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
-  }
-
-  private leastLoaded(): number {
-    let best = 0;
-    for (let i = 1; i < this.workers.length; i++) if (this.load[i]! < this.load[best]!) best = i;
-    return best;
-  }
-
-  private send(
-    worker: number,
-    message: Record<string, unknown>,
-  ): Promise<{ entries?: CheckedEntry[]; error?: string }> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    this.load[worker]!++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.workers[worker]!.postMessage({ ...message, id });
-    });
-  }
-
-  private fail(e: Error): void {
-    this.failure ??= e;
-    for (const p of this.pending.values()) p.reject(e);
-    this.pending.clear();
+    await this.pool.close();
   }
 }

@@ -5,7 +5,6 @@
 // worker threads, the rest on the main thread over compact summaries. What counts is decided by
 // @hanpyo/counting, the same code the tally runs.
 import { readFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseCeremony, parseManifest } from '@hanpyo/contracts';
 import type { CeremonyRecord, Manifest } from '@hanpyo/contracts';
@@ -20,11 +19,11 @@ import {
 import type { Point } from '@hanpyo/crypto';
 import { Aggregates, countedEntries } from '@hanpyo/counting';
 import type { PartialAggregates } from '@hanpyo/counting';
+import { ThreadPool, pipeline, podCores } from '@hanpyo/worker-pool';
 import { initFastest } from './backend.js';
 import { UnreadableRecord } from './failures.js';
 import type { Failure } from './failures.js';
 import { RECORD_FILES } from './record-io.js';
-import { WorkerPool, pipeline } from './worker-pool.js';
 import { checkBoard } from './verify/board.js';
 import { readBlocks, replayBlocks } from './verify/blocks.js';
 import { Failures, RefusedEntries } from './verify/collect.js';
@@ -133,23 +132,26 @@ export async function verifyRecord(
       );
     })
     .then(() => undefined);
-  const workers = options.workers ?? availableParallelism();
-  const pool = new WorkerPool(new URL('./verify/worker.js', import.meta.url), workers, {
-    manifest: rawManifest,
-    jointPublicKey: ceremony.jointPublicKey,
-    backend: options.backend ?? g.name,
+  const workers = options.workers ?? podCores();
+  const pool = new ThreadPool({
+    filename: new URL('./verify/worker.js', import.meta.url),
+    threads: workers,
+    workerData: {
+      manifest: rawManifest,
+      jointPublicKey: ceremony.jointPublicKey,
+      backend: options.backend ?? g.name,
+    },
   });
   const entries: Omit<EntrySummary, 'failures' | 'refusals'>[] = [];
   try {
     await pipeline(
       lineBatches(ballotsPath),
       (b) =>
-        pool.request<{ summaries: (EntrySummary & { places: Failure['place'][] })[] }>({
-          kind: 'check',
+        pool.run<(EntrySummary & { places: Failure['place'][] })[]>('check', {
           firstLine: b.firstLine,
           texts: b.texts,
         }),
-      ({ summaries }) => {
+      (summaries) => {
         for (const { failures: f, refusals, places, ...summary } of summaries) {
           for (const x of f) failures.add(x.code, x.place, x.message);
           if (refusals.length > 0) {
@@ -208,13 +210,9 @@ export async function verifyRecord(
       (b) => {
         const flags = b.texts.map((_, i) => countedFlags[index + i] === 1);
         index += b.texts.length;
-        return pool.request<{ sums: PartialAggregates }>({
-          kind: 'sum',
-          texts: b.texts,
-          counted: flags,
-        });
+        return pool.run<PartialAggregates>('sum', { texts: b.texts, counted: flags });
       },
-      (r) => aggregates.merge(r.sums),
+      (sums) => aggregates.merge(sums),
       pool.size * 3,
     );
     await checkTally(dir, manifest, ceremony, Q, aggregates, failures);

@@ -1,17 +1,13 @@
-// Worker thread of `hanpyo verify`: holds the election context and the authorization rules, and
-// answers batches of lines.
-import { parentPort, workerData } from 'node:worker_threads';
+// A worker thread of `hanpyo verify` (a @hanpyo/worker-pool task module): holds the election
+// context and the authorization rules, given once as workerData, and answers batches of lines.
+import { workerData } from 'node:worker_threads';
 import { parseManifest } from '@hanpyo/contracts';
 import { electionContext, pointFromText } from '@hanpyo/crypto';
+import type { PartialAggregates } from '@hanpyo/counting';
 import { NativeEd25519 } from '@hanpyo/crypto-native';
 import { authorizationContext } from '@hanpyo/counting';
 import { checkEntryLine, sumCounted } from './entries.js';
 import { initFastest } from '../backend.js';
-
-/** Messages from the main thread. */
-export type WorkerRequest =
-  | { kind: 'check'; id: number; firstLine: number; texts: string[] }
-  | { kind: 'sum'; id: number; texts: string[]; counted: boolean[] };
 
 const data = workerData as { manifest: unknown; jointPublicKey: string; backend?: string };
 await initFastest(data.backend);
@@ -21,18 +17,12 @@ const election = electionContext(manifest, pointFromText(data.jointPublicKey));
 // verifier (differentially tested in @hanpyo/crypto-native), much faster.
 const authorization = authorizationContext(manifest, { verify: new NativeEd25519().verify });
 
-parentPort!.on('message', (req: WorkerRequest) => {
-  switch (req.kind) {
-    case 'check':
-      parentPort!.postMessage({
-        id: req.id,
-        summaries: req.texts.map((t, i) =>
-          checkEntryLine(election, authorization, t, req.firstLine + i),
-        ),
-      });
-      break;
-    case 'sum':
-      parentPort!.postMessage({ id: req.id, sums: sumCounted(req.texts, req.counted) });
-      break;
-  }
-});
+/** Judges lines of ballots.ndjson, numbered from `firstLine`. */
+export function check(task: { firstLine: number; texts: string[] }) {
+  return task.texts.map((t, i) => checkEntryLine(election, authorization, t, task.firstLine + i));
+}
+
+/** The aggregates of the counted lines among `texts`. */
+export function sum(task: { texts: string[]; counted: boolean[] }): PartialAggregates {
+  return sumCounted(task.texts, task.counted);
+}
