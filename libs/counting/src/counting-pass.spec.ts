@@ -7,6 +7,7 @@ import { parseManifest } from '@hanpyo/contracts';
 import type { BoardEntry, Manifest } from '@hanpyo/contracts';
 import {
   base64url,
+  checkBallot,
   confirmationClaim,
   deterministicRandom,
   electionContext,
@@ -20,7 +21,10 @@ import {
   trackingCode,
 } from '@hanpyo/crypto';
 import type { ElectionContext, SigningKey } from '@hanpyo/crypto';
+import { Aggregates } from './aggregates.js';
+import { authorizationContext } from './authorization.js';
 import { CountingPass } from './counting-pass.js';
+import { judgeEntry } from './entry.js';
 
 const registrar = signingKeyFromSeed('reg-1', new Uint8Array(32).fill(1));
 const manifest: Manifest = parseManifest({
@@ -195,5 +199,47 @@ describe('CountingPass', () => {
     const pass = run([broken], 'last');
     assert.equal(pass.counted, 0);
     assert.deepEqual(pass.refused, { ballot: 1 });
+  });
+
+  it('decides the same from verdicts judged elsewhere (addVerdict), copies on another partition included', () => {
+    const [v1, v2] = [voter(), voter()];
+    const broken = cast(v2, 'd2', 'a');
+    const z = broken.ballot.contests[0]!.selections[0]!.proof.z;
+    [z[0], z[1]] = [z[1]!, z[0]!];
+    broken.trackingCode = trackingCode(broken.ballot);
+    broken.castSignature = signCast(v2.device, manifest.electionId, broken.trackingCode);
+    const original = cast(v1, 'd1', 'a');
+    const board = [
+      original,
+      cast(v1, 'd1', 'b', { token: false }),
+      cast(v2, 'd2', 'b'),
+      cast(v1, 'd1', 'b'),
+      broken, // v2's re-vote, with a swapped proof: under "last", v2's earlier ballot counts
+      // A copy of v1's first entry, written on a later partition: one voter, counted once.
+      { ...original, partition: 1, offset: 0 },
+    ];
+    const ctx = electionContext(manifest, election.K.point);
+    const authorization = authorizationContext(manifest);
+    for (const policy of ['first', 'last'] as const) {
+      // Proofs are bound to the manifest's own Q: both passes check them under it.
+      const lazy = run(board, policy, (e) => checkBallot(ctx, e.ballot).length === 0);
+      const judged = new CountingPass(
+        electionContext({ ...manifest, revotePolicy: policy }, election.K.point),
+      );
+      const ordered = judged.order === 'reverse' ? [...board].reverse() : board;
+      const sums = new Aggregates();
+      for (const e of ordered) {
+        if (judged.addVerdict(judgeEntry(ctx, authorization, e)) === 'counted') sums.add(e.ballot);
+      }
+      judged.aggregates.merge(sums.partial());
+      assert.equal(judged.counted, lazy.counted, policy);
+      assert.deepEqual(judged.refused, lazy.refused, policy);
+      assert.deepEqual(
+        judged.aggregates.districts(manifest),
+        lazy.aggregates.districts(manifest),
+        policy,
+      );
+      assert.equal(judged.counted, 2);
+    }
   });
 });

@@ -9,7 +9,8 @@ import { Aggregates } from './aggregates.js';
 import { authorizationContext, authorizeEntry } from './authorization.js';
 import type { AuthorizationContext, Ed25519Verify } from './authorization.js';
 import { CountedSet, countingOrder } from './counted-set.js';
-import type { DistrictConflict } from './counted-set.js';
+import type { DistrictConflict, Offer } from './counted-set.js';
+import type { EntryVerdict } from './entry.js';
 
 /** Options of a pass. */
 export interface CountingPassOptions {
@@ -66,6 +67,25 @@ export class CountingPass {
     );
     if (offer === 'counted') this.aggregates.add(entry.ballot);
     else if (offer === 'invalid') this.refuse('ballot');
+  }
+
+  /**
+   * Adds the next entry in `order` by its verdict, judged elsewhere (`judgeEntry`, on a worker
+   * thread: the same rules, the ballot checked eagerly). The caller adds a `counted` entry's
+   * ballot to the aggregates itself (`aggregates.merge` of sums made where the ballot is).
+   */
+  addVerdict(verdict: EntryVerdict): Offer | 'refused' {
+    if (!verdict.authorized || !verdict.voter) {
+      this.refuse(verdict.refusals[0]?.rule ?? 'entry');
+      return 'refused';
+    }
+    const offer = this.set.offer(
+      verdict.voter.nullifier,
+      verdict.voter.districtId,
+      () => verdict.refusals.length === 0,
+    );
+    if (offer === 'invalid') this.refuse('ballot');
+    return offer;
   }
 
   /** Records a stored row that does not form a board entry at all (never counted). */

@@ -5,12 +5,14 @@ import type { BoardEntry } from '@hanpyo/contracts';
 import { checkBallot } from '@hanpyo/crypto';
 import type { ElectionContext } from '@hanpyo/crypto';
 import { authorizeEntry } from './authorization.js';
-import type { AuthorizationContext, Refusal } from './authorization.js';
+import type { AuthorizationContext, AuthorizedVoter, Refusal } from './authorization.js';
 
 /** The verdict on one entry: countable iff `refusals` is empty. */
 export interface EntryVerdict {
   /** SPEC §6: authorized (whatever its ballot). */
   readonly authorized: boolean;
+  /** The voter an authorized entry is of (its token's nullifier and district). */
+  readonly voter?: AuthorizedVoter;
   /** Why it is not countable: failed SPEC §6 rules, or its ballot's problems (rule `ballot`). */
   readonly refusals: readonly Refusal[];
 }
@@ -33,5 +35,9 @@ export function judgeEntry(
 ): EntryVerdict {
   const a = authorizeEntry(authorization, entry);
   if (!a.authorized) return { authorized: false, refusals: a.refusals };
-  return { authorized: true, refusals: ballotRefusals(election, entry) };
+  return {
+    authorized: true,
+    voter: { nullifier: a.nullifier, districtId: a.districtId },
+    refusals: ballotRefusals(election, entry),
+  };
 }

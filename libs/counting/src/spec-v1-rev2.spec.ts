@@ -119,6 +119,7 @@ describe('SPEC revision 2 known answers (spec-v1-rev2.json)', () => {
     });
     assert.deepEqual(judgeEntry(election, context, authorized), {
       authorized: true,
+      voter: { nullifier: authorized.ballot.nullifier, districtId: authorized.ballot.districtId },
       refusals: [],
     });
   });

@@ -174,7 +174,9 @@ describe('BoardWriter', () => {
       requests.push(messages.length);
       return new Promise((resolve) => (release = resolve));
     };
-    const w = writer(send, { timeoutMs: 30, lingerMs: 0 });
+    // The writer's clock is the test's: the request's age is read, not raced against a timer.
+    let clock = 1_000_000;
+    const w = writer(send, { timeoutMs: 30, lingerMs: 0, now: () => clock });
     const inFlight = w.write('t', message(0, 1));
     while (requests.length === 0) await sleep(1); // the first ballot's request is in flight
     const waiting = w.write('t', message(0, 2)); // waits behind the request in flight
@@ -183,7 +185,8 @@ describe('BoardWriter', () => {
     await assert.rejects(inFlight, isTimeout);
     await assert.rejects(waiting, isTimeout);
     assert.equal(w.size, 1, 'the sent ballot stays counted until its request ends');
-    assert.ok(w.stalledFor() >= 30);
+    clock += 45;
+    assert.equal(w.stalledFor(), 45, 'the request in flight has been waiting since it was sent');
     release([{ partition: 0, baseOffset: '0', logAppendTime: String(APPEND_TIME) }]);
     await sleep(5);
     assert.deepEqual(requests, [1], 'the withdrawn ballot was never sent');

@@ -32,6 +32,8 @@ const schema = z.object({
   HANPYO_REGISTRAR_ADMIN_TOKEN: z.string().min(16, 'at least 16 characters'),
   HANPYO_REGISTRAR_KEY_ID: z.string().min(1).default('registrar-1'),
   HANPYO_REGISTRAR_KEY_SEED: hex32,
+  /** Worker threads of a tally's aggregation; default: the pod's cores. */
+  HANPYO_REGISTRAR_TALLY_THREADS: z.coerce.number().int().min(1).max(256).optional(),
   HANPYO_REGISTRAR_NULLIFIER_SECRET: hex32,
   HANPYO_TOKEN_ISSUER: z.string().min(1).default('hanpyo-registrar'),
   HANPYO_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(3600),

@@ -7,8 +7,7 @@
 // only the holder of s_i can make. A submission is therefore accepted from anyone, and only if
 // every one of its proofs verifies.
 import { Inject, Injectable } from '@nestjs/common';
-import { ContractError, parseBoardEntry } from '@hanpyo/contracts';
-import type { Block, BoardEntry, CeremonyRecord, Manifest, TallyDistrict } from '@hanpyo/contracts';
+import type { Block, CeremonyRecord, Manifest, TallyDistrict } from '@hanpyo/contracts';
 import {
   combinePartialDecryptions,
   discreteLog,
@@ -21,12 +20,16 @@ import {
 import { NativeEd25519, initFastestBackend } from '@hanpyo/crypto-native';
 import { boardRanges } from '@hanpyo/cassandra';
 import type { BoardRow } from '@hanpyo/cassandra';
-import { CountingPass } from '@hanpyo/counting';
+import { countingOrder } from '@hanpyo/counting';
 import type { DistrictAggregate } from '@hanpyo/counting';
 import { compareUtf8 } from '@hanpyo/ledger';
 import { ApiError, CLOCK, JsonLogger } from '@hanpyo/service-kit';
+import { podCores } from '@hanpyo/worker-pool';
 import type { Clock } from '@hanpyo/service-kit';
 import { ElectionsService } from './elections.service.js';
+import { CONFIG } from './config.js';
+import type { RegistrarConfig } from './config.js';
+import { TallyPool } from './tally-pool.js';
 import { TallyRepository } from './tally.repository.js';
 
 /** One partial decryption as a trustee submits it. */
@@ -66,24 +69,6 @@ export class TallyError extends Error {
   }
 }
 
-/** The SPEC §6 board entry of a stored row, or undefined when the row does not form one. */
-function boardEntryOf(partition: number, row: BoardRow): BoardEntry | undefined {
-  try {
-    return parseBoardEntry({
-      partition,
-      offset: row.offset,
-      receivedAt: row.receivedAt!.toISOString(),
-      trackingCode: row.trackingCode,
-      ballot: JSON.parse(row.ballot!) as unknown,
-      ...(row.token !== null ? { token: row.token } : {}),
-      ...(row.castSignature !== null ? { castSignature: row.castSignature } : {}),
-    });
-  } catch (e) {
-    if (e instanceof SyntaxError || e instanceof ContractError) return undefined;
-    throw e;
-  }
-}
-
 @Injectable()
 export class TallyService {
   private readonly jobs = new Map<string, Promise<void>>();
@@ -96,6 +81,7 @@ export class TallyService {
     @Inject(TallyRepository) private readonly repository: TallyRepository,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(CONFIG) private readonly config: RegistrarConfig,
   ) {}
 
   /** Starts the aggregation (idempotent); 409 ELECTION_STATE until the final block exists. */
@@ -149,48 +135,28 @@ export class TallyService {
   }
 
   /**
-   * Streams the board up to the final block's cuts through the counting core (@hanpyo/counting):
-   * each entry is judged by SPEC §6 (only authorized entries count) and offered to the counted set
-   * in its counting order (board order for "first", reverse for "last"), whose ballot proofs are
-   * checked only while the voter has no counted ballot yet. Before any range is used, every offset
-   * of it must be stored (entries and dead-letter placeholders), so a missing row fails the tally
-   * instead of undercounting it. Memory: one page of rows, the sums, and one small slot per voter.
+   * Streams the board up to the final block's cuts through the counting core (@hanpyo/counting) on
+   * every core (tally-pool.ts): each entry is judged by SPEC §6 (only authorized entries count) and
+   * its ballot checked on a worker thread, and offered to the one counted set in its counting order
+   * (board order for "first", reverse for "last"). Memory: a few pages of rows per thread, the sums,
+   * and one small slot per voter.
    */
   private async aggregate(manifest: Manifest, ceremony: CeremonyRecord, block: Block) {
     // The fastest backend this process can load (native libsodium, else WASM): the same bytes.
     this.cryptoReady ??= initFastestBackend();
     await this.cryptoReady;
     const electionId = manifest.electionId;
-    const election = electionContext(manifest, pointFromText(ceremony.jointPublicKey));
     await this.repository.start(electionId, block.height);
     const entries = block.cuts.reduce((n, c) => n + c.toOffset, 0);
-    const pass = new CountingPass(election, {
-      verify: this.ed25519.verify,
-      expectedVoters: Math.min(entries, 1 << 20),
-    });
-    const reverse = pass.order === 'reverse';
-    const cuts = [...block.cuts].sort((a, b) => a.partition - b.partition);
-    if (reverse) cuts.reverse();
-    for (const cut of cuts) {
-      const ranges = boardRanges(0, cut.toOffset);
-      if (reverse) ranges.reverse();
-      for (const [from, to] of ranges) {
-        const rows = await this.repository.boardRange(electionId, cut.partition, from, to);
-        if (rows.length !== to - from) {
-          throw new TallyError(
-            'BOARD_INCOMPLETE',
-            `partition ${cut.partition} has ${rows.length} stored rows in offsets ${from}..${to - 1}, the final block covers ${to - from}: the board store is missing entries, so nothing is counted`,
-          );
-        }
-        if (reverse) rows.reverse();
-        for (const row of rows) {
-          // Dead-letter placeholders hold an offset but no entry (docs/storage.md).
-          if (row.trackingCode === null || row.ballot === null) continue;
-          const entry = boardEntryOf(cut.partition, row);
-          if (entry) pass.add(entry);
-          else pass.addMalformed();
-        }
-      }
+    const pool = new TallyPool(this.config.HANPYO_REGISTRAR_TALLY_THREADS ?? podCores());
+    let pass;
+    try {
+      pass = await pool.aggregate(manifest, ceremony.jointPublicKey, this.pages(manifest, block), {
+        verify: this.ed25519.verify,
+        expectedVoters: Math.min(entries, 1 << 20),
+      });
+    } finally {
+      await pool.close();
     }
     if (pass.conflictTotal > 0) {
       const first = pass.conflicts[0]!;
@@ -214,6 +180,34 @@ export class TallyService {
       counted: pass.counted,
       refused: pass.refused,
     });
+  }
+
+  /**
+   * The board up to the final block's cuts, as pages of stored rows in the policy's counting order
+   * (board order for "first", its reverse for "last"). Before a page is used, every offset of it
+   * must be stored (entries and dead-letter placeholders), so a missing row fails the tally instead
+   * of undercounting it.
+   */
+  private async *pages(manifest: Manifest, block: Block): AsyncGenerator<BoardRow[]> {
+    const electionId = manifest.electionId;
+    const reverse = countingOrder(manifest.revotePolicy) === 'reverse';
+    const cuts = [...block.cuts].sort((a, b) => a.partition - b.partition);
+    if (reverse) cuts.reverse();
+    for (const cut of cuts) {
+      const ranges = boardRanges(0, cut.toOffset);
+      if (reverse) ranges.reverse();
+      for (const [from, to] of ranges) {
+        const rows = await this.repository.boardRange(electionId, cut.partition, from, to);
+        if (rows.length !== to - from) {
+          throw new TallyError(
+            'BOARD_INCOMPLETE',
+            `partition ${cut.partition} has ${rows.length} stored rows in offsets ${from}..${to - 1}, the final block covers ${to - from}: the board store is missing entries, so nothing is counted`,
+          );
+        }
+        if (reverse) rows.reverse();
+        yield rows;
+      }
+    }
   }
 
   /** The published aggregates; 404 TALLY_NOT_FOUND until aggregated. */

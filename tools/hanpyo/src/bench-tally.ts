@@ -1,9 +1,12 @@
-// `hanpyo bench tally`: the tally's aggregation per 100,000 ballots, exactly as the registrar does
-// it — @hanpyo/counting's CountingPass over each stored row (parse the stored ballot text, judge the
-// entry by SPEC §6 with native Ed25519, check the proofs of the ballot a voter's count may rest on,
-// add the counted ciphertexts) in the policy's counting order — timed in memory over a synthetic
-// record (tools/hanpyo/src/synth.ts) on one core, no Cassandra reads in the figure. Printed with its
-// ratio to @noble/curves' fixed-base multiplication rate measured in the same run.
+// `hanpyo bench tally`: the tally's aggregation per 100,000 ballots, timed in memory over a
+// synthetic record (tools/hanpyo/src/synth.ts), no Cassandra reads in the figures:
+//   - the registrar's aggregation as it runs (services/registrar/src/tally-pool.ts: rows judged and
+//     summed on worker threads, the counted set decided on the main thread) with 1 thread and with
+//     every core, and from the 1-thread figure the time for 10 million ballots on a 16-core node;
+//   - the single-threaded CountingPass (@hanpyo/counting's `add`, proofs checked lazily), before;
+//   - the same pass without proofs (what authorization and sums alone cost).
+// Printed with each figure's ratio to @noble/curves' fixed-base multiplication rate measured in the
+// same run.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseBoardEntry } from '@hanpyo/contracts';
@@ -13,6 +16,9 @@ import type { ElectionContext } from '@hanpyo/crypto';
 import { NativeEd25519 } from '@hanpyo/crypto-native';
 import { CountingPass } from '@hanpyo/counting';
 import { ristretto255 } from '@noble/curves/ed25519.js';
+import { TallyPool } from '@hanpyo/registrar/dist/tally-pool.js';
+import type { StoredRow as PoolRow } from '@hanpyo/registrar/dist/tally-pool.js';
+import { podCores } from '@hanpyo/worker-pool';
 import { initFastest } from './backend.js';
 import { synthesize } from './synth.js';
 
@@ -77,21 +83,67 @@ export async function runTallyBench(options: TallyBenchOptions): Promise<number>
     ballot: JSON.stringify(ballot),
   }));
 
+  const expected = record.tally.districts.reduce((s, d) => s + d.counted, 0);
   const time = (verifyProofs: boolean) => {
     const t0 = performance.now();
     const r = aggregate(election, rows, verifyProofs);
     const seconds = (performance.now() - t0) / 1000;
     // With proofs the pass must agree with synth's tally; without, the re-signed broken ballot
     // synth adds may count (that figure times the pass, it decides nothing).
-    if (verifyProofs && r.counted !== record.tally.districts.reduce((s, d) => s + d.counted, 0))
+    if (verifyProofs && r.counted !== expected)
       throw new Error('benchmark aggregation disagrees with the synthetic tally');
     return seconds;
   };
+  // The registrar's pooled aggregation over the same rows, in pages of 1,000 as it reads them.
+  const poolRows: PoolRow[] = record.ballots.map((e) => ({
+    partition: e.partition,
+    offset: e.offset,
+    receivedAt: new Date(e.receivedAt),
+    trackingCode: e.trackingCode,
+    ballot: JSON.stringify(e.ballot),
+    token: e.token ?? null,
+    castSignature: e.castSignature ?? null,
+  }));
+  const pooled = async (threads: number) => {
+    const pool = new TallyPool(threads);
+    try {
+      const ordered = record.manifest.revotePolicy === 'last' ? [...poolRows].reverse() : poolRows;
+      async function* pages() {
+        for (let i = 0; i < ordered.length; i += 1000) {
+          await Promise.resolve();
+          yield ordered.slice(i, i + 1000);
+        }
+      }
+      const t0 = performance.now();
+      const r = await pool.aggregate(record.manifest, record.ceremony.jointPublicKey, pages(), {
+        verify: new NativeEd25519().verify,
+      });
+      const seconds = (performance.now() - t0) / 1000;
+      if (r.counted !== expected)
+        throw new Error('pooled aggregation disagrees with the synthetic tally');
+      const single = aggregate(election, rows, true);
+      if (
+        JSON.stringify(r.aggregates.districts(record.manifest)) !==
+        JSON.stringify(single.aggregates.districts(record.manifest))
+      )
+        throw new Error('pooled aggregates differ from the single-threaded pass');
+      return seconds;
+    } finally {
+      await pool.close();
+    }
+  };
+  const cores = podCores();
+  log(`timing the registrar's pooled aggregation on 1 thread and on ${cores}…`);
+  const pool1 = await pooled(1);
+  const poolAll = await pooled(cores);
+  log('timing the single-threaded pass, with and without proofs…');
   const full = time(true);
   const sumsOnly = time(false);
   const figures = [
-    { name: 'tally aggregation (authorization + proofs), 1 core', seconds: full },
-    { name: 'tally aggregation (authorization + sums, no proofs), 1 core', seconds: sumsOnly },
+    { name: 'tally aggregation, registrar pool, 1 thread', seconds: pool1 },
+    { name: `tally aggregation, registrar pool, ${cores} threads`, seconds: poolAll },
+    { name: 'tally aggregation, single-threaded pass (before)', seconds: full },
+    { name: 'tally aggregation, single pass, no proofs', seconds: sumsOnly },
   ].map((f) => {
     const perSecond = rows.length / f.seconds;
     return {
@@ -103,17 +155,26 @@ export async function runTallyBench(options: TallyBenchOptions): Promise<number>
       ratio: perSecond / baseline,
     };
   });
+  // 10 million ballots on one 16-core node, from the measured 1-thread rate (the pool's threads
+  // share nothing but the main thread's counted set, which costs ~1 µs per entry).
+  const perThread = figures[0]!.ballotsPerSecond;
+  const tenMillion = {
+    name: '10,000,000 ballots on 16 cores (extrapolated from 1 thread)',
+    minutes: 10_000_000 / (perThread * 16) / 60,
+  };
   for (const f of figures) {
     log(
-      `${f.name.padEnd(44)} ${f.backend.padEnd(7)} ${f.ballotsPerSecond.toFixed(1).padStart(9)} ballots/s  ${f.secondsPer100k.toFixed(1).padStart(8)} s per 100,000 ballots  ratio ${f.ratio.toFixed(4)}`,
+      `${f.name.padEnd(52)} ${f.backend.padEnd(7)} ${f.ballotsPerSecond.toFixed(1).padStart(9)} ballots/s  ${f.secondsPer100k.toFixed(1).padStart(8)} s per 100,000 ballots  ratio ${f.ratio.toFixed(4)}`,
     );
   }
+  log(`${tenMillion.name}: ${tenMillion.minutes.toFixed(1)} minutes`);
   const result = {
     suite: 'tally',
+    extrapolation: tenMillion,
     at: new Date().toISOString(),
     node: process.version,
     method:
-      'in-memory CountingPass (the registrar tally code) over a synthetic revision-2 record (synth.ts), one core; Cassandra reads excluded',
+      "in memory over a synthetic revision-2 record (synth.ts): the registrar's TallyPool (pages of 1,000 stored rows) on 1 thread and on every core, and the single-threaded CountingPass; Cassandra reads excluded",
     baseline: { name: '@noble/curves ristretto255 Point.BASE.multiply', perSecond: baseline },
     figures,
   };

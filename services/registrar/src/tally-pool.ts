@@ -1,0 +1,87 @@
+// The tally's aggregation on every core. Pages of stored board rows, read in the policy's counting
+// order, go to worker threads (tally-worker.ts) that parse and judge every entry — SPEC §6 and, for
+// authorized entries, the ballot's proofs: nearly all of the CPU. Their verdicts come back in order
+// and the main thread decides, entry by entry in counting order, what counts (CountingPass.addVerdict:
+// the one counted set, exact across partitions); the counted ballots of each page are then summed on
+// a worker too. Unlike the single-threaded pass, which checks a ballot only while its voter has no
+// counted ballot yet, every authorized ballot's proofs are checked (as `hanpyo verify` does): a
+// re-vote costs one more check, in exchange for all cores.
+import { createHash } from 'node:crypto';
+import type { Manifest } from '@hanpyo/contracts';
+import { electionContext, pointFromText } from '@hanpyo/crypto';
+import { CountingPass } from '@hanpyo/counting';
+import type { Ed25519Verify, PartialAggregates } from '@hanpyo/counting';
+import { ThreadPool, pipeline } from '@hanpyo/worker-pool';
+import type { RowVerdict, StoredRow, TallyElection } from './tally-worker.js';
+
+export type { StoredRow } from './tally-worker.js';
+
+/** Worker threads judging and summing board rows for a tally. */
+export class TallyPool {
+  private readonly pool: ThreadPool;
+
+  constructor(threads: number) {
+    this.pool = new ThreadPool({
+      filename: new URL('./tally-worker.js', import.meta.url),
+      threads,
+    });
+  }
+
+  /** Number of worker threads. */
+  get size(): number {
+    return this.pool.size;
+  }
+
+  /**
+   * The counting pass over `pages`, which must come in `countingOrder(manifest.revotePolicy)`
+   * (board order for "first", its reverse for "last"), each page in that order too. `verify` is
+   * the main thread's Ed25519 (the pass's own authorization context; the workers use theirs).
+   */
+  async aggregate(
+    manifest: Manifest,
+    jointPublicKey: string,
+    pages: AsyncIterable<readonly StoredRow[]>,
+    options: { readonly verify?: Ed25519Verify; readonly expectedVoters?: number } = {},
+  ): Promise<CountingPass> {
+    const pass = new CountingPass(electionContext(manifest, pointFromText(jointPublicKey)), {
+      ...(options.verify ? { verify: options.verify } : {}),
+      ...(options.expectedVoters !== undefined ? { expectedVoters: options.expectedVoters } : {}),
+    });
+    const text = JSON.stringify(manifest);
+    const election: TallyElection = {
+      key: createHash('sha256')
+        .update(JSON.stringify([text, jointPublicKey]))
+        .digest('base64url'),
+      manifest: text,
+      jointPublicKey,
+    };
+    const sums: Promise<void>[] = [];
+    await pipeline(
+      pages,
+      (rows) => this.pool.run<RowVerdict[]>('judge', { election, rows }),
+      (verdicts, rows) => {
+        const counted: string[] = [];
+        verdicts.forEach((v, i) => {
+          if (v.kind === 'placeholder') return;
+          if (v.kind === 'malformed') pass.addMalformed();
+          else if (pass.addVerdict(v.verdict) === 'counted') counted.push(rows[i]!.ballot!);
+        });
+        if (counted.length > 0) {
+          // Sums merge in any order (point addition); a failure surfaces below, where all are awaited.
+          const merged = this.pool
+            .run<PartialAggregates>('sum', { ballots: counted })
+            .then((partial) => pass.aggregates.merge(partial));
+          merged.catch(() => undefined);
+          sums.push(merged);
+        }
+      },
+      this.pool.size * 2,
+    );
+    await Promise.all(sums);
+    return pass;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}
