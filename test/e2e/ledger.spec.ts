@@ -803,6 +803,18 @@ describe('ledger (real Kafka and Cassandra, its own processes)', () => {
           ? true
           : undefined,
       );
+      // The persister too leaves the finished election: its consumer group has no member left, so
+      // the board costs the brokers nothing more (issue 10: finished elections are not polled).
+      const group = `${election.kafkaConfig.topicPrefix}hanpyo-persister.${election.electionId}`;
+      const left = await until('the persister out of the finished election’s group', async () => {
+        const [g] = (await election!.admin.describeGroups([group])).groups;
+        return g && g.members.length === 0 ? g : undefined;
+      });
+      assert.equal(left.state, 'Empty');
+      assert.match(
+        persister.output,
+        /board persisted through the final block; left its consumer group/,
+      );
       const blocks = await election.storedBlocks();
       assert.equal(blocks[blocks.length - 1]!.block.height, final.block.height, 'no block after');
       await checkChain(election, blocks, true);

@@ -47,6 +47,7 @@ export {
   blockSignaturesSchema,
   ceremonySchema,
   parseCeremony,
+  parseBlock,
   parseSignedBlock,
   parseTally,
   signedBlockSchema,

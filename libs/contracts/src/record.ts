@@ -61,6 +61,11 @@ export const signedBlockSchema = z
 export type SignedBlock = z.infer<typeof signedBlockSchema>;
 
 /** Validates one `{block, signatures}` (SPEC §8, a line of `blocks.ndjson`). */
+/** A block as the ledger stores it (its signatures apart), validated. */
+export function parseBlock(value: unknown): Block {
+  return parseWith(blockSchema, value, 'block');
+}
+
 export function parseSignedBlock(value: unknown): SignedBlock {
   return parseWith(signedBlockSchema, value, 'block');
 }

@@ -108,6 +108,14 @@ export class BoardConsumer {
     await payload.heartbeat();
   }
 
+  /** Leaves the election's group, letting its in-flight batch finish first. */
+  async stop(electionId: string): Promise<void> {
+    const consumer = this.consumers.get(electionId);
+    if (!consumer) return;
+    this.consumers.delete(electionId);
+    await consumer.disconnect();
+  }
+
   /** Leaves every group, letting in-flight batches finish first. */
   async stopAll(): Promise<void> {
     const all = [...this.consumers.values()];

@@ -8,10 +8,12 @@ import {
   OFFSET_BUCKET,
   createCassandraClient,
   execute,
+  latestBlock,
   listElections,
   migrate,
 } from '@hanpyo/cassandra';
 import type { CassandraClient, CqlValue, ElectionRow } from '@hanpyo/cassandra';
+import { parseBlock } from '@hanpyo/contracts';
 import type { BoardEntry } from '@hanpyo/contracts';
 import { Health, connectOnce } from '@hanpyo/service-kit';
 import { CONFIG } from './config.js';
@@ -55,6 +57,18 @@ export class BoardRepository implements OnApplicationShutdown {
     await connectCassandra(this.client);
     await migrate(this.client, this.config.cassandra);
   });
+
+  /** The height of the election's final block, once the ledger has stored it (SPEC §8). */
+  async finalHeight(electionId: string): Promise<number | undefined> {
+    await this.ready();
+    const stored = await latestBlock(
+      { client: this.client, config: this.config.cassandra },
+      electionId,
+    );
+    if (!stored) return undefined;
+    const block = parseBlock(JSON.parse(stored.block) as unknown);
+    return block.final ? block.height : undefined;
+  }
 
   /** Every registered election (a handful per deployment). */
   async elections(): Promise<ElectionRow[]> {

@@ -1,7 +1,10 @@
 // Which boards to persist: every election that is open or closed, found by reading the registry
 // every few seconds (a closed election's board may still hold messages written just before the
-// close). Also refreshes the consumer-lag gauge from the brokers' offsets, so lag shows even while
-// a consumer is stuck retrying.
+// close), until the ledger has stored its final block. That block's cuts are the end of the record,
+// and the ledger never cuts past what is persisted, so the board is then persisted through its end:
+// the persister leaves the election's group and a finished election costs the brokers nothing.
+// Also refreshes the consumer-lag gauge from the brokers' offsets, so lag shows even while a
+// consumer is stuck retrying.
 import { Inject, Injectable } from '@nestjs/common';
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import { Health, JsonLogger } from '@hanpyo/service-kit';
@@ -16,6 +19,8 @@ export class ElectionsService implements OnApplicationBootstrap, BeforeApplicati
   private timer: NodeJS.Timeout | undefined;
   private round: Promise<void> | undefined;
   private stopping = false;
+  /** Elections whose final block is stored: never consumed again by this process. */
+  private readonly finished = new Set<string>();
 
   constructor(
     @Inject(CONFIG) private readonly config: PersisterConfig,
@@ -52,7 +57,20 @@ export class ElectionsService implements OnApplicationBootstrap, BeforeApplicati
       if (this.stopping) return;
       if (election.state !== 'open' && election.state !== 'closed') continue;
       const id = election.electionId;
+      if (this.finished.has(id)) continue;
       try {
+        if (election.state === 'closed') {
+          const height = await this.board.finalHeight(id);
+          if (height !== undefined) {
+            this.finished.add(id);
+            await this.consumer.stop(id);
+            this.logger.info('board persisted through the final block; left its consumer group', {
+              electionId: id,
+              finalHeight: height,
+            });
+            continue;
+          }
+        }
         if (!this.consumer.running.has(id)) {
           await this.consumer.start(id, this.config.HANPYO_PERSISTER_PARTITIONS_CONCURRENTLY);
         }
