@@ -470,6 +470,31 @@ describe('full elections under both policies: the board authenticates itself, ob
       );
     assert.match(metrics, new RegExp(`hanpyo_observer_diverged\\{[^}]*election="${A}"[^}]*\\} 0`));
 
+    // A finished election costs the brokers nothing: the observer stops reading it after the final
+    // block, and the persister leaves its group (neither consumer group has a member left).
+    await until('the observer finished with the election', async () => {
+      const r = await fetch(`${(await local()).observer.url}/v1/status`);
+      const { elections } = (await r.json()) as {
+        elections: { electionId: string; phase: string }[];
+      };
+      return elections.find((e) => e.electionId === A)?.phase === 'finished' ? true : undefined;
+    });
+    const config = kafkaConfigFromEnv(stack.env);
+    const admin = createKafka(config).admin();
+    await admin.connect();
+    try {
+      const groups = [
+        `${config.topicPrefix}hanpyo-persister.${A}`,
+        `hanpyo-observer.observer-1.${A}`,
+      ];
+      await until('no member left in the finished election’s consumer groups', async () => {
+        const described = (await admin.describeGroups(groups)).groups;
+        return described.every((g) => g.members.length === 0) ? true : undefined;
+      });
+    } finally {
+      await admin.disconnect();
+    }
+
     await tallyWithBadShare(A);
     const record = join(state, 'record-last');
     const exported = await cli('election', 'export', A, '--out', record);

@@ -176,6 +176,11 @@ export class ElectionObserver {
     return this.state.height;
   }
 
+  /** True once the election's final block is replayed: the chain has nothing after it (SPEC §8). */
+  get complete(): boolean {
+    return (this.state.lastBlock as Block | null)?.final === true;
+  }
+
   /** Where the next block's cuts start, per partition (empty before block 1). */
   get offsets(): readonly number[] {
     return this.state.offsets;

@@ -31,7 +31,8 @@ const LOGGED_PER_BLOCK = 20;
 /** One election's status, as `/v1/status` shows it. */
 export interface ElectionStatus {
   readonly electionId: string;
-  readonly phase: 'waiting' | 'following' | 'stopped';
+  /** `finished`: the final block is replayed; nothing more is read for this election. */
+  readonly phase: 'waiting' | 'following' | 'finished' | 'stopped';
   readonly detail: string | null;
   readonly cosigning: boolean;
   /** The districts followed (HANPYO_OBSERVER_DISTRICTS); null: all. */
@@ -320,6 +321,11 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
       checkpoint ? 'observer: resumed from checkpoint' : 'observer: starting from block 1',
       { election: electionId, height: observer.height, cosigning: t.cosigning },
     );
+    if (observer.complete) {
+      // Resumed after the final block: its cosignature may still wait for publication (tick).
+      this.finish(electionId, observer, t);
+      return;
+    }
     await this.pool.addElection(
       electionId,
       election.manifest,
@@ -340,7 +346,8 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
 
     // Blocks are taken from Kafka one after another (their cuts consume the board in order); each
     // one's ballots start checking at once, so up to LOOKAHEAD blocks are checked in parallel.
-    const stopped = () => this.stopping;
+    let complete = false;
+    const stopped = () => this.stopping || complete;
     let taken: Promise<unknown> = Promise.resolve();
     const prepare = (): Promise<Prepared> => {
       const records = taken.then(() => this.take(follower, stopped, partitions));
@@ -375,7 +382,27 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
         return;
       }
       await this.verifyBlock(electionId, observer, next, t);
+      if (observer.complete) {
+        // The final block: nothing follows it, so the board and blocks are not polled any more.
+        complete = true;
+        await follower.stop();
+        t.follower = undefined;
+        this.finish(electionId, observer, t);
+        return;
+      }
     }
+  }
+
+  /** The election's chain is replayed to its final block: nothing more to read. */
+  private finish(electionId: string, observer: ElectionObserver, t: Tracked): void {
+    t.phase = 'finished';
+    t.lag = 0;
+    this.lag.set({ election: electionId }, 0);
+    t.detail = `final block ${observer.height} replayed; nothing more to follow`;
+    this.logger.info('observer: final block replayed; stopped reading the election', {
+      election: electionId,
+      height: observer.height,
+    });
   }
 
   /** Takes the next block and the board messages of its cuts (of `partitions` only, if given). */
@@ -594,9 +621,10 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
       }
     }
     for (const [electionId, t] of this.tracked) {
-      if (t.phase !== 'following' || !t.observer) continue;
+      if ((t.phase !== 'following' && t.phase !== 'finished') || !t.observer) continue;
       try {
         await this.publishPending(electionId, t.observer, t);
+        if (t.phase === 'finished') continue;
         const end = await this.kafka.publishedHeight(electionId);
         t.lag = Math.max(0, end - t.observer.height);
         this.lag.set({ election: electionId }, t.lag);
