@@ -234,10 +234,11 @@ export class KafkaRepository implements OnApplicationShutdown {
   ): Promise<ElectionFollower> {
     await this.ready();
     const names = topicNames(this.config.kafka, electionId);
+    let consumer: Consumer | undefined;
     try {
       const board = await this.admin.fetchTopicOffsets(names.ballots);
       const all = Array.from({ length: board.length }, (_, p) => p);
-      const consumer = this.kafka.consumer({
+      consumer = this.kafka.consumer({
         groupId: `hanpyo-observer.${this.config.HANPYO_OBSERVER_KEY_ID}.${electionId}`,
         allowAutoTopicCreation: false,
         maxBytesPerPartition: 4 << 20,
@@ -256,6 +257,10 @@ export class KafkaRepository implements OnApplicationShutdown {
       await follower.start();
       return follower;
     } catch (e) {
+      // A consumer that failed to start must leave: kafkajs would restart it after a crash, and it
+      // would then share the group's partitions with the follower of the next attempt, which would
+      // miss the board messages of the partitions it did not get (seen as false divergences).
+      await consumer?.disconnect().catch(() => undefined);
       throw classifyKafkaError(e);
     }
   }
