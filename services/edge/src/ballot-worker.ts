@@ -3,28 +3,18 @@
 // encrypts and proves a voter's selections (edge mode). Nonces are drawn here, from the platform
 // CSPRNG of this thread, so no nonce ever crosses a thread boundary or leaves the worker. Failures
 // come back as `{error: {code, message}}` (an Error's own properties do not survive the copy).
-import { parseManifest } from '@hanpyo/contracts';
 import type { EncryptedBallot, PlaintextSelections } from '@hanpyo/contracts';
 import {
   CryptoError,
   checkBallot,
-  electionContext,
   encryptBallot,
-  pointFromText,
   randomBallotNonces,
   systemRandom,
 } from '@hanpyo/crypto';
 import type { BallotIssue, ElectionContext } from '@hanpyo/crypto';
 import { initFastestBackend } from '@hanpyo/crypto-native';
-import { ContextCache } from '@hanpyo/worker-pool';
-
-/** An election as every task names it: `key` is a digest of the manifest text and K. */
-export interface ElectionTask {
-  readonly key: string;
-  /** The manifest, as JSON text. */
-  readonly manifest: string;
-  readonly jointPublicKey: string;
-}
+import { ContextCache, electionOf } from '@hanpyo/worker-pool';
+import type { ElectionTask } from '@hanpyo/worker-pool';
 
 /** A failure of the work itself: a coded error, mapped to the API by the main thread. */
 export interface TaskError {
@@ -34,10 +24,7 @@ export interface TaskError {
 await initFastestBackend();
 const contexts = new ContextCache<ElectionContext>();
 
-const contextOf = (e: ElectionTask) =>
-  contexts.get(e.key, () =>
-    electionContext(parseManifest(JSON.parse(e.manifest)), pointFromText(e.jointPublicKey)),
-  );
+const contextOf = (e: ElectionTask) => contexts.get(e.key, () => electionOf(e).election);
 
 /** The issues of a parsed ballot (SPEC §5 proofs and structure); none when it is valid. */
 export function check(task: { election: ElectionTask; ballot: EncryptedBallot }): BallotIssue[] {

@@ -2,15 +2,15 @@
 // thread per core of the pod by default (HANPYO_EDGE_CRYPTO_THREADS), so one process uses every core
 // and the event loop stays free for HTTP, health and metrics. The queue is bounded by the in-flight
 // limit; were it ever full, the request gets 503 OVERLOADED like any other shed.
-import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import type { EncryptedBallot, PlaintextSelections } from '@hanpyo/contracts';
 import { pointToText } from '@hanpyo/crypto';
 import type { BallotIssue, ElectionContext } from '@hanpyo/crypto';
 import { ApiError, toApiError } from '@hanpyo/service-kit';
-import { PoolOverloadedError, ThreadPool, podCores } from '@hanpyo/worker-pool';
-import type { ElectionTask, TaskError } from './ballot-worker.js';
+import { PoolOverloadedError, ThreadPool, electionTask, podCores } from '@hanpyo/worker-pool';
+import type { ElectionTask } from '@hanpyo/worker-pool';
+import type { TaskError } from './ballot-worker.js';
 import { CONFIG } from './config.js';
 import type { EdgeConfig } from './config.js';
 import { EdgeMetrics } from './edge.metrics.js';
@@ -80,15 +80,7 @@ export class CryptoPool implements OnApplicationShutdown {
   private taskOf(context: ElectionContext): ElectionTask {
     let task = this.tasks.get(context);
     if (!task) {
-      const manifest = JSON.stringify(context.manifest);
-      const jointPublicKey = pointToText(context.K.point);
-      task = {
-        key: createHash('sha256')
-          .update(JSON.stringify([manifest, jointPublicKey]))
-          .digest('base64url'),
-        manifest,
-        jointPublicKey,
-      };
+      task = electionTask(context.manifest, pointToText(context.K.point));
       this.tasks.set(context, task);
     }
     return task;

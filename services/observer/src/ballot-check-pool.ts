@@ -2,9 +2,8 @@
 // @hanpyo/worker-pool) verifying batches of board messages; a block's batches are all in flight at
 // once. The observer's Nest provider (ballot-pool.ts) is this class; `hanpyo bench observer` uses it
 // directly.
-import { createHash } from 'node:crypto';
-import { ThreadPool } from '@hanpyo/worker-pool';
-import type { ElectionTask } from './ballot-worker.js';
+import { ThreadPool, electionTask } from '@hanpyo/worker-pool';
+import type { ElectionTask } from '@hanpyo/worker-pool';
 import type { BoardRecord, CheckedEntry } from './entry-check.js';
 
 export class BallotCheckPool {
@@ -38,16 +37,7 @@ export class BallotCheckPool {
     jointPublicKey: string,
     districts?: readonly string[],
   ): Promise<void> {
-    const text = JSON.stringify(manifest);
-    const key = createHash('sha256')
-      .update(JSON.stringify([text, jointPublicKey, districts ?? null]))
-      .digest('base64url');
-    this.elections.set(electionId, {
-      key,
-      manifest: text,
-      jointPublicKey,
-      ...(districts ? { districts: [...districts] } : {}),
-    });
+    this.elections.set(electionId, electionTask(manifest, jointPublicKey, districts));
     return Promise.resolve();
   }
 

@@ -1,23 +1,12 @@
 // A worker thread of the observer's ballot-check pool (a @hanpyo/worker-pool task module): builds
 // each election's rules once (manifest and joint key K, checked by the main thread) and checks
 // batches of board messages against them.
-import { parseManifest } from '@hanpyo/contracts';
-import { electionContext, pointFromText } from '@hanpyo/crypto';
 import { NativeEd25519, initFastestBackend } from '@hanpyo/crypto-native';
 import { authorizationContext } from '@hanpyo/counting';
-import { ContextCache } from '@hanpyo/worker-pool';
+import { ContextCache, electionOf } from '@hanpyo/worker-pool';
+import type { ElectionTask } from '@hanpyo/worker-pool';
 import { checkBoardRecord } from './entry-check.js';
 import type { BoardRecord, CheckedEntry, EntryRules } from './entry-check.js';
-
-/** An election as every task names it: `key` is a digest of the rest. */
-export interface ElectionTask {
-  readonly key: string;
-  /** The manifest, as JSON text. */
-  readonly manifest: string;
-  readonly jointPublicKey: string;
-  /** Only ballots of these districts are checked (an observer following chosen districts). */
-  readonly districts?: readonly string[];
-}
 
 await initFastestBackend();
 const ed25519 = new NativeEd25519();
@@ -27,11 +16,12 @@ const elections = new ContextCache<{ rules: EntryRules; skip: ReadonlySet<string
 export function check(task: { election: ElectionTask; records: BoardRecord[] }): CheckedEntry[] {
   const { election: e } = task;
   const { rules, skip } = elections.get(e.key, () => {
-    const manifest = parseManifest(JSON.parse(e.manifest));
+    const { manifest, election } = electionOf(e);
+    // Only ballots of the followed districts are checked (an observer following chosen districts).
     const followed = e.districts ? new Set(e.districts) : undefined;
     return {
       rules: {
-        election: electionContext(manifest, pointFromText(e.jointPublicKey)),
+        election,
         authorization: authorizationContext(manifest, { verify: ed25519.verify }),
       },
       skip: followed

@@ -6,13 +6,12 @@
 // a worker too. Unlike the single-threaded pass, which checks a ballot only while its voter has no
 // counted ballot yet, every authorized ballot's proofs are checked (as `hanpyo verify` does): a
 // re-vote costs one more check, in exchange for all cores.
-import { createHash } from 'node:crypto';
 import type { Manifest } from '@hanpyo/contracts';
 import { electionContext, pointFromText } from '@hanpyo/crypto';
 import { CountingPass } from '@hanpyo/counting';
 import type { Ed25519Verify, PartialAggregates } from '@hanpyo/counting';
-import { ThreadPool, pipeline } from '@hanpyo/worker-pool';
-import type { RowVerdict, StoredRow, TallyElection } from './tally-worker.js';
+import { ThreadPool, electionTask, pipeline } from '@hanpyo/worker-pool';
+import type { RowVerdict, StoredRow } from './tally-worker.js';
 
 export type { StoredRow } from './tally-worker.js';
 
@@ -47,14 +46,7 @@ export class TallyPool {
       ...(options.verify ? { verify: options.verify } : {}),
       ...(options.expectedVoters !== undefined ? { expectedVoters: options.expectedVoters } : {}),
     });
-    const text = JSON.stringify(manifest);
-    const election: TallyElection = {
-      key: createHash('sha256')
-        .update(JSON.stringify([text, jointPublicKey]))
-        .digest('base64url'),
-      manifest: text,
-      jointPublicKey,
-    };
+    const election = electionTask(manifest, jointPublicKey);
     const sums: Promise<void>[] = [];
     await pipeline(
       pages,

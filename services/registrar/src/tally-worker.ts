@@ -3,9 +3,8 @@
 // judgeEntry (SPEC §6 authorization with native Ed25519, then the ballot's proofs for authorized
 // entries); `sum` adds up the ballots the main thread's counted set chose. The decision itself (which
 // entry counts) stays on the main thread, in board order: CountingPass.addVerdict.
-import { ContractError, parseBoardEntry, parseManifest } from '@hanpyo/contracts';
+import { ContractError, parseBoardEntry } from '@hanpyo/contracts';
 import type { BoardEntry } from '@hanpyo/contracts';
-import { electionContext, pointFromText } from '@hanpyo/crypto';
 import type { ElectionContext } from '@hanpyo/crypto';
 import { NativeEd25519, initFastestBackend } from '@hanpyo/crypto-native';
 import { Aggregates, authorizationContext, judgeEntry } from '@hanpyo/counting';
@@ -15,15 +14,8 @@ import type {
   EntryVerdict,
   PartialAggregates,
 } from '@hanpyo/counting';
-import { ContextCache } from '@hanpyo/worker-pool';
-
-/** An election as every task names it: `key` is a digest of the manifest text and K. */
-export interface TallyElection {
-  readonly key: string;
-  /** The manifest, as JSON text. */
-  readonly manifest: string;
-  readonly jointPublicKey: string;
-}
+import { ContextCache, electionOf } from '@hanpyo/worker-pool';
+import type { ElectionTask } from '@hanpyo/worker-pool';
 
 /** A board row as the registrar reads it (libs/cassandra BoardRow), its partition included. */
 export interface StoredRow {
@@ -50,13 +42,10 @@ const elections = new ContextCache<{
   authorization: AuthorizationContext;
 }>();
 
-const rulesOf = (e: TallyElection) =>
+const rulesOf = (e: ElectionTask) =>
   elections.get(e.key, () => {
-    const manifest = parseManifest(JSON.parse(e.manifest));
-    return {
-      election: electionContext(manifest, pointFromText(e.jointPublicKey)),
-      authorization: authorizationContext(manifest, { verify: ed25519.verify }),
-    };
+    const { manifest, election } = electionOf(e);
+    return { election, authorization: authorizationContext(manifest, { verify: ed25519.verify }) };
   });
 
 /** The SPEC §6 board entry of a stored row, or undefined when the row does not form one. */
@@ -78,7 +67,7 @@ export function boardEntryOf(row: StoredRow): BoardEntry | undefined {
 }
 
 /** Each row's verdict, in the order given. */
-export function judge(task: { election: TallyElection; rows: StoredRow[] }): RowVerdict[] {
+export function judge(task: { election: ElectionTask; rows: StoredRow[] }): RowVerdict[] {
   const { election, authorization } = rulesOf(task.election);
   return task.rows.map((row): RowVerdict => {
     // Dead-letter placeholders hold an offset but no entry (docs/storage.md).
