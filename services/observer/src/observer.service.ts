@@ -346,8 +346,8 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
 
     // Blocks are taken from Kafka one after another (their cuts consume the board in order); each
     // one's ballots start checking at once, so up to LOOKAHEAD blocks are checked in parallel.
-    let complete = false;
-    const stopped = () => this.stopping || complete;
+    // After the final block nothing more comes: the blocks still being prepared give up.
+    const stopped = () => this.stopping || observer.complete;
     let taken: Promise<unknown> = Promise.resolve();
     const prepare = (): Promise<Prepared> => {
       const records = taken.then(() => this.take(follower, stopped, partitions));
@@ -384,7 +384,6 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
       await this.verifyBlock(electionId, observer, next, t);
       if (observer.complete) {
         // The final block: nothing follows it, so the board and blocks are not polled any more.
-        complete = true;
         await follower.stop();
         t.follower = undefined;
         this.finish(electionId, observer, t);

@@ -9,7 +9,7 @@
 import type { Manifest } from '@hanpyo/contracts';
 import { electionContext, pointFromText } from '@hanpyo/crypto';
 import { CountingPass } from '@hanpyo/counting';
-import type { Ed25519Verify, PartialAggregates } from '@hanpyo/counting';
+import type { PartialAggregates } from '@hanpyo/counting';
 import { ThreadPool, electionTask, pipeline } from '@hanpyo/worker-pool';
 import type { RowVerdict, StoredRow } from './tally-worker.js';
 
@@ -33,19 +33,19 @@ export class TallyPool {
 
   /**
    * The counting pass over `pages`, which must come in `countingOrder(manifest.revotePolicy)`
-   * (board order for "first", its reverse for "last"), each page in that order too. `verify` is
-   * the main thread's Ed25519 (the pass's own authorization context; the workers use theirs).
+   * (board order for "first", its reverse for "last"), each page in that order too.
    */
   async aggregate(
     manifest: Manifest,
     jointPublicKey: string,
     pages: AsyncIterable<readonly StoredRow[]>,
-    options: { readonly verify?: Ed25519Verify; readonly expectedVoters?: number } = {},
+    options: { readonly expectedVoters?: number } = {},
   ): Promise<CountingPass> {
-    const pass = new CountingPass(electionContext(manifest, pointFromText(jointPublicKey)), {
-      ...(options.verify ? { verify: options.verify } : {}),
-      ...(options.expectedVoters !== undefined ? { expectedVoters: options.expectedVoters } : {}),
-    });
+    // Fed only verdicts (addVerdict): this pass verifies no signature and no proof itself.
+    const pass = new CountingPass(
+      electionContext(manifest, pointFromText(jointPublicKey)),
+      options.expectedVoters !== undefined ? { expectedVoters: options.expectedVoters } : {},
+    );
     const election = electionTask(manifest, jointPublicKey);
     const sums: Promise<void>[] = [];
     await pipeline(

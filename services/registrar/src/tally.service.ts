@@ -17,7 +17,7 @@ import {
   scalarFromText,
   verifyPartialDecryption,
 } from '@hanpyo/crypto';
-import { NativeEd25519, initFastestBackend } from '@hanpyo/crypto-native';
+import { initFastestBackend } from '@hanpyo/crypto-native';
 import { boardRanges } from '@hanpyo/cassandra';
 import type { BoardRow } from '@hanpyo/cassandra';
 import { countingOrder } from '@hanpyo/counting';
@@ -73,7 +73,6 @@ export class TallyError extends Error {
 export class TallyService {
   private readonly jobs = new Map<string, Promise<void>>();
   private readonly failures = new Map<string, { code: string; message: string }>();
-  private readonly ed25519 = new NativeEd25519();
   private cryptoReady: Promise<unknown> | undefined;
 
   constructor(
@@ -152,7 +151,6 @@ export class TallyService {
     let pass;
     try {
       pass = await pool.aggregate(manifest, ceremony.jointPublicKey, this.pages(manifest, block), {
-        verify: this.ed25519.verify,
         expectedVoters: Math.min(entries, 1 << 20),
       });
     } finally {
