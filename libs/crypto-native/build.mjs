@@ -8,12 +8,16 @@
 // HANPYO_LIBSODIUM (path of the libsodium shared object to link).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const strict = process.argv.includes('--strict');
-const source = join(here, 'native', 'hanpyo_sodium.c');
+// The N-API glue, and the variable-time verification code built over the vendored ref10 arithmetic
+// of libsodium (native/vendor/libsodium, unmodified; vendor/README.md names its upstream commit).
+const sources = [join(here, 'native', 'hanpyo_sodium.c'), join(here, 'native', 'hanpyo_vartime.c')];
+const vendor = join(here, 'native', 'vendor', 'libsodium', 'src', 'libsodium');
 const output = join(here, 'build', 'hanpyo_sodium.node');
 
 function fail(reason) {
@@ -63,6 +67,9 @@ const lib = libsodium();
 if (!lib || !existsSync(lib)) fail('libsodium shared object not found (install libsodium23)');
 
 mkdirSync(dirname(output), { recursive: true });
+// 64-bit targets with __int128 (x64, arm64) use the faster fe_51 field code; others fe_25_5.
+const int128 = ['x64', 'arm64', 'ppc64', 's390x', 'riscv64', 'loong64'].includes(process.arch);
+const littleEndian = endianness() === 'LE';
 const cc = process.env.CC ?? 'cc';
 // Compiled beside the target and renamed on success: a failed build never leaves a half-written
 // addon, and an earlier good one stays in place.
@@ -78,7 +85,15 @@ const args = [
   '-fstack-protector-strong',
   '-D_FORTIFY_SOURCE=2',
   `-I${headers}`,
-  source,
+  // What libsodium's configure would define for the vendored code: a configured build (no
+  // "undocumented method" warning), 5×51-bit limbs where the compiler has 128-bit integers, the
+  // byte order. Only the ref10 field and group code is compiled; the rest is the shared object.
+  '-DCONFIGURED=1',
+  ...(int128 ? ['-DHAVE_TI_MODE=1'] : []),
+  ...(littleEndian ? ['-DNATIVE_LITTLE_ENDIAN=1'] : ['-DNATIVE_BIG_ENDIAN=1']),
+  `-I${join(vendor, 'include', 'sodium')}`,
+  `-I${join(vendor, 'crypto_core', 'ed25519', 'ref10')}`,
+  ...sources,
   '-o',
   partial,
   // Link the exact shared object: no libsodium-dev `libsodium.so` symlink needed.

@@ -13,7 +13,10 @@
 #include <node_api.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "hanpyo_vartime.h"
 
 // --- libsodium 1.0.18 (libsodium.so.23), declared by hand -------------------------------------
 extern int sodium_init(void);
@@ -207,6 +210,129 @@ static napi_value js_sub(napi_env env, napi_callback_info info) {
   return binary(env, info, crypto_core_ristretto255_sub);
 }
 
+// --- Variable-time verification path (hanpyo_vartime.c) ----------------------------------------
+// PUBLIC INPUTS ONLY. These two calls exist for verifying published proofs; nothing the prover or a
+// trustee holds secret goes through them (the JavaScript side names them ...Vartime for that).
+
+// Tags our externals, so a foreign napi_external is refused instead of read as a table.
+static const napi_type_tag TABLE_TAG = {0x6a1c3b0e5d2f4a97ULL, 0xb8e4c1d2a3f50617ULL};
+
+static void free_table(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  hv_table_free((hv_table *)data);
+}
+
+// prepareVartime(p: Uint8Array): external — the odd-multiples table of a public fixed base (K).
+static napi_value js_prepare_vartime(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  const unsigned char *p = NULL;
+  if (argc < 1 || point_arg(env, argv[0], &p) != 0) {
+    return throw_type(env, "point must be a 32-byte Uint8Array");
+  }
+  int invalid = 0;
+  hv_table *t = hv_table_new(p, &invalid);
+  if (t == NULL) {
+    if (invalid) return throw_invalid(env);
+    napi_throw_error(env, NULL, "out of memory");
+    return NULL;
+  }
+  napi_value ext;
+  if (napi_create_external(env, t, free_table, NULL, &ext) != napi_ok) {
+    hv_table_free(t);
+    return NULL;
+  }
+  CHECK(napi_type_tag_object(env, ext, &TABLE_TAG));
+  return ext;
+}
+
+// combineVartime(bases: (Uint8Array | table)[], scalars: bigint[]): Uint8Array[] | undefined.
+// scalars holds rows × bases.length bigints, row after row; result i is Σ_j scalars[i·n + j]·bases[j].
+// undefined: a scalar is not in [0, l). A non-canonical base throws POINT_INVALID.
+static napi_value js_combine_vartime(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  bool is_array = false;
+  if (argc < 2 || napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array ||
+      napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array) {
+    return throw_type(env, "combineVartime(bases[], scalars[])");
+  }
+  uint32_t n_bases = 0, n_scalars = 0;
+  CHECK(napi_get_array_length(env, argv[0], &n_bases));
+  CHECK(napi_get_array_length(env, argv[1], &n_scalars));
+  if (n_bases == 0 || n_bases > HV_MAX_BASES || n_scalars == 0 || n_scalars % n_bases != 0 ||
+      n_scalars / n_bases > HV_MAX_ROWS) {
+    return throw_type(env, "combineVartime: 1..16 bases, 1..4096 rows of one scalar per base");
+  }
+  const size_t n_rows = n_scalars / n_bases;
+  hv_base bases[HV_MAX_BASES];
+  for (uint32_t j = 0; j < n_bases; j++) {
+    napi_value b;
+    CHECK(napi_get_element(env, argv[0], j, &b));
+    napi_valuetype type;
+    CHECK(napi_typeof(env, b, &type));
+    bases[j].table = NULL;
+    bases[j].encoding = NULL;
+    if (type == napi_external) {
+      bool ours = false;
+      void *data = NULL;
+      if (napi_check_object_type_tag(env, b, &TABLE_TAG, &ours) != napi_ok || !ours ||
+          napi_get_value_external(env, b, &data) != napi_ok) {
+        return throw_type(env, "a base is a point or a table from prepareVartime");
+      }
+      bases[j].table = (const hv_table *)data;
+    } else if (point_arg(env, b, &bases[j].encoding) != 0) {
+      return throw_type(env, "a base is a point or a table from prepareVartime");
+    } else if (top_bit_set(bases[j].encoding)) {
+      return throw_invalid(env);
+    }
+  }
+  unsigned char *scalars = malloc((size_t)n_scalars * BYTES);
+  unsigned char *out = malloc(n_rows * BYTES);
+  if (scalars == NULL || out == NULL) {
+    free(scalars);
+    free(out);
+    napi_throw_error(env, NULL, "out of memory");
+    return NULL;
+  }
+  napi_value result = NULL;
+  int rc = 0;
+  for (uint32_t k = 0; k < n_scalars && rc == 0; k++) {
+    napi_value v;
+    if (napi_get_element(env, argv[1], k, &v) != napi_ok) rc = -3;
+    else rc = scalar_arg(env, v, scalars + (size_t)k * BYTES);  // -1 not a bigint, 1 out of range
+  }
+  if (rc == 0) {
+    const int combined = hv_combine(out, bases, n_bases, scalars, n_rows);
+    rc = combined == 0 ? 0 : combined == -1 ? 2 : 3;
+  }
+  if (rc == 2) {
+    throw_invalid(env);
+  } else if (rc == 3) {
+    napi_throw_error(env, NULL, "combineVartime failed (out of memory)");
+  } else if (rc == -1) {
+    throw_type(env, "scalar must be a bigint");
+  } else if (rc == 1) {
+    result = undefined_value(env);
+  } else if (rc == 0 && napi_create_array_with_length(env, n_rows, &result) == napi_ok) {
+    for (size_t i = 0; i < n_rows && result != NULL; i++) {
+      unsigned char *data = NULL;
+      napi_value ta = new_point(env, &data);
+      if (ta == NULL || napi_set_element(env, result, (uint32_t)i, ta) != napi_ok) {
+        result = NULL;
+        break;
+      }
+      memcpy(data, out + i * BYTES, BYTES);
+    }
+  }
+  free(scalars);
+  free(out);
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   if (sodium_init() < 0) {
     napi_throw_error(env, NULL, "sodium_init failed");
@@ -218,6 +344,7 @@ NAPI_MODULE_INIT() {
   } fns[] = {
       {"isValid", js_is_valid}, {"mulBase", js_mul_base}, {"mul", js_mul},
       {"add", js_add},          {"sub", js_sub},
+      {"prepareVartime", js_prepare_vartime}, {"combineVartime", js_combine_vartime},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

@@ -5,8 +5,11 @@
 import { createRequire } from 'node:module';
 
 export { NativeEd25519, nativeSigner } from './ed25519.js';
-import { CryptoError, G, bytesEqual, initCrypto, useBackend } from '@hanpyo/crypto';
-import type { GroupBackend, Point, Scalar } from '@hanpyo/crypto';
+import { CryptoError, G, L, bytesEqual, initCrypto, useBackend } from '@hanpyo/crypto';
+import type { CombinationBase, GroupBackend, Point, PreparedPoint, Scalar } from '@hanpyo/crypto';
+
+/** An addon-owned table of odd multiples of a public fixed base (an N-API external). */
+type VartimeTable = { readonly __brand: 'VartimeTable' };
 
 /**
  * The addon's exports (native/hanpyo_sodium.c). Scalars are bigints; a multiplication returns
@@ -20,6 +23,13 @@ interface Addon {
   mul(k: Scalar, p: Point): Point | undefined;
   add(p: Point, q: Point): Point;
   sub(p: Point, q: Point): Point;
+  /** VARIABLE TIME, public points only: the table a combination uses for a fixed base. */
+  prepareVartime(p: Point): VartimeTable;
+  /**
+   * VARIABLE TIME, public inputs only: `scalars` holds rows of one scalar per base, row after row;
+   * returns `Σ_j row[j]·bases[j]` per row, or undefined if a scalar is outside [0, ℓ).
+   */
+  combineVartime(bases: (Point | VartimeTable)[], scalars: Scalar[]): Point[] | undefined;
 }
 
 /** The native backend: a GroupBackend over the system libsodium. */
@@ -40,6 +50,19 @@ function outOfRange(): never {
 }
 
 function makeNativeBackend(addon: Addon): NativeBackend {
+  // Tables of prepared points (in practice the election key K), built on first verification, so a
+  // process that only proves never builds one. Keyed by the PreparedPoint object: freed with it.
+  const tables = new WeakMap<PreparedPoint, VartimeTable>();
+  const tableOf = (p: PreparedPoint): VartimeTable => {
+    let table = tables.get(p);
+    if (!table) {
+      table = addon.prepareVartime(p.point);
+      tables.set(p, table);
+    }
+    return table;
+  };
+  const base = (b: CombinationBase): Point | VartimeTable =>
+    b instanceof Uint8Array ? b : tableOf(b);
   const backend: NativeBackend = {
     name: 'native',
     sodiumVersion: addon.sodiumVersion,
@@ -48,8 +71,20 @@ function makeNativeBackend(addon: Addon): NativeBackend {
     mul: (k, p) => addon.mul(k, p) ?? outOfRange(),
     add: (p, q) => addon.add(p, q),
     sub: (p, q) => addon.sub(p, q),
-    // libsodium has no public per-point precomputation: a prepared point is the point itself.
+    // Constant-time multiplications stay libsodium's: it has no public per-point precomputation, so
+    // a prepared point's mul (the prover's r·K, w·K) is libsodium's variable-base multiplication.
     prepare: (p) => ({ point: p, mul: (k) => addon.mul(k, p) ?? outOfRange() }),
+    linearCombinationsVartime(bases, rows) {
+      if (rows.length === 0) return [];
+      const scalars: Scalar[] = [];
+      for (const row of rows) {
+        if (row.length !== bases.length) {
+          throw new CryptoError('PARAMETER_INVALID', 'a row has one scalar per base');
+        }
+        scalars.push(...row);
+      }
+      return addon.combineVartime(bases.map(base), scalars) ?? outOfRange();
+    },
   };
   return backend;
 }
@@ -64,9 +99,19 @@ export function loadNativeBackend(): Promise<NativeBackend | undefined> {
   try {
     const addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
     const backend = makeNativeBackend(addon);
-    // Self-check: 1·G is the generator, 2·G = G + G, and 0·G is the identity.
+    // Self-check: 1·G is the generator, 2·G = G + G, and 0·G is the identity; the variable-time
+    // path agrees: 1·G + 1·G and (ℓ−1)·G + 3·G are 2·G.
     const two = backend.mulBase(2n);
+    const [vartimeTwo, vartimeTwoAgain] = backend.linearCombinationsVartime!(
+      [G, backend.prepare(G)],
+      [
+        [1n, 1n],
+        [L - 1n, 3n],
+      ],
+    );
     if (
+      !bytesEqual(vartimeTwo!, two) ||
+      !bytesEqual(vartimeTwoAgain!, two) ||
       !bytesEqual(backend.mulBase(1n), G) ||
       !bytesEqual(backend.add(G, G), two) ||
       !bytesEqual(backend.mul(2n, G), two) ||

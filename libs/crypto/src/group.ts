@@ -18,6 +18,9 @@ export interface PreparedPoint {
   mul(k: Scalar): Point;
 }
 
+/** A base of a variable-time combination: a point, or a point `prepare`d for many uses (K). */
+export type CombinationBase = Point | PreparedPoint;
+
 /** Group operations; inputs are valid encodings (checked by `decodePoint`). */
 export interface GroupBackend {
   readonly name: 'noble' | 'sodium' | 'native';
@@ -30,6 +33,16 @@ export interface GroupBackend {
   add(p: Point, q: Point): Point;
   sub(p: Point, q: Point): Point;
   prepare(p: Point): PreparedPoint;
+  /**
+   * VARIABLE TIME, PUBLIC INPUTS ONLY: for each row, `Σ_j row[j]·bases[j]` (one scalar in [0, ℓ) per
+   * base). Its running time depends on the scalars and points, so it may only see what is published
+   * anyway (proofs, ciphertexts, keys when verifying); never a nonce, a key share or a plaintext.
+   * Optional: backends without it (noble, sodium) verify with the constant-time calls above.
+   */
+  linearCombinationsVartime?(
+    bases: readonly CombinationBase[],
+    rows: readonly (readonly Scalar[])[],
+  ): Point[];
 }
 
 /** The identity element's encoding (all zero bytes). */

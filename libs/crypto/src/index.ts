@@ -41,7 +41,7 @@ export {
   useBackend,
   withBackend,
 } from './group.js';
-export type { GroupBackend, Point, PreparedPoint } from './group.js';
+export type { CombinationBase, GroupBackend, Point, PreparedPoint } from './group.js';
 export {
   generateSigningKey,
   isEd25519PublicKey,

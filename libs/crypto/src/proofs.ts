@@ -1,9 +1,10 @@
 // SPEC §5: the disjunctive Chaum–Pedersen range proof that (α, β) encrypts some v ∈ {lo..hi}.
-import { group, smallMulBase } from './group.js';
-import type { Point, PreparedPoint } from './group.js';
+import { CryptoError } from './errors.js';
+import { G, group, smallMulBase } from './group.js';
+import type { GroupBackend, Point, PreparedPoint } from './group.js';
 import { Hs } from './hash.js';
 import type { HashPart } from './hash.js';
-import { mod } from './scalar.js';
+import { L, mod } from './scalar.js';
 import type { RandomSource, Scalar } from './scalar.js';
 
 /** What a range proof is bound to: its tag, the election base hash `Q` and the context parts. */
@@ -106,17 +107,49 @@ export function verifyRange(st: ProofStatement, proof: RangeProof): boolean {
   const width = st.hi - st.lo + 1;
   if (width < 1 || proof.c.length !== width || proof.z.length !== width) return false;
   const g = group();
-  const commitments: Point[] = new Array<Point>(2 * width);
+  const commitments = g.linearCombinationsVartime
+    ? commitmentsVartime(g, st, proof)
+    : commitmentsConstantTime(g, st, proof);
   let sum = 0n;
+  for (const cv of proof.c) sum += cv;
+  return mod(sum) === Hs(st.tag, st.Q, ...st.ctx, st.alpha, st.beta, ...commitments);
+}
+
+/** SPEC §5 step 1 with the backend's constant-time calls (noble, sodium). */
+function commitmentsConstantTime(g: GroupBackend, st: ProofStatement, proof: RangeProof): Point[] {
+  const commitments: Point[] = [];
   for (let v = st.lo; v <= st.hi; v++) {
     const i = v - st.lo;
     const cv = proof.c[i]!;
     const zv = proof.z[i]!;
     // A_v = z_v·G − c_v·α ; B_v = z_v·K − c_v·(β − v·G)
-    commitments[2 * i] = g.sub(g.mulBase(zv), g.mul(cv, st.alpha));
+    commitments.push(g.sub(g.mulBase(zv), g.mul(cv, st.alpha)));
     const shifted = v === 0 ? st.beta : g.sub(st.beta, vG(v));
-    commitments[2 * i + 1] = g.sub(st.K.mul(zv), g.mul(cv, shifted));
-    sum += cv;
+    commitments.push(g.sub(st.K.mul(zv), g.mul(cv, shifted)));
   }
-  return mod(sum) === Hs(st.tag, st.Q, ...st.ctx, st.alpha, st.beta, ...commitments);
+  return commitments;
+}
+
+/**
+ * SPEC §5 step 1 as one variable-time multi-scalar multiplication per point, over the bases
+ * [G, K, α, β]: A_v = z_v·G − c_v·α and B_v = z_v·K − c_v·(β − v·G) = (c_v·v)·G + z_v·K − c_v·β.
+ * Variable time is safe here: a verifier's inputs (the ballot on the board, K, G) are all public.
+ * The prover never comes here (proveRange), so no nonce or secret reaches this path.
+ */
+function commitmentsVartime(g: GroupBackend, st: ProofStatement, proof: RangeProof): Point[] {
+  const rows: Scalar[][] = [];
+  for (let v = st.lo; v <= st.hi; v++) {
+    const i = v - st.lo;
+    const cv = canonical(proof.c[i]!);
+    const zv = canonical(proof.z[i]!);
+    const minusC = mod(-cv);
+    rows.push([zv, 0n, minusC, 0n], [mod(cv * BigInt(v)), zv, 0n, minusC]);
+  }
+  return g.linearCombinationsVartime!([G, st.K, st.alpha, st.beta], rows);
+}
+
+/** A proof scalar must already be in [0, ℓ): reducing it would accept a second encoding. */
+function canonical(k: Scalar): Scalar {
+  if (k < 0n || k >= L) throw new CryptoError('SCALAR_NONCANONICAL', 'scalar out of range');
+  return k;
 }

@@ -1,0 +1,346 @@
+// hanpyo_vartime: variable-time multi-scalar multiplication over libsodium's ref10 arithmetic.
+//
+// VARIABLE TIME, PUBLIC INPUTS ONLY (see hanpyo_vartime.h and docs/crypto.md). Used to verify range
+// proofs (SPEC §5): every A_v = z·G − c·α and B_v = (c·v)·G + z·K − c·β is one interleaved
+// Straus/Shamir multiplication with width-w NAF digits, sharing its doublings between the bases.
+//
+// The field and group arithmetic is not ours: it is libsodium's ref10 code (ISC licence), vendored
+// unmodified under vendor/libsodium (vendor/README.md names the upstream commit) and compiled into
+// this translation unit, because libsodium.so exports none of its ge25519/fe25519 internals. What
+// this file adds is the recoding (wNAF), the tables, the interleaved loop and a batched encoding.
+#include "hanpyo_vartime.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+// The vendored code's static helpers (madd, msub, p3_to_precomp, fe25519_abs, …) are what we
+// build on, so it is included here rather than compiled on its own. Some of its statics are
+// unused by libsodium's own file as well.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#include "ed25519_ref10.c"
+#pragma GCC diagnostic pop
+
+// Width-8 NAF for prepared bases: digits odd in [-127, 127], 64 precomputed multiples (7.5 KiB per
+// table, built once per election). Width-5 for bases seen once per call: 8 multiples, which is
+// what pays for a point used in two or four rows.
+#define FIXED_W 8
+#define FIXED_N (1 << (FIXED_W - 2))
+#define DYN_W 5
+#define DYN_N (1 << (DYN_W - 2))
+
+struct hv_table {
+  ge25519_precomp odd[FIXED_N];  // odd[i] = (2i + 1)·P
+};
+
+// The standard generator G (RFC 9496 §4.4), recognized by its encoding so it uses a static table.
+static const unsigned char G_BYTES[32] = {
+    0xe2, 0xf2, 0xae, 0x0a, 0x6a, 0xbc, 0x4e, 0x71, 0xa8, 0x84, 0xa9, 0x61, 0xc5, 0x00, 0x51, 0x5f,
+    0x58, 0xe3, 0x0b, 0x6a, 0xa5, 0x82, 0xdd, 0x8d, 0xb6, 0xa6, 0x59, 0x45, 0xe0, 0x8d, 0x2d, 0x76,
+};
+
+// l = 2^252 + 27742317777372353535851937790883648493, little-endian 64-bit words.
+static const uint64_t L64[4] = {
+    0x5812631a5cf5d3edULL,
+    0x14def9dea2f79cd6ULL,
+    0x0000000000000000ULL,
+    0x1000000000000000ULL,
+};
+
+// (2i + 1)·P for i < n, in extended coordinates.
+static void odd_multiples(ge25519_p3 *m, size_t n, const ge25519_p3 *p) {
+  ge25519_p1p1 t;
+  ge25519_p3 p2;
+  ge25519_cached c2;
+  m[0] = *p;
+  ge25519_p3_dbl(&t, p);
+  ge25519_p1p1_to_p3(&p2, &t);
+  ge25519_p3_to_cached(&c2, &p2);
+  for (size_t i = 1; i < n; i++) {
+    ge25519_add(&t, &m[i - 1], &c2);
+    ge25519_p1p1_to_p3(&m[i], &t);
+  }
+}
+
+static void fill_table(hv_table *t, const ge25519_p3 *p) {
+  ge25519_p3 m[FIXED_N];
+  odd_multiples(m, FIXED_N, p);
+  // One inversion per entry, once per prepared key: not worth batching.
+  for (size_t i = 0; i < FIXED_N; i++) ge25519_p3_to_precomp(&t->odd[i], &m[i]);
+}
+
+// libsodium 1.0.18 took an encoding with bit 255 set as a second encoding of the same point; the
+// vendored 1.0.22 decoder rejects it, and so does this check, so the rule does not hang on a version.
+static int decode(ge25519_p3 *p, const unsigned char s[32]) {
+  if ((s[31] & 0x80) != 0) return -1;
+  return ristretto255_frombytes(p, s) == 0 ? 0 : -1;
+}
+
+static hv_table g_table;
+static int g_table_ok;
+static pthread_once_t g_table_once = PTHREAD_ONCE_INIT;
+
+// The addon may be loaded by several worker threads at once: the G table is built exactly once.
+static void init_g_table(void) {
+  ge25519_p3 g;
+  if (decode(&g, G_BYTES) != 0) return;  // cannot happen; hv_combine then refuses to run
+  fill_table(&g_table, &g);
+  g_table_ok = 1;
+}
+
+hv_table *hv_table_new(const unsigned char p[32], int *invalid) {
+  ge25519_p3 q;
+  *invalid = 0;
+  if (decode(&q, p) != 0) {
+    *invalid = 1;
+    return NULL;
+  }
+  hv_table *t = malloc(sizeof *t);
+  if (t != NULL) fill_table(t, &q);
+  return t;
+}
+
+void hv_table_free(hv_table *t) { free(t); }
+
+static void load_words(uint64_t w[4], const unsigned char s[32]) {
+  for (int i = 0; i < 4; i++) {
+    w[i] = 0;
+    for (int j = 0; j < 8; j++) w[i] |= (uint64_t)s[8 * i + j] << (8 * j);
+  }
+}
+
+// h = s·2⁻¹ mod l for s in [0, l): s/2 if s is even, else (s + l)/2 (< 2^253, no overflow).
+// The batched encoding below encodes 2·P, so each row is computed with halved scalars.
+static void halve_mod_l(uint64_t h[4], const unsigned char s[32]) {
+  uint64_t w[4];
+  load_words(w, s);
+  if (w[0] & 1) {
+    uint64_t carry = 0;
+    for (int i = 0; i < 4; i++) {
+      const uint64_t sum = w[i] + L64[i];
+      const uint64_t c1 = sum < w[i];
+      w[i] = sum + carry;
+      carry = c1 | (w[i] < sum);
+    }
+  }
+  for (int i = 0; i < 3; i++) h[i] = (w[i] >> 1) | (w[i + 1] << 63);
+  h[3] = w[3] >> 1;
+}
+
+// Width-w non-adjacent form of x < 2^253: x = Σ naf[i]·2^i, every nonzero digit odd and
+// |digit| < 2^(w−1), at least w − 1 zeros after each nonzero one. 254 digits suffice.
+static void wnaf(signed char naf[256], const uint64_t x[4], int w) {
+  const uint64_t width = (uint64_t)1 << w;
+  const uint64_t mask = width - 1;
+  uint64_t words[5] = {x[0], x[1], x[2], x[3], 0};
+  uint64_t carry = 0;
+  memset(naf, 0, 256);
+  for (int pos = 0; pos < 256;) {
+    const int idx = pos / 64;
+    const int bit = pos % 64;
+    uint64_t buf = words[idx] >> bit;
+    if (bit > 64 - w) buf |= words[idx + 1] << (64 - bit);
+    const uint64_t window = carry + (buf & mask);
+    if ((window & 1) == 0) {
+      // Even (with the carry): digit 0 here, the carry moves on to the next bit.
+      pos += 1;
+      continue;
+    }
+    if (window < width / 2) {
+      carry = 0;
+      naf[pos] = (signed char)window;
+    } else {
+      carry = 1;
+      naf[pos] = (signed char)((int64_t)window - (int64_t)width);
+    }
+    pos += w;
+  }
+}
+
+static int is_zero32(const unsigned char s[32]) {
+  unsigned char d = 0;
+  for (int i = 0; i < 32; i++) d |= s[i];
+  return d == 0;
+}
+
+// One base of one call: its digits for the current row and where its multiples are.
+typedef struct {
+  const hv_table *table;  // prepared (or G): affine multiples, mixed additions
+  ge25519_cached dyn[DYN_N];  // otherwise: multiples built on first use in this call
+  ge25519_p3 point;
+  int dyn_ready;
+  int active;  // nonzero scalar in the current row
+  signed char naf[256];
+} term;
+
+// r = Σ_j naf_j·P_j for the active terms: one shared chain of doublings from the top digit down
+// (Straus/Shamir), an addition or subtraction per nonzero digit.
+static void straus(ge25519_p3 *r, term *terms, size_t n) {
+  int top = -1;
+  for (size_t j = 0; j < n; j++) {
+    if (!terms[j].active) continue;
+    for (int i = 255; i > top; i--) {
+      if (terms[j].naf[i] != 0) {
+        top = i;
+        break;
+      }
+    }
+  }
+  if (top < 0) {
+    ge25519_p3_0(r);
+    return;
+  }
+  ge25519_p2 acc;
+  ge25519_p1p1 t;
+  ge25519_p3 u;
+  ge25519_p2_0(&acc);
+  for (int i = top; i >= 0; i--) {
+    ge25519_p2_dbl(&t, &acc);
+    for (size_t j = 0; j < n; j++) {
+      if (!terms[j].active) continue;
+      const int digit = terms[j].naf[i];
+      if (digit == 0) continue;
+      ge25519_p1p1_to_p3(&u, &t);
+      if (terms[j].table != NULL) {
+        if (digit > 0) ge25519_madd(&t, &u, &terms[j].table->odd[digit / 2]);
+        else ge25519_msub(&t, &u, &terms[j].table->odd[(-digit) / 2]);
+      } else {
+        if (digit > 0) ge25519_add(&t, &u, &terms[j].dyn[digit / 2]);
+        else ge25519_sub(&t, &u, &terms[j].dyn[(-digit) / 2]);
+      }
+    }
+    if (i > 0) ge25519_p1p1_to_p2(&acc, &t);
+    else ge25519_p1p1_to_p3(r, &t);
+  }
+}
+
+// Encodes 2·P_k for every k with one field inversion for the whole batch, instead of one inverse
+// square root per point as ristretto255_p3_tobytes needs. This is the "double and encode" of
+// curve25519-dalek's RistrettoPoint::double_and_compress_batch (the Decaf/Ristretto papers, §
+// "batch encoding"): the doubling's completed coordinates E, F, G, H make the square root
+// explicit, leaving only 1/(E·F·G·H) to compute, and Montgomery's trick batches those.
+// E·F·G·H = 0 exactly when 2·P_k is the identity (F, H ≠ 0 on this curve and G = Y² + X² ≠ 0
+// because the addition law is complete; E = 2XY is 0 only on the 4-torsion points, which is to
+// say the identity of the ristretto group); that case is encoded as 32 zero bytes, as RFC 9496 does.
+typedef struct {
+  fe25519 e, f, g, h, eg, fh;
+  int identity;
+} batch_state;
+
+static void encode_doubled_batch(unsigned char *out, const ge25519_p3 *p, size_t n,
+                                 batch_state *st, fe25519 *prefix) {
+  fe25519 xx, yy, zz, dtt, y2, efgh, inv, acc;
+  for (size_t k = 0; k < n; k++) {
+    batch_state *s = &st[k];
+    fe25519_sq(xx, p[k].X);
+    fe25519_sq(yy, p[k].Y);
+    fe25519_sq(zz, p[k].Z);
+    fe25519_sq(dtt, p[k].T);
+    fe25519_mul(dtt, dtt, d);
+    fe25519_add(y2, p[k].Y, p[k].Y);
+    fe25519_mul(s->e, p[k].X, y2);  // e = 2XY
+    fe25519_add(s->f, zz, dtt);     // f = Z² + dT²
+    fe25519_add(s->g, yy, xx);      // g = Y² − aX², a = −1
+    fe25519_sub(s->h, zz, dtt);     // h = Z² − dT²
+    fe25519_mul(s->eg, s->e, s->g);
+    fe25519_mul(s->fh, s->f, s->h);
+    s->identity = fe25519_iszero(s->e);
+    // Montgomery's trick: prefix[k] = Π_{i ≤ k} efgh_i, with 1 in place of an identity's 0.
+    if (s->identity) fe25519_1(efgh);
+    else fe25519_mul(efgh, s->eg, s->fh);
+    if (k == 0) fe25519_copy(prefix[0], efgh);
+    else fe25519_mul(prefix[k], prefix[k - 1], efgh);
+  }
+  fe25519_invert(acc, prefix[n - 1]);
+  for (size_t k = n; k-- > 0;) {
+    batch_state *s = &st[k];
+    // inv = 1/efgh_k; then acc becomes 1/Π_{i < k} efgh_i.
+    if (k > 0) fe25519_mul(inv, acc, prefix[k - 1]);
+    else fe25519_copy(inv, acc);
+    if (s->identity) {
+      memset(out + 32 * k, 0, 32);
+      continue;
+    }
+    fe25519 efgh_k;
+    fe25519_mul(efgh_k, s->eg, s->fh);
+    fe25519_mul(acc, acc, efgh_k);
+
+    fe25519 z_inv, t_inv, magic, e, g, h, minus_e, f_sqrta, tmp, sv;
+    fe25519_mul(z_inv, s->eg, inv);
+    fe25519_mul(t_inv, s->fh, inv);
+    fe25519_copy(magic, invsqrtamd);
+    fe25519_mul(tmp, s->eg, z_inv);
+    const int negcheck1 = fe25519_isnegative(tmp);
+    fe25519_copy(e, s->e);
+    fe25519_copy(g, s->g);
+    fe25519_copy(h, s->h);
+    fe25519_neg(minus_e, s->e);
+    fe25519_mul(f_sqrta, s->f, sqrtm1);
+    fe25519_cmov(e, s->g, negcheck1);
+    fe25519_cmov(g, minus_e, negcheck1);
+    fe25519_cmov(h, f_sqrta, negcheck1);
+    fe25519_cmov(magic, sqrtm1, negcheck1);
+    fe25519_mul(tmp, h, e);
+    fe25519_mul(tmp, tmp, z_inv);
+    fe25519_cneg(g, g, fe25519_isnegative(tmp));
+    fe25519_mul(tmp, g, t_inv);
+    fe25519_mul(tmp, magic, tmp);
+    fe25519_sub(sv, h, g);
+    fe25519_mul(sv, sv, tmp);
+    fe25519_abs(sv, sv);
+    fe25519_tobytes(out + 32 * k, sv);
+  }
+}
+
+int hv_combine(unsigned char *out, const hv_base *bases, size_t n_bases,
+               const unsigned char *scalars, size_t n_rows) {
+  if (n_bases == 0 || n_bases > HV_MAX_BASES || n_rows == 0 || n_rows > HV_MAX_ROWS) return -2;
+  pthread_once(&g_table_once, init_g_table);
+  if (!g_table_ok) return -2;
+  term terms[HV_MAX_BASES];
+  for (size_t j = 0; j < n_bases; j++) {
+    terms[j].dyn_ready = 0;
+    terms[j].table = bases[j].table;
+    if (terms[j].table != NULL) continue;
+    if (memcmp(bases[j].encoding, G_BYTES, 32) == 0) {
+      terms[j].table = &g_table;
+      continue;
+    }
+    // Decoded once per call (an inverse square root), however many rows use it.
+    if (decode(&terms[j].point, bases[j].encoding) != 0) return -1;
+  }
+  ge25519_p3 *results = malloc(n_rows * sizeof *results);
+  batch_state *states = malloc(n_rows * sizeof *states);
+  fe25519 *prefix = malloc(n_rows * sizeof *prefix);
+  if (results == NULL || states == NULL || prefix == NULL) {
+    free(results);
+    free(states);
+    free(prefix);
+    return -2;
+  }
+  for (size_t i = 0; i < n_rows; i++) {
+    for (size_t j = 0; j < n_bases; j++) {
+      term *tj = &terms[j];
+      const unsigned char *s = scalars + 32 * (i * n_bases + j);
+      tj->active = !is_zero32(s);
+      if (!tj->active) continue;
+      uint64_t half[4];
+      halve_mod_l(half, s);
+      wnaf(tj->naf, half, tj->table != NULL ? FIXED_W : DYN_W);
+      if (tj->table == NULL && !tj->dyn_ready) {
+        ge25519_p3 m[DYN_N];
+        odd_multiples(m, DYN_N, &tj->point);
+        for (size_t k = 0; k < DYN_N; k++) ge25519_p3_to_cached(&tj->dyn[k], &m[k]);
+        tj->dyn_ready = 1;
+      }
+    }
+    straus(&results[i], terms, n_bases);
+  }
+  encode_doubled_batch(out, results, n_rows, states, prefix);
+  free(results);
+  free(states);
+  free(prefix);
+  return 0;
+}
