@@ -78,6 +78,40 @@ static int decode(ge25519_p3 *p, const unsigned char s[32]) {
   return ristretto255_frombytes(p, s) == 0 ? 0 : -1;
 }
 
+// A per-thread cache of decoded points, keyed by their whole encoding (a hit is an exact match, so
+// it returns what decoding would). Public points only, like everything here: which slot is used
+// depends on the encoding's bytes. Worker threads each get their own (no locking).
+#define CACHE_N 64
+typedef struct {
+  unsigned char encoding[32];
+  ge25519_p3 point;
+  int used;
+} cache_entry;
+static _Thread_local cache_entry cache[CACHE_N];
+
+static cache_entry *cache_slot(const unsigned char s[32]) {
+  // Encodings of group elements are uniform in their low bytes: two of them pick a slot.
+  return &cache[((unsigned)s[0] | ((unsigned)s[1] << 8)) % CACHE_N];
+}
+
+static void cache_put(const unsigned char s[32], const ge25519_p3 *p) {
+  cache_entry *e = cache_slot(s);
+  memcpy(e->encoding, s, 32);
+  e->point = *p;
+  e->used = 1;
+}
+
+static int decode_cached(ge25519_p3 *p, const unsigned char s[32]) {
+  cache_entry *e = cache_slot(s);
+  if (e->used && memcmp(e->encoding, s, 32) == 0) {
+    *p = e->point;
+    return 0;
+  }
+  if (decode(p, s) != 0) return -1;
+  cache_put(s, p);
+  return 0;
+}
+
 static hv_table g_table;
 static int g_table_ok;
 static pthread_once_t g_table_once = PTHREAD_ONCE_INIT;
@@ -170,7 +204,7 @@ typedef struct {
   const hv_table *table;  // prepared (or G): affine multiples, mixed additions
   ge25519_cached dyn[DYN_N];  // otherwise: multiples built on first use in this call
   ge25519_p3 point;
-  int dyn_ready;
+  int dyn_ready;  // 0: none yet, 1: dyn[0] = P only (digits ±1), 2: all of them
   int active;  // nonzero scalar in the current row
   signed char naf[256];
 } term;
@@ -229,18 +263,21 @@ typedef struct {
   int identity;
 } batch_state;
 
-static void encode_doubled_batch(unsigned char *out, const ge25519_p3 *p, size_t n,
-                                 batch_state *st, fe25519 *prefix) {
+// Rows idx[0..n) of p and out.
+static void encode_doubled_batch(unsigned char *out, const ge25519_p3 *all, const size_t *idx,
+                                 size_t n, batch_state *st, fe25519 *prefix) {
   fe25519 xx, yy, zz, dtt, y2, efgh, inv, acc;
+  if (n == 0) return;
   for (size_t k = 0; k < n; k++) {
+    const ge25519_p3 *p = &all[idx[k]];
     batch_state *s = &st[k];
-    fe25519_sq(xx, p[k].X);
-    fe25519_sq(yy, p[k].Y);
-    fe25519_sq(zz, p[k].Z);
-    fe25519_sq(dtt, p[k].T);
+    fe25519_sq(xx, p->X);
+    fe25519_sq(yy, p->Y);
+    fe25519_sq(zz, p->Z);
+    fe25519_sq(dtt, p->T);
     fe25519_mul(dtt, dtt, d);
-    fe25519_add(y2, p[k].Y, p[k].Y);
-    fe25519_mul(s->e, p[k].X, y2);  // e = 2XY
+    fe25519_add(y2, p->Y, p->Y);
+    fe25519_mul(s->e, p->X, y2);  // e = 2XY
     fe25519_add(s->f, zz, dtt);     // f = Z² + dT²
     fe25519_add(s->g, yy, xx);      // g = Y² − aX², a = −1
     fe25519_sub(s->h, zz, dtt);     // h = Z² − dT²
@@ -259,8 +296,9 @@ static void encode_doubled_batch(unsigned char *out, const ge25519_p3 *p, size_t
     // inv = 1/efgh_k; then acc becomes 1/Π_{i < k} efgh_i.
     if (k > 0) fe25519_mul(inv, acc, prefix[k - 1]);
     else fe25519_copy(inv, acc);
+    unsigned char *o = out + 32 * idx[k];
     if (s->identity) {
-      memset(out + 32 * k, 0, 32);
+      memset(o, 0, 32);
       continue;
     }
     fe25519 efgh_k;
@@ -290,8 +328,34 @@ static void encode_doubled_batch(unsigned char *out, const ge25519_p3 *p, size_t
     fe25519_sub(sv, h, g);
     fe25519_mul(sv, sv, tmp);
     fe25519_abs(sv, sv);
-    fe25519_tobytes(out + 32 * k, sv);
+    fe25519_tobytes(o, sv);
   }
+}
+
+// Builds the multiples a term's digits need: P alone for digits ±1 (sums), else all odd ones.
+static void ensure_multiples(term *t, int max_digit) {
+  if (t->table != NULL || t->dyn_ready == 2 || (t->dyn_ready == 1 && max_digit <= 1)) return;
+  if (max_digit <= 1) {
+    ge25519_p3_to_cached(&t->dyn[0], &t->point);
+    t->dyn_ready = 1;
+    return;
+  }
+  ge25519_p3 m[DYN_N];
+  odd_multiples(m, DYN_N, &t->point);
+  for (size_t k = 0; k < DYN_N; k++) ge25519_p3_to_cached(&t->dyn[k], &m[k]);
+  t->dyn_ready = 2;
+}
+
+// A row is "small" when every scalar is below 2^128 (in practice 0 or 1: sums of points). Halving
+// would make its scalars full-size, so it is computed as is and encoded on its own.
+static int row_is_small(const unsigned char *scalars, size_t n_bases) {
+  for (size_t j = 0; j < n_bases; j++) {
+    const unsigned char *s = scalars + 32 * j;
+    for (int b = 16; b < 32; b++) {
+      if (s[b] != 0) return 0;
+    }
+  }
+  return 1;
 }
 
 int hv_combine(unsigned char *out, const hv_base *bases, size_t n_bases,
@@ -299,7 +363,16 @@ int hv_combine(unsigned char *out, const hv_base *bases, size_t n_bases,
   if (n_bases == 0 || n_bases > HV_MAX_BASES || n_rows == 0 || n_rows > HV_MAX_ROWS) return -2;
   pthread_once(&g_table_once, init_g_table);
   if (!g_table_ok) return -2;
-  term terms[HV_MAX_BASES];
+  term *terms = malloc(n_bases * sizeof *terms);
+  ge25519_p3 *results = malloc(n_rows * sizeof *results);
+  size_t *batched = malloc(n_rows * sizeof *batched);
+  batch_state *states = malloc(n_rows * sizeof *states);
+  fe25519 *prefix = malloc(n_rows * sizeof *prefix);
+  int rc = 0;
+  if (terms == NULL || results == NULL || batched == NULL || states == NULL || prefix == NULL) {
+    rc = -2;
+    goto done;
+  }
   for (size_t j = 0; j < n_bases; j++) {
     terms[j].dyn_ready = 0;
     terms[j].table = bases[j].table;
@@ -309,38 +382,46 @@ int hv_combine(unsigned char *out, const hv_base *bases, size_t n_bases,
       continue;
     }
     // Decoded once per call (an inverse square root), however many rows use it.
-    if (decode(&terms[j].point, bases[j].encoding) != 0) return -1;
+    if (decode_cached(&terms[j].point, bases[j].encoding) != 0) {
+      rc = -1;
+      goto done;
+    }
   }
-  ge25519_p3 *results = malloc(n_rows * sizeof *results);
-  batch_state *states = malloc(n_rows * sizeof *states);
-  fe25519 *prefix = malloc(n_rows * sizeof *prefix);
-  if (results == NULL || states == NULL || prefix == NULL) {
-    free(results);
-    free(states);
-    free(prefix);
-    return -2;
-  }
+  size_t n_batched = 0;
   for (size_t i = 0; i < n_rows; i++) {
+    const unsigned char *row = scalars + 32 * i * n_bases;
+    const int small = row_is_small(row, n_bases);
     for (size_t j = 0; j < n_bases; j++) {
       term *tj = &terms[j];
-      const unsigned char *s = scalars + 32 * (i * n_bases + j);
+      const unsigned char *s = row + 32 * j;
       tj->active = !is_zero32(s);
       if (!tj->active) continue;
-      uint64_t half[4];
-      halve_mod_l(half, s);
-      wnaf(tj->naf, half, tj->table != NULL ? FIXED_W : DYN_W);
-      if (tj->table == NULL && !tj->dyn_ready) {
-        ge25519_p3 m[DYN_N];
-        odd_multiples(m, DYN_N, &tj->point);
-        for (size_t k = 0; k < DYN_N; k++) ge25519_p3_to_cached(&tj->dyn[k], &m[k]);
-        tj->dyn_ready = 1;
+      uint64_t k[4];
+      if (small) load_words(k, s);
+      else halve_mod_l(k, s);
+      wnaf(tj->naf, k, tj->table != NULL ? FIXED_W : DYN_W);
+      int max_digit = 0;
+      for (int b = 0; b < 256; b++) {
+        const int a = tj->naf[b] < 0 ? -tj->naf[b] : tj->naf[b];
+        if (a > max_digit) max_digit = a;
       }
+      ensure_multiples(tj, max_digit);
     }
     straus(&results[i], terms, n_bases);
+    if (small) {
+      // Sums are typically the bases of the next call (Σα, Σβ of a limit proof): cached.
+      ristretto255_p3_tobytes(out + 32 * i, &results[i]);
+      cache_put(out + 32 * i, &results[i]);
+    } else {
+      batched[n_batched++] = i;
+    }
   }
-  encode_doubled_batch(out, results, n_rows, states, prefix);
+  encode_doubled_batch(out, results, batched, n_batched, states, prefix);
+done:
+  free(terms);
   free(results);
+  free(batched);
   free(states);
   free(prefix);
-  return 0;
+  return rc;
 }

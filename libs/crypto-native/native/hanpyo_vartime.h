@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#define HV_MAX_BASES 16
+#define HV_MAX_BASES 64
 #define HV_MAX_ROWS 4096
 
 // A fixed base prepared once (an election key K, or G): its odd multiples 1·P, 3·P, …, 127·P in
@@ -28,7 +28,9 @@ typedef struct {
 } hv_base;
 
 // out[32·i .. 32·i+32) = encoding of Σ_j scalars[i·n_bases + j]·bases[j], for i < n_rows.
-// Scalars are 32-byte little-endian integers already checked to be in [0, ℓ).
+// Scalars are 32-byte little-endian integers already checked to be in [0, ℓ). Decoded bases, and
+// the results of rows whose scalars are all below 2^128 (sums), are kept in a small per-thread
+// cache, so a point seen again in the next call (α, β, Σα, Σβ of a ballot) is not decoded again.
 // Returns 0, -1 if some base encoding is not canonical, -2 on bad sizes or allocation failure.
 int hv_combine(unsigned char *out, const hv_base *bases, size_t n_bases,
                const unsigned char *scalars, size_t n_rows);

@@ -1,7 +1,8 @@
 // The conformance suites of @hanpyo/crypto-testing on the native backend, the same ones
 // libs/crypto runs on noble and sodium: differential against noble on random inputs, identity /
 // zero-scalar / bad-input edges (bit-255 encodings included), RFC 9496 A.1/A.2 and the SPEC vectors
-// (vectors/spec-v1.json). Then what only the addon promises: TypeError on wrong argument types, and
+// (vectors/spec-v1.json), and the variable-time verification path (linearCombinationsVartime, for
+// public inputs only) against noble. Then what only the addon promises: TypeError on wrong argument types, and
 // how it loads. When the addon is not built (`node libs/crypto-native/build.mjs`), every test here
 // is reported as skipped with the reason, never passed.
 import assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ import {
   describeEdgeCaseConformance,
   describeRfc9496Conformance,
   describeSpecVectorConformance,
+  describeVartimeConformance,
   loadBackendUnderTest,
 } from '@hanpyo/crypto-testing';
 import type { BackendLoader } from '@hanpyo/crypto-testing';
@@ -47,6 +49,7 @@ describeDifferentialConformance('native', loadNative);
 describeEdgeCaseConformance('native', loadNative);
 describeRfc9496Conformance('native', loadNative);
 describeSpecVectorConformance('native', loadNative);
+describeVartimeConformance('native', loadNative);
 
 describe('native backend: argument types', async () => {
   const { backend: native, skip } = await loadBackendUnderTest(loadNative);
@@ -63,7 +66,24 @@ describe('native backend: argument types', async () => {
       assert.throws(() => native.mul(1n, p), TypeError, `mul(1, ${String(p)})`);
       assert.throws(() => native.add(G, p), TypeError, `add(G, ${String(p)})`);
       assert.throws(() => native.sub(p, G), TypeError, `sub(${String(p)}, G)`);
+      assert.throws(
+        () => native.linearCombinationsVartime!([p], [[1n]]),
+        TypeError,
+        `linearCombinationsVartime([${String(p)}])`,
+      );
     }
+    for (const k of bad) {
+      assert.throws(
+        () => native.linearCombinationsVartime!([G], [[k]]),
+        TypeError,
+        `linearCombinationsVartime([G], [[${String(k)}]])`,
+      );
+    }
+    const tooMany = Array.from({ length: 65 }, () => G);
+    assert.throws(
+      () => native.linearCombinationsVartime!(tooMany, [tooMany.map(() => 1n)]),
+      TypeError,
+    );
   });
 });
 

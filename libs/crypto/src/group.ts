@@ -18,6 +18,9 @@ export interface PreparedPoint {
   mul(k: Scalar): Point;
 }
 
+/** How many bases `linearCombinationsVartime` takes at least, on every backend that has it. */
+export const VARTIME_MAX_BASES = 64;
+
 /** A base of a variable-time combination: a point, or a point `prepare`d for many uses (K). */
 export type CombinationBase = Point | PreparedPoint;
 
@@ -35,7 +38,7 @@ export interface GroupBackend {
   prepare(p: Point): PreparedPoint;
   /**
    * VARIABLE TIME, PUBLIC INPUTS ONLY: for each row, `Σ_j row[j]·bases[j]` (one scalar in [0, ℓ) per
-   * base). Its running time depends on the scalars and points, so it may only see what is published
+   * base; up to `VARTIME_MAX_BASES` bases and 4096 rows). Its running time depends on the scalars and points, so it may only see what is published
    * anyway (proofs, ciphertexts, keys when verifying); never a nonce, a key share or a plaintext.
    * Optional: backends without it (noble, sodium) verify with the constant-time calls above.
    */

@@ -28,6 +28,7 @@ export type { RandomSource, Scalar } from './scalar.js';
 export {
   G,
   IDENTITY,
+  VARTIME_MAX_BASES,
   addPoints,
   decodePoint,
   group,
