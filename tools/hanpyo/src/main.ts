@@ -27,13 +27,24 @@ commands:
         write a complete election record (SPEC §10) made by the real library code
   verify DIR [--json] [--workers N] [--backend native|sodium|noble]
         check everything SPEC §10 lists; exit 0 valid, 1 invalid, 2 unreadable/usage
-  bench crypto [--json] [--out FILE] [--seconds S]
+  bench crypto [--json] [--out FILE] [--seconds S] [--voters N]
         per-core crypto throughput as ratios to noble's fixed-base multiplication rate
   bench tally [--ballots N] [--json] [--out FILE]
         tally aggregation per 100,000 ballots (in memory, synthetic record), with its ratio
   bench observer [--ballots N] [--json] [--out FILE]
         the observer's verification per 1,000 ballots (its own code, synthetic record),
         1 worker and every core, with ratios to noble's fixed-base multiplication rate
+  bench suite [--only crypto,edge,persister,ledger,observer,tally] [--quick] [--ballots N] [--no-doc]
+        every benchmark below, each figure with its baseline from the same run; JSON in
+        bench-results/, the table and a chart in docs/performance.md (npm run bench)
+  bench edge [--casts N] [--seconds S] [--connections C] [--json] [--out FILE]
+        the edge over HTTP (own registrar and edge processes on free ports, real Kafka and
+        Cassandra): a refused cast vs a bare Fastify route; real casts vs a raw kafkajs producer
+        and vs the per-cast crypto checks on one core
+  bench persister [--entries N] [--json] [--out FILE]
+        the persister's write path vs raw prepared INSERTs of the same rows (real Cassandra)
+  bench ledger [--leaves N] [--json] [--out FILE]
+        a block of N leaves (1,000,000) built by @hanpyo/ledger vs raw SHA-256 of the leaves
   vectors --out DIR
         write deterministic test vectors for every SPEC construction
   election create --manifest FILE          register an election (prints {"manifest","manifestHash"})
@@ -118,6 +129,10 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     case 'bench': {
+      // The suite parses its own options (stable error codes, bench-suite-report.ts). The suite's
+      // benchmarks load on demand: they bring Nest, the persister and autocannon (a devDependency)
+      // with them, which no other command needs.
+      if (rest[0] === 'suite') return (await import('./bench-suite.js')).runSuite(rest.slice(1));
       const { values, positionals } = parseArgs({
         args: rest,
         options: {
@@ -125,10 +140,42 @@ async function main(argv: string[]): Promise<number> {
           out: { type: 'string' },
           seconds: { type: 'string', default: '2' },
           ballots: { type: 'string', default: '5000' },
+          voters: { type: 'string' },
+          leaves: { type: 'string', default: '1000000' },
+          entries: { type: 'string', default: '20000' },
+          casts: { type: 'string', default: '3000' },
+          connections: { type: 'string', default: '32' },
         },
         allowPositionals: true,
         strict: true,
       });
+      const out = values.out ? { out: values.out } : {};
+      if (positionals[0] === 'ledger') {
+        const { runLedgerBench } = await import('./bench-ledger.js');
+        return runLedgerBench({
+          leaves: positiveInt(values.leaves, '--leaves'),
+          json: values.json,
+          ...out,
+        });
+      }
+      if (positionals[0] === 'persister') {
+        const { runPersisterBench } = await import('./bench-persister.js');
+        return runPersisterBench({
+          entries: positiveInt(values.entries, '--entries'),
+          json: values.json,
+          ...out,
+        });
+      }
+      if (positionals[0] === 'edge') {
+        const { runEdgeBench } = await import('./bench-edge.js');
+        return runEdgeBench({
+          casts: positiveInt(values.casts, '--casts'),
+          seconds: positiveNumber(values.seconds, '--seconds'),
+          connections: positiveInt(values.connections, '--connections'),
+          json: values.json,
+          ...out,
+        });
+      }
       if (positionals[0] === 'observer') {
         return runObserverBench({
           ballots: positiveInt(values.ballots, '--ballots'),
@@ -144,10 +191,13 @@ async function main(argv: string[]): Promise<number> {
         });
       }
       if (positionals[0] !== 'crypto')
-        throw new UsageError('bench takes a suite: crypto, tally or observer');
+        throw new UsageError(
+          'bench takes suite, crypto, edge, persister, ledger, observer or tally',
+        );
       return runBench({
         json: values.json,
         seconds: Number(values.seconds),
+        ...(values.voters ? { voters: positiveInt(values.voters, '--voters') } : {}),
         ...(values.out ? { out: values.out } : {}),
       });
     }
@@ -318,6 +368,12 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw new UsageError(`unknown command '${command}'`);
   }
+}
+
+function positiveNumber(text: string, name: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name} must be a positive number`);
+  return n;
 }
 
 function positiveInt(text: string, name: string): number {

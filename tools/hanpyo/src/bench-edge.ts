@@ -1,0 +1,581 @@
+// `hanpyo bench edge`: the edge as it runs — its own process (services/edge/dist/main.js, started by
+// scripts/stack/lib.mjs with the registrar, on free ports, with a Kafka topic prefix, a Cassandra
+// keyspace and a state directory of the benchmark's own, all removed at the end) — loaded over HTTP
+// by autocannon from this process. Three figures, each with its baseline from the same run:
+//
+//  1. HTTP alone. A cast with a real, well-formed ballot-sized body and no Authorization header: the
+//     edge's whole HTTP stack runs (Fastify, its JSON body parser and limit, Nest routing, the
+//     controller's media-type check, the in-flight limiter, the election catalog (cached), metrics,
+//     the error filter writing the coded 401 TOKEN_MISSING), and nothing else: the token is the
+//     first thing checked after the election, so no signature, proof or Kafka write is reached. A
+//     malformed token would cost the same but reads as a bug; a valid token costs an Ed25519
+//     verification. Baseline: a bare Fastify route at the same path answering the same 401 after
+//     parsing the same body, also its own process (bench-bare-server.ts), before and after.
+//  2. Edge + Kafka. Real casts — tokens minted by the registrar for a synthetic roll, each bound to
+//     a device key; ballots encrypted and proved here, signed by each device (as `hanpyo tokens`
+//     and `hanpyo cast` do) — each cast once, every one receipted (201) after acks=all. Baseline: a
+//     raw kafkajs producer (idempotent, acks=all, one request in flight, as the board producer)
+//     writing the same messages (the edge's exact board message bytes) to a topic with the board's
+//     partitions, one message per send, at the same concurrency.
+//  3. The same cast rate per CPU-second the edge process used (its main thread and crypto threads,
+//     from /proc), against the crypto-bound rate: the edge's per-cast checks (token with cnf, cast
+//     signature, every proof — @hanpyo/counting and checkBallot, fastest backend) on one core of
+//     this process, over the same casts. The issue's target: ≥ 0.8.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type autocannonModule from 'autocannon';
+import { createCassandraClient } from '@hanpyo/cassandra';
+import { parseManifest } from '@hanpyo/contracts';
+import type { EncryptedBallot, Manifest } from '@hanpyo/contracts';
+import { authorizationContext, castRefusal, checkToken } from '@hanpyo/counting';
+import {
+  base64url,
+  castDigest,
+  checkBallot,
+  deterministicRandom,
+  electionContext,
+  encryptBallot,
+  fromBase64url,
+  pointFromText,
+  randomBallotNonces,
+  signingKeyFromSeed,
+  systemRandom,
+  trackingCode,
+} from '@hanpyo/crypto';
+import { NativeEd25519, nativeSigner } from '@hanpyo/crypto-native';
+import { createKafka, kafkaConfigFromEnv, topicNames } from '@hanpyo/kafka';
+import { cassandraConfigFromEnv } from '@hanpyo/cassandra';
+import { ristretto255 } from '@noble/curves/ed25519.js';
+import { initFastest } from './backend.js';
+import { benchDraftManifest, boardMessage } from './bench-casts.js';
+import type { BenchBoardMessage } from './bench-casts.js';
+import { figure } from './bench-suite-report.js';
+import type { SuiteFigure } from './bench-suite-report.js';
+import { tokensBulk } from './election-commands.js';
+import type { TokenLine } from './election-commands.js';
+import { call, readLocal } from './local.js';
+import { importRoll, syntheticSource } from './roll.js';
+import { synthCeremony } from './synth.js';
+
+export interface EdgeBenchOptions {
+  /** Real casts (each a voter of the roll with its own token). */
+  readonly casts: number;
+  /** Seconds of each HTTP-alone run. */
+  readonly seconds: number;
+  /** Connections of autocannon, and sends in flight of the raw producer. */
+  readonly connections: number;
+  readonly json: boolean;
+  readonly out?: string;
+}
+
+export interface EdgeBenchResult {
+  readonly suite: 'edge';
+  readonly at: string;
+  readonly node: string;
+  readonly cores: number;
+  readonly method: string;
+  readonly connections: number;
+  readonly bodyBytes: number;
+  readonly messageBytes: number;
+  readonly http: { readonly bareBefore: Rate; readonly bareAfter: Rate; readonly edge: Rate };
+  readonly casts: {
+    readonly sent: number;
+    readonly receipted: number;
+    readonly seconds: number;
+    readonly edgeCpuSeconds: number;
+    readonly statusCodes: Record<string, number>;
+  };
+  readonly rawProducer: { readonly messages: number; readonly seconds: number };
+  /** Casts per CPU-second of the per-cast checks on one thread; and per wall-clock second. */
+  readonly cryptoBoundPerCore: number;
+  readonly cryptoBoundWallClock: number;
+  readonly nobleFixedBase: number;
+  readonly figures: readonly SuiteFigure[];
+}
+
+/** What this file uses of scripts/stack/lib.mjs. */
+interface StackModule {
+  startServices(names?: string[], options?: { timeoutMs?: number }): Promise<string[]>;
+  stopServices(names?: string[]): Promise<string[]>;
+  runningPid(name: string): number | undefined;
+}
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const WARM_UP_CASTS = 40;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** CPU time (user + system, every thread) of a process so far, in seconds (Linux /proc). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ
+}
+
+/** A signed cast, ready to send, and what the crypto-bound measurement checks. */
+interface PreparedCast {
+  readonly token: string;
+  readonly body: string;
+  readonly ballot: EncryptedBallot;
+  readonly code: string;
+  readonly castSignature: string;
+}
+
+/** The bare Fastify baseline server, in its own process; resolves with its port. */
+async function startBare(bodyLimit: number): Promise<{ port: number; child: ChildProcess }> {
+  const script = fileURLToPath(new URL('./bench-bare-server.js', import.meta.url));
+  const child = spawn(process.execPath, [script, String(bodyLimit)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`bare Fastify server exited (${code})`)));
+    createInterface({ input: child.stdout }).once('line', (line) => {
+      resolve((JSON.parse(line) as { port: number }).port);
+    });
+  });
+  return { port, child };
+}
+
+async function stopBare(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** autocannon, loaded when the benchmark runs (a devDependency: the CLI loads without it). */
+async function loadAutocannon(): Promise<typeof autocannonModule> {
+  return (await import('autocannon')).default;
+}
+
+/** A rate, and the same count per CPU-second of the process that did the work. */
+interface Rate {
+  readonly perSecond: number;
+  readonly perCpuSecond: number;
+}
+
+/**
+ * Requests per second of `url` under autocannon, and per CPU-second of the server process `pid`;
+ * throws unless every answer has `status`.
+ */
+async function httpRate(
+  url: string,
+  pid: number,
+  body: string,
+  connections: number,
+  seconds: number,
+  status: number,
+): Promise<Rate> {
+  const autocannon = await loadAutocannon();
+  const cpu0 = await cpuSeconds(pid);
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections,
+    duration: seconds,
+  });
+  const cpu = (await cpuSeconds(pid)) - cpu0;
+  const answered = result.statusCodeStats?.[`${status}`]?.count ?? 0;
+  if (result.errors > 0 || answered !== result.requests.total)
+    throw new Error(
+      `${url}: ${answered} of ${result.requests.total} requests answered ${status} (${result.errors} errors, codes ${JSON.stringify(result.statusCodeStats)})`,
+    );
+  return {
+    perSecond: result.requests.total / result.duration,
+    perCpuSecond: result.requests.total / cpu,
+  };
+}
+
+const mean = (a: Rate, b: Rate): Rate => ({
+  perSecond: (a.perSecond + b.perSecond) / 2,
+  perCpuSecond: (a.perCpuSecond + b.perCpuSecond) / 2,
+});
+
+/** The noble fixed-base multiplication rate (the crypto bench's baseline), for the JSON. */
+function nobleRate(seconds: number): number {
+  const rng = deterministicRandom('bench-edge');
+  const scalars = Array.from({ length: 256 }, () => rng.scalar());
+  const start = performance.now();
+  let n = 0;
+  while (performance.now() - start < seconds * 1000)
+    for (let k = 0; k < 10; k++) ristretto255.Point.BASE.multiply(scalars[n++ & 255]!);
+  return n / ((performance.now() - start) / 1000);
+}
+
+export async function measureEdge(
+  options: Omit<EdgeBenchOptions, 'json' | 'out'>,
+  log: (line: string) => void,
+): Promise<EdgeBenchResult> {
+  const cores = availableParallelism();
+  // Lowercase letters and digits: valid in a topic prefix, a keyspace and an election id.
+  const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const state = await mkdtemp(join(tmpdir(), 'hanpyo-bench-edge-'));
+  const prefix = `bench${runId}.`;
+  const keyspace = `bench_edge_${runId}`;
+  // The stack launcher and every config read these; set before the launcher is imported.
+  Object.assign(process.env, {
+    HANPYO_STATE_DIR: state,
+    HANPYO_LOCAL_JSON: join(state, 'local.json'),
+    HANPYO_KAFKA_TOPIC_PREFIX: prefix,
+    HANPYO_CASSANDRA_KEYSPACE: keyspace,
+    HANPYO_REGISTRAR_PORT: String(await freePort()),
+    HANPYO_EDGE_PORT: String(await freePort()),
+    HANPYO_LEDGER_PORT: String(await freePort()),
+    HANPYO_PERSISTER_PORT: String(await freePort()),
+    HANPYO_OBSERVER_PORT: String(await freePort()),
+  });
+  const kafkaConfig = kafkaConfigFromEnv(process.env);
+  const cassandraConfig = cassandraConfigFromEnv(process.env);
+  const stack = (await import(join(ROOT, 'scripts', 'stack', 'lib.mjs'))) as StackModule;
+  let started: string[] = [];
+  let bare: ChildProcess | undefined;
+  const kafka = createKafka(kafkaConfig);
+  const admin = kafka.admin();
+  try {
+    log(`starting a registrar and an edge of the benchmark's own (state ${state})…`);
+    started = await stack.startServices(['registrar', 'edge'], { timeoutMs: 120_000 });
+    const local = await readLocal();
+    const edgePid = stack.runningPid('edge');
+    if (edgePid === undefined) throw new Error('the edge is not running');
+
+    // An election of the benchmark ballot, open for an hour, a roll of `casts` voters.
+    const electionId = `bench-edge-${runId}`;
+    const districts = 4;
+    const now = Date.now();
+    const draft = benchDraftManifest(
+      electionId,
+      districts,
+      Math.ceil(options.casts / districts) + 10,
+      {
+        opens: now - 60_000,
+        closes: now + 3_600_000,
+      },
+    );
+    const admin$ = (path: string, body: unknown) =>
+      call<Record<string, unknown>>(`${local.registrar.url}/v1/elections${path}`, {
+        body,
+        token: local.registrar.adminToken,
+      });
+    log(`election ${electionId}: create, ceremony, roll of ${options.casts} voters, open, tokens…`);
+    const created = await admin$('', { manifest: draft });
+    const manifest: Manifest = parseManifest(created.manifest);
+    const { record } = synthCeremony(manifest, systemRandom);
+    await admin$(`/${electionId}/ceremony`, record);
+    if ((await importRoll(electionId, syntheticSource(manifest, options.casts))) !== 0)
+      throw new Error('the synthetic roll was refused');
+    await admin$(`/${electionId}/open`, {});
+    const tokensFile = join(state, 'tokens.ndjson');
+    if ((await tokensBulk(electionId, options.casts, tokensFile)) !== 0)
+      throw new Error('fewer tokens than casts');
+    const view = await call<{ manifest: Manifest; jointPublicKey: string | null }>(
+      `${local.registrar.url}/v1/elections/${electionId}`,
+    );
+    const full = parseManifest(view.manifest);
+    if (!view.jointPublicKey) throw new Error('the election has no joint key');
+
+    const backend = await initFastest();
+    const election = electionContext(full, pointFromText(view.jointPublicKey));
+    log(`encrypting, proving and signing ${options.casts} ballots here (${backend.name})…`);
+    const casts: PreparedCast[] = [];
+    for await (const line of createInterface({ input: createReadStream(tokensFile) })) {
+      if (!line.trim()) continue;
+      const v = JSON.parse(line) as TokenLine;
+      const claims = JSON.parse(
+        Buffer.from(v.token.split('.')[1] ?? '', 'base64url').toString('utf8'),
+      ) as { sub: string };
+      const ballot = encryptBallot(
+        election,
+        { districtId: v.districtId, nullifier: fromBase64url(claims.sub, 32) },
+        { mayor: [['a', 'b', 'c', 'd', 'e'][casts.length % 5]!] },
+        randomBallotNonces(systemRandom),
+      );
+      const code = trackingCode(ballot);
+      const device = nativeSigner(signingKeyFromSeed('device', fromBase64url(v.deviceSecret, 32)));
+      const castSignature = base64url(device(castDigest(electionId, code)));
+      casts.push({
+        token: v.token,
+        body: JSON.stringify({ ballot, castSignature }),
+        ballot,
+        code,
+        castSignature,
+      });
+    }
+    await rm(tokensFile, { force: true }); // a file of device secrets: gone as soon as read
+
+    // The crypto-bound rate: the edge's per-cast checks, one core (this thread), same casts.
+    log('timing the per-cast checks on one core (token with cnf, cast signature, proofs)…');
+    const authorization = authorizationContext(full, { verify: new NativeEd25519().verify });
+    const checkOne = (c: PreparedCast) => {
+      const checked = checkToken(authorization, c.token, Date.now());
+      if ('refusal' in checked) throw new Error(`bench token refused: ${checked.refusal.code}`);
+      if (castRefusal(authorization, checked.deviceKey, c.castSignature, c.code))
+        throw new Error('bench cast signature refused');
+      if (checkBallot(election, c.ballot).length > 0) throw new Error('bench ballot refused');
+    };
+    for (const c of casts.slice(0, 20)) checkOne(c);
+    // Per CPU-second of this process (one thread runs the checks), as the edge's figure is: on a
+    // shared machine wall-clock time also counts the time other processes had the core.
+    let checkedCount = 0;
+    const t0 = performance.now();
+    const cpuAtStart = process.cpuUsage();
+    while (performance.now() - t0 < options.seconds * 1000 || checkedCount < 50)
+      checkOne(casts[checkedCount++ % casts.length]!);
+    const used = process.cpuUsage(cpuAtStart);
+    const cryptoBoundPerCore = checkedCount / ((used.user + used.system) / 1e6);
+    const cryptoBoundWallClock = checkedCount / ((performance.now() - t0) / 1000);
+    log(
+      `  ${cryptoBoundPerCore.toFixed(1)} casts per CPU-second (${cryptoBoundWallClock.toFixed(1)}/s of wall-clock time)`,
+    );
+    const nobleFixedBase = nobleRate(Math.min(2, options.seconds));
+
+    // 1. HTTP alone: the edge's refusal of a tokenless cast vs a bare Fastify route.
+    const body = casts[0]!.body;
+    const castPath = `/v1/elections/${electionId}/ballots`;
+    const bareServer = await startBare(256 * 1024);
+    bare = bareServer.child;
+    const bareUrl = `http://127.0.0.1:${bareServer.port}${castPath}`;
+    const edgeUrl = `${local.edge.url}${castPath}`;
+    log(
+      `HTTP alone, ${options.connections} connections, ${options.seconds} s each: bare Fastify, edge (401 TOKEN_MISSING), bare again…`,
+    );
+    const barePid = bare.pid ?? 0;
+    await httpRate(bareUrl, barePid, body, options.connections, 1, 401); // warm-up
+    await httpRate(edgeUrl, edgePid, body, options.connections, 1, 401); // warm-up
+    const run = (url: string, pid: number) =>
+      httpRate(url, pid, body, options.connections, options.seconds, 401);
+    const bareBefore = await run(bareUrl, barePid);
+    const edgeHttp = await run(edgeUrl, edgePid);
+    const bareAfter = await run(bareUrl, barePid);
+    const bareHttp = mean(bareBefore, bareAfter);
+    await stopBare(bare);
+    bare = undefined;
+    log(
+      `  bare ${bareBefore.perSecond.toFixed(0)}/s, edge ${edgeHttp.perSecond.toFixed(0)}/s, bare ${bareAfter.perSecond.toFixed(0)}/s; per CPU-second of the server: bare ${bareHttp.perCpuSecond.toFixed(0)}, edge ${edgeHttp.perCpuSecond.toFixed(0)}`,
+    );
+
+    // 2. Real casts through the edge: a few to warm up (producer, catalog, crypto threads, JIT;
+    // also waits out the edge's catalog TTL after the open), then the rest under autocannon.
+    log(`casting ${WARM_UP_CASTS} ballots to warm up…`);
+    const warm = casts.slice(0, WARM_UP_CASTS);
+    for (const c of warm) {
+      for (let attempt = 0; ; attempt++) {
+        const r = await fetch(edgeUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${c.token}` },
+          body: c.body,
+        });
+        await r.arrayBuffer();
+        if (r.status === 201) break;
+        // Until the edge's cached view of the election says "open" (HANPYO_EDGE_CATALOG_TTL_MS).
+        if (r.status !== 403 || attempt > 50) throw new Error(`warm-up cast answered ${r.status}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+    const timed = casts.slice(WARM_UP_CASTS);
+    log(`casting ${timed.length} ballots, ${options.connections} connections…`);
+    let next = 0;
+    const cpu0 = await cpuSeconds(edgePid);
+    const c0 = performance.now();
+    const autocannon = await loadAutocannon();
+    const result = await autocannon({
+      url: edgeUrl,
+      connections: options.connections,
+      amount: timed.length,
+      timeout: 30,
+      requests: [
+        {
+          method: 'POST',
+          path: castPath,
+          setupRequest: (request) => {
+            // Each cast exactly once, in order; autocannon stops after `amount` requests.
+            const c = timed[next++ % timed.length]!;
+            return {
+              ...request,
+              headers: {
+                'content-type': 'application/json',
+                authorization: `Bearer ${c.token}`,
+              },
+              body: c.body,
+            };
+          },
+        },
+      ],
+    });
+    const castSeconds = (performance.now() - c0) / 1000;
+    const edgeCpuSeconds = (await cpuSeconds(edgePid)) - cpu0;
+    const statusCodes = Object.fromEntries(
+      Object.entries(result.statusCodeStats ?? {}).map(([k, v]) => [k, v.count ?? 0]),
+    );
+    const receipted = statusCodes['201'] ?? 0;
+    if (receipted !== timed.length || result.errors > 0)
+      throw new Error(
+        `of ${timed.length} casts ${receipted} were receipted (codes ${JSON.stringify(statusCodes)}, ${result.errors} errors)`,
+      );
+    const castRate = receipted / castSeconds;
+    log(
+      `  ${castRate.toFixed(1)} casts/s; the edge used ${edgeCpuSeconds.toFixed(1)} CPU-s (${(receipted / edgeCpuSeconds).toFixed(1)} casts per CPU-second)`,
+    );
+
+    // The raw producer: the same board messages, same partitions, same concurrency.
+    const board = topicNames(kafkaConfig, electionId).ballots;
+    await admin.connect();
+    const [meta] = (await admin.fetchTopicMetadata({ topics: [board] })).topics;
+    const partitions = meta?.partitions.length ?? 1;
+    const rawTopic = `${prefix}bench-raw-producer.v1`;
+    await admin.createTopics({
+      topics: [{ topic: rawTopic, numPartitions: partitions, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
+    const messages: BenchBoardMessage[] = timed.map((c) =>
+      boardMessage(c.ballot, c.code, c.token, c.castSignature),
+    );
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
+    await producer.connect();
+    let rawSeconds: number;
+    try {
+      const send = (m: BenchBoardMessage, i: number) =>
+        producer.send({
+          topic: rawTopic,
+          acks: -1,
+          messages: [{ partition: i % partitions, key: m.key, value: m.value, headers: m.headers }],
+        });
+      for (let i = 0; i < Math.min(50, messages.length); i++) await send(messages[i]!, i); // warm-up
+      log(
+        `raw kafkajs producer: ${messages.length} messages, ${options.connections} sends in flight…`,
+      );
+      let k = 0;
+      const r0 = performance.now();
+      await Promise.all(
+        Array.from({ length: options.connections }, async () => {
+          while (k < messages.length) {
+            const i = k++;
+            await send(messages[i]!, i);
+          }
+        }),
+      );
+      rawSeconds = (performance.now() - r0) / 1000;
+    } finally {
+      await producer.disconnect();
+    }
+    const rawRate = messages.length / rawSeconds;
+    log(`  ${rawRate.toFixed(0)} messages/s`);
+
+    const bodyBytes = Buffer.byteLength(body);
+    const messageBytes = Math.round(
+      messages.reduce((s, m) => s + m.value.length + m.key.length, 0) / messages.length,
+    );
+    const figures = [
+      figure({
+        bench: 'edge',
+        name: 'edge HTTP alone: tokenless cast refused 401, no crypto or Kafka',
+        value: edgeHttp.perSecond,
+        unit: 'req/s',
+        baseline: {
+          name: 'bare Fastify route, same body',
+          value: bareHttp.perSecond,
+          unit: 'req/s',
+        },
+        note: `${bodyBytes}-byte body, ${options.connections} connections; per CPU-second of each server ${(edgeHttp.perCpuSecond / bareHttp.perCpuSecond).toFixed(3)}×`,
+      }),
+      figure({
+        bench: 'edge',
+        name: 'edge + Kafka: valid casts receipted after acks=all',
+        value: castRate,
+        unit: 'casts/s',
+        baseline: {
+          name: 'raw kafkajs producer, idempotent, acks=all, same messages and concurrency',
+          value: rawRate,
+          unit: 'msg/s',
+        },
+        note: `${receipted} casts, ${messageBytes}-byte messages`,
+      }),
+      figure({
+        bench: 'edge',
+        name: 'edge + Kafka: casts per CPU-second of the edge process',
+        value: receipted / edgeCpuSeconds,
+        unit: 'casts/CPU-s',
+        baseline: {
+          name: 'per-cast crypto checks, per CPU-second of one thread',
+          value: cryptoBoundPerCore,
+          unit: 'casts/s',
+        },
+        target: 0.8,
+        note: `per machine core (${cores}, shared with Kafka, Cassandra and the load): ${(castRate / cores / cryptoBoundPerCore).toFixed(3)}×`,
+      }),
+    ];
+    return {
+      suite: 'edge',
+      at: new Date().toISOString(),
+      node: process.version,
+      cores,
+      method:
+        'registrar and edge as their own processes (scripts/stack/lib.mjs) on free ports, own topic prefix and keyspace; autocannon in this process; bare Fastify baseline in its own process, before and after; raw kafkajs producer in this process after the casts; CPU of the edge from /proc/<pid>/stat',
+      connections: options.connections,
+      bodyBytes,
+      messageBytes,
+      http: { bareBefore, bareAfter, edge: edgeHttp },
+      casts: { sent: timed.length, receipted, seconds: castSeconds, edgeCpuSeconds, statusCodes },
+      rawProducer: { messages: messages.length, seconds: rawSeconds },
+      cryptoBoundPerCore,
+      cryptoBoundWallClock,
+      nobleFixedBase,
+      figures,
+    };
+  } finally {
+    if (bare) await stopBare(bare);
+    await stack.stopServices(started).catch((e: unknown) => log(`stopping: ${String(e)}`));
+    // Everything of the benchmark's own: topics under its prefix, its keyspace, its state.
+    await admin.connect();
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (topics.length > 0)
+      await admin
+        .deleteTopics({ topics })
+        .catch((e: unknown) => log(`could not delete topics: ${String(e)}`));
+    await admin.disconnect();
+    const cassandra = createCassandraClient(cassandraConfig);
+    await cassandra
+      .execute(`DROP KEYSPACE IF EXISTS ${keyspace}`)
+      .catch((e: unknown) => log(`could not drop keyspace ${keyspace}: ${String(e)}`));
+    await cassandra.shutdown();
+    await rm(state, { recursive: true, force: true });
+  }
+}
+
+export async function runEdgeBench(options: EdgeBenchOptions): Promise<number> {
+  const print = (s: string) => {
+    if (!options.json) process.stdout.write(`${s}\n`);
+  };
+  const result = await measureEdge(options, print);
+  for (const f of result.figures)
+    print(`${f.name}: ${f.value.toFixed(1)} ${f.unit}, ratio ${f.ratio.toFixed(3)}`);
+  const out = options.out ?? join('bench-results', `edge-${result.at.replace(/[:.]/g, '-')}.json`);
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
+  if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else print(`wrote ${out}`);
+  return 0;
+}

@@ -1,0 +1,281 @@
+// `hanpyo bench persister`: the persister's own write path against the real local Cassandra —
+// EntriesService.persist (services/persister/src/entries.service.ts: every board message decoded
+// with @hanpyo/contracts, then BoardRepository.write: a board_entries, a receipts and a
+// voter_ballots row per entry, prepared, idempotent, HANPYO_PERSISTER_WRITE_CONCURRENCY statements
+// in flight) — over batches of board messages as the consumer hands them over, as many batches at
+// once as it persists (HANPYO_PERSISTER_PARTITIONS_CONCURRENTLY). Baseline, same run: the same rows
+// as raw cassandra-driver prepared INSERTs (client.execute, parameters made beforehand) with the
+// same concurrency; three rounds of (raw, persister) on new rows, medians compared. In a keyspace of
+// the benchmark's own, dropped at the end. Kafka reads and offset commits are not in the figure.
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { OFFSET_BUCKET, createCassandraClient } from '@hanpyo/cassandra';
+import type { CassandraClient, CqlValue } from '@hanpyo/cassandra';
+import { decodeBoardMessage } from '@hanpyo/contracts';
+import { BoardRepository } from '@hanpyo/persister/dist/board.repository.js';
+import type { BoardMessage } from '@hanpyo/persister/dist/board-message.js';
+import { persisterConfig } from '@hanpyo/persister/dist/config.js';
+import type { PersisterConfig } from '@hanpyo/persister/dist/config.js';
+import { EntriesService } from '@hanpyo/persister/dist/entries.service.js';
+import type { KafkaRepository } from '@hanpyo/persister/dist/kafka.repository.js';
+import { Health, JsonLogger, Metrics } from '@hanpyo/service-kit';
+import { syntheticBoardMessages } from './bench-casts.js';
+import type { BenchBoardMessage } from './bench-casts.js';
+import { figure } from './bench-suite-report.js';
+import type { SuiteFigure } from './bench-suite-report.js';
+
+export interface PersisterBenchOptions {
+  readonly entries: number;
+  readonly json: boolean;
+  readonly out?: string;
+  readonly quiet?: boolean;
+}
+
+export interface PersisterBenchResult {
+  readonly suite: 'persister';
+  readonly at: string;
+  readonly node: string;
+  readonly method: string;
+  readonly entries: number;
+  readonly batch: number;
+  readonly partitions: number;
+  readonly messageBytes: number;
+  readonly writeConcurrency: number;
+  readonly batchesConcurrently: number;
+  /** Entries/s of each round, raw and through the persister; figures use the medians. */
+  readonly rounds: { readonly raw: readonly number[]; readonly persister: readonly number[] };
+  readonly figures: readonly SuiteFigure[];
+}
+
+/** Messages per persisted batch (a kafkajs fetch of a partition: ~1.5 MB of ~3 KB messages). */
+const BATCH = 500;
+const PARTITIONS = 8;
+const ROUNDS = 3;
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+// The persister's statements (services/persister/src/board.repository.ts), for the raw baseline.
+const INSERT_ENTRY =
+  'INSERT INTO {ks}.board_entries (election_id, kafka_partition, offset_bucket, kafka_offset, district_id, tracking_code, nullifier, received_at, ballot, voter_token, cast_signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const INSERT_RECEIPT =
+  'INSERT INTO {ks}.receipts (election_id, tracking_code, kafka_partition, kafka_offset, district_id, received_at) VALUES (?, ?, ?, ?, ?, ?)';
+const INSERT_VOTER_BALLOT =
+  'INSERT INTO {ks}.voter_ballots (election_id, nullifier, kafka_partition, kafka_offset, tracking_code) VALUES (?, ?, ?, ?, ?)';
+
+/** The messages as the consumer hands them over, in batches of one partition each. */
+function batchesOf(messages: readonly BenchBoardMessage[], at: number): BoardMessage[][] {
+  const perPartition = Math.ceil(messages.length / PARTITIONS);
+  const batches: BoardMessage[][] = [];
+  for (let p = 0; p < PARTITIONS; p++) {
+    const slice = messages.slice(p * perPartition, (p + 1) * perPartition);
+    for (let i = 0; i < slice.length; i += BATCH) {
+      batches.push(
+        slice.slice(i, i + BATCH).map((m, k) => ({
+          partition: p,
+          offset: i + k,
+          key: m.key,
+          value: m.value,
+          timestamp: at + i + k,
+          headers: m.headers,
+        })),
+      );
+    }
+  }
+  return batches;
+}
+
+/** The rows of a batch as parameters of the three prepared INSERTs, decoded beforehand. */
+function rawStatements(
+  keyspace: string,
+  electionId: string,
+  batch: readonly BoardMessage[],
+): [string, CqlValue[]][] {
+  const ks = (cql: string) => cql.replaceAll('{ks}', keyspace);
+  const out: [string, CqlValue[]][] = [];
+  for (const m of batch) {
+    const decoded = decodeBoardMessage(m);
+    if (!decoded.ok) throw new Error(`benchmark message does not decode: ${decoded.reason}`);
+    const e = decoded.entry;
+    const receivedAt = new Date(e.receivedAt);
+    out.push(
+      [
+        ks(INSERT_ENTRY),
+        [
+          electionId,
+          e.partition,
+          Math.floor(e.offset / OFFSET_BUCKET),
+          e.offset,
+          e.ballot.districtId,
+          e.trackingCode,
+          e.ballot.nullifier,
+          receivedAt,
+          JSON.stringify(e.ballot),
+          e.token ?? null,
+          e.castSignature ?? null,
+        ],
+      ],
+      [
+        ks(INSERT_RECEIPT),
+        [electionId, e.trackingCode, e.partition, e.offset, e.ballot.districtId, receivedAt],
+      ],
+      [
+        ks(INSERT_VOTER_BALLOT),
+        [electionId, e.ballot.nullifier, e.partition, e.offset, e.trackingCode],
+      ],
+    );
+  }
+  return out;
+}
+
+/** Runs `work` over `items` with at most `width` at once; rejects on the first failure. */
+async function inParallel<T>(
+  items: readonly T[],
+  width: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+}
+
+/** Raw prepared INSERTs of the batches' rows, as the persister's concurrency; entries/s. */
+async function raw(
+  client: CassandraClient,
+  config: PersisterConfig,
+  statements: readonly (readonly [string, CqlValue[]][])[],
+  entries: number,
+): Promise<number> {
+  const t0 = performance.now();
+  await inParallel(statements, config.HANPYO_PERSISTER_PARTITIONS_CONCURRENTLY, (batch) =>
+    inParallel(batch, config.HANPYO_PERSISTER_WRITE_CONCURRENCY, async ([cql, params]) => {
+      await client.execute(cql, params, { prepare: true, isIdempotent: true });
+    }),
+  );
+  return entries / ((performance.now() - t0) / 1000);
+}
+
+/** Measures against the local Cassandra in a keyspace of its own (dropped at the end). */
+export async function measurePersister(
+  options: Pick<PersisterBenchOptions, 'entries'>,
+  log: (line: string) => void = () => undefined,
+): Promise<PersisterBenchResult> {
+  const keyspace = `bench_persister_${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const config = persisterConfig({ ...process.env, HANPYO_CASSANDRA_KEYSPACE: keyspace });
+  const health = new Health();
+  const board = new BoardRepository(config, health);
+  // Only warnings: the write path logs nothing per batch, and a benchmark must not log ballots.
+  const logger = new JsonLogger('persister', 'warn', (line) => process.stderr.write(line));
+  // Dead letters go to Kafka; these messages all decode, so this is never called (and throws if
+  // it were, rather than hiding a decode failure in the figure).
+  const kafka = {
+    deadLetter: () => Promise.reject(new Error('a benchmark message was dead-lettered')),
+  } as unknown as KafkaRepository;
+  const entries = new EntriesService(config, board, kafka, logger, new Metrics('persister'));
+  const client = createCassandraClient(config.cassandra);
+  const control = { heartbeat: () => Promise.resolve(), active: () => true };
+  try {
+    log(`keyspace ${keyspace}: applying the migrations…`);
+    await board.ready();
+    await client.connect();
+    log(`making ${options.entries} board messages (real ballots, tokens and signatures)…`);
+    const messages = syntheticBoardMessages(options.entries);
+    const messageBytes = Math.round(
+      messages.reduce((s, m) => s + m.value.length + m.key.length, 0) / messages.length,
+    );
+    const at = Date.now();
+    const batches = batchesOf(messages, at);
+    const prepare = (electionId: string) =>
+      batches.map((b) => rawStatements(keyspace, electionId, b));
+    const persisted = (electionId: string) => async () => {
+      const t0 = performance.now();
+      await inParallel(batches, config.HANPYO_PERSISTER_PARTITIONS_CONCURRENTLY, (batch) =>
+        entries.persist(electionId, 'bench.hanpyo.ballots.v1', batch, control),
+      );
+      return options.entries / ((performance.now() - t0) / 1000);
+    };
+
+    // Warm-up of both paths (statements prepared, connections open, JIT) on a few batches.
+    log('warming up both paths…');
+    const few = Math.min(batches.length, 2);
+    await raw(client, config, prepare('bench-warm-raw').slice(0, few), few * BATCH);
+    await inParallel(batches.slice(0, few), 2, (b) =>
+      entries.persist('bench-warm-persister', 'bench', b, control),
+    );
+
+    // Rounds of (raw, persister), each on new rows, and the median of each: on a shared machine
+    // one pass can land in a burst of someone else's work, or of a Cassandra flush.
+    log(
+      `${ROUNDS} rounds of raw prepared INSERTs, then the persister's write path (EntriesService.persist): ${options.entries} entries (3 rows each), ${config.HANPYO_PERSISTER_PARTITIONS_CONCURRENTLY} batches × ${config.HANPYO_PERSISTER_WRITE_CONCURRENCY} statements in flight…`,
+    );
+    const raws: number[] = [];
+    const persisters: number[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      raws.push(await raw(client, config, prepare(`bench-raw-${round}`), options.entries));
+      persisters.push(await persisted(`bench-persister-${round}`)());
+      log(
+        `  round ${round}: raw ${raws[round - 1]!.toFixed(0)} entries/s, persister ${persisters[round - 1]!.toFixed(0)} entries/s`,
+      );
+    }
+    const perSecond = median(raws);
+    const persister = median(persisters);
+    const figures = [
+      figure({
+        bench: 'persister',
+        name: `persister write path, ${options.entries.toLocaleString('en-US')} entries in batches of ${BATCH}`,
+        value: persister,
+        unit: 'entries/s',
+        baseline: {
+          name: 'raw cassandra-driver prepared INSERTs, same rows and concurrency',
+          value: perSecond,
+          unit: 'entries/s',
+        },
+        target: 0.8,
+        note: `3 rows per entry, ${messageBytes} bytes per message`,
+      }),
+    ];
+    return {
+      suite: 'persister',
+      at: new Date().toISOString(),
+      node: process.version,
+      method:
+        'EntriesService.persist (decode + BoardRepository.write) vs raw client.execute of the same prepared INSERTs with parameters made beforehand; same batches, same concurrency; 3 rounds of (raw, persister) on new rows, medians; local single-node Cassandra, own keyspace',
+      entries: options.entries,
+      batch: BATCH,
+      partitions: PARTITIONS,
+      messageBytes,
+      writeConcurrency: config.HANPYO_PERSISTER_WRITE_CONCURRENCY,
+      batchesConcurrently: config.HANPYO_PERSISTER_PARTITIONS_CONCURRENTLY,
+      rounds: { raw: raws, persister: persisters },
+      figures,
+    };
+  } finally {
+    await client
+      .execute(`DROP KEYSPACE IF EXISTS ${keyspace}`)
+      .catch((e: unknown) => log(`could not drop keyspace ${keyspace}: ${(e as Error).message}`));
+    await client.shutdown();
+    await board.onApplicationShutdown();
+  }
+}
+
+export async function runPersisterBench(options: PersisterBenchOptions): Promise<number> {
+  const print = (s: string) => {
+    if (!options.json && !options.quiet) process.stdout.write(`${s}\n`);
+  };
+  const result = await measurePersister(options, print);
+  for (const f of result.figures)
+    print(`${f.name}: ${f.value.toFixed(0)} ${f.unit}, ratio to raw ${f.ratio.toFixed(3)}`);
+  const out =
+    options.out ?? join('bench-results', `persister-${result.at.replace(/[:.]/g, '-')}.json`);
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
+  if (options.json && !options.quiet) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else print(`wrote ${out}`);
+  return 0;
+}
