@@ -16,6 +16,7 @@ import type { Cast } from '../support/board.js';
 import { ServiceProcess } from '../support/service-process.js';
 import { readTopic } from '../support/read-topic.js';
 import { until } from '../support/wait.js';
+import { groupAssignment } from '../support/groups.js';
 import { contest } from '../support/manifest.js';
 
 function persisterDraft(): Record<string, unknown> {
@@ -44,8 +45,8 @@ function persisterDraft(): Record<string, unknown> {
 
 /** A registered, open election of its own, with its topics. */
 class Election extends BoardElection {
-  constructor() {
-    super('p-', persisterDraft(), 7);
+  constructor(deployment?: Election) {
+    super('p-', persisterDraft(), 7, deployment);
   }
 
   get env(): Record<string, string> {
@@ -125,7 +126,7 @@ class Election extends BoardElection {
   /** Committed offsets of the persister's group, by partition (-1 when none). */
   async committed(): Promise<number[]> {
     const [t] = await this.admin.fetchOffsets({
-      groupId: `${this.kafkaConfig.topicPrefix}hanpyo-persister.${this.electionId}`,
+      groupId: `${this.kafkaConfig.topicPrefix}hanpyo-persister`,
       topics: [this.topics.ballots],
     });
     return (t?.partitions ?? [])
@@ -259,6 +260,36 @@ describe('persister (real Kafka and Cassandra, its own process)', () => {
       assert.match(metrics, /hanpyo_persister_entries_total\{[^}]*\} \d+/);
     });
 
+    it('reads every election with one member of one group (issue 10: consumers do not scale with elections)', async () => {
+      // A second election of the same deployment, opened while the persister runs: the same
+      // member reads both boards (the member is replaced once, with both topics).
+      const second = new Election(election);
+      await second.setUp();
+      try {
+        const casts = second.casts(300);
+        await second.produce(casts);
+        await until('the second board persisted', async () =>
+          (await second.boardCount()) === casts.length ? true : undefined,
+        );
+        const group = await groupAssignment(
+          election.admin,
+          `${election.kafkaConfig.topicPrefix}hanpyo-persister`,
+        );
+        assert.equal(group.members, 1, 'one member for both elections');
+        const all = (n: number) => Array.from({ length: n }, (_, i) => i);
+        assert.deepEqual(
+          group.topics.get(election.topics.ballots),
+          all(election.layout.partitionCount),
+        );
+        assert.deepEqual(
+          group.topics.get(second.topics.ballots),
+          all(second.layout.partitionCount),
+        );
+        assert.match(await persister.metrics(), /hanpyo_persister_boards_consumed\{[^}]*\} 2/);
+      } finally {
+        await second.tearDown({ keepKeyspace: true });
+      }
+    });
     it('dead-letters what does not decode, with its source and reason, and the stream goes on', async () => {
       const start = await election.endOffsets();
       const p = 0;

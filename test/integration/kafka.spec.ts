@@ -11,6 +11,7 @@ import kafkajs from 'kafkajs';
 import type { Admin, Kafka } from 'kafkajs';
 import {
   DISTRICT_HEADER,
+  GroupConsumer,
   boardPartition,
   classifyKafkaError,
   createBoardProducer,
@@ -23,6 +24,8 @@ import {
 import type { TopicNames, KafkaAdapterError } from '@hanpyo/kafka';
 import { partitionLayout } from '@hanpyo/ledger';
 import { testKafkaConfig, uniqueName } from '../support/env.js';
+import { groupAssignment } from '../support/groups.js';
+import { until } from '../support/wait.js';
 
 /** Every topic of one prefix, for clean-up. */
 const topicsOf = (t: TopicNames) => [t.ballots, t.blocks, t.deadLetter];
@@ -266,6 +269,103 @@ describe('Kafka adapter (real broker)', () => {
     );
     await rm(dir, { recursive: true, force: true });
     await admin.deleteTopics({ topics: topicsOf(t) });
+  });
+
+  it('one group member reads many elections’ topics, each batch to its owner, and follows changes of the set', async () => {
+    // Five elections' boards (2 partitions each) with 10 messages per partition.
+    const elections = Array.from({ length: 5 }, (_, i) => topicNames(config, `gc-${i}`).ballots);
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: elections.map((topic) => ({ topic, numPartitions: 2 })),
+    });
+    const producer = createBoardProducer(kafka);
+    await producer.connect();
+    for (const topic of elections) {
+      for (const partition of [0, 1]) {
+        await producer.send({
+          topic,
+          messages: Array.from({ length: 10 }, (_, i) => ({
+            partition,
+            value: `${topic}/${partition}/${i}`,
+          })),
+        });
+      }
+    }
+    const groupId = uniqueName('it-group-');
+    const member = new GroupConsumer(
+      kafka,
+      { groupId, maxWaitTimeInMs: 100 },
+      { autoCommit: false },
+    );
+    // Received values by subscription key; a batch of another key's topic is a failure.
+    const got = new Map<string, string[]>();
+    const misrouted: string[] = [];
+    const subscription = (key: string, topic: string, seekTo?: number) => ({
+      topics: [topic],
+      eachBatch: async ({ batch }: kafkajs.EachBatchPayload) => {
+        if (batch.topic !== topic) misrouted.push(`${key} got ${batch.topic}`);
+        got.set(key, [...(got.get(key) ?? []), ...batch.messages.map((m) => m.value!.toString())]);
+        await Promise.resolve();
+      },
+      ...(seekTo === undefined
+        ? {}
+        : {
+            started: (c: kafkajs.Consumer) => {
+              for (const partition of [0, 1]) c.seek({ topic, partition, offset: String(seekTo) });
+            },
+          }),
+    });
+    try {
+      // Four subscriptions at once fold into few member generations, not one each after the other.
+      await Promise.all(
+        [0, 1, 2, 3].map((i) =>
+          member.subscribe(`e${i}`, subscription(`e${i}`, elections[i]!, i === 3 ? 7 : undefined)),
+        ),
+      );
+      await until('every message of the four boards', () =>
+        Promise.resolve(
+          [0, 1, 2].every((i) => got.get(`e${i}`)?.length === 20) && got.get('e3')?.length === 6
+            ? true
+            : undefined,
+        ),
+      );
+      assert.ok(
+        member.generations <= 2,
+        `${member.generations} member generations for 4 subscriptions`,
+      );
+      assert.deepEqual(misrouted, []);
+      // The `started` hook's seeks hold: e3 read from offset 7 of each partition.
+      assert.deepEqual(
+        got.get('e3')!.sort(),
+        ['0', '1'].flatMap((p) => [7, 8, 9].map((i) => `${elections[3]}/${p}/${i}`)),
+      );
+      let g = await groupAssignment(admin, groupId);
+      assert.equal(g.members, 1);
+      assert.deepEqual([...g.topics.keys()].sort(), elections.slice(0, 4).sort());
+
+      // Unsubscribed: its topic is assigned to nobody; its new messages reach nobody.
+      await member.unsubscribe('e0');
+      g = await groupAssignment(admin, groupId);
+      assert.equal(g.members, 1);
+      assert.equal(g.topics.has(elections[0]!), false);
+      await producer.send({ topic: elections[0]!, messages: [{ partition: 0, value: 'late' }] });
+      // A topic created later is read once subscribed (a RegExp subscription would miss it).
+      await member.subscribe('e4', subscription('e4', elections[4]!));
+      await until('the new board read', () =>
+        Promise.resolve(got.get('e4')?.length === 20 ? true : undefined),
+      );
+      assert.equal(got.get('e0')!.includes('late'), false);
+      assert.deepEqual(misrouted, []);
+
+      // Without subscriptions the member leaves the group.
+      for (const k of member.keys()) await member.unsubscribe(k);
+      g = await groupAssignment(admin, groupId);
+      assert.equal(g.members, 0);
+    } finally {
+      await member.stop();
+      await producer.disconnect();
+      await admin.deleteTopics({ topics: elections }).catch(() => undefined);
+    }
   });
 
   it('classifies an unreachable broker as retriable KAFKA_UNAVAILABLE', async () => {

@@ -89,8 +89,8 @@ export function fakeBallot(
  */
 export class BoardElection {
   readonly electionId: string;
-  readonly kafkaConfig: KafkaConfig = testKafkaConfig();
-  readonly cassandraConfig: CassandraConfig = testCassandraConfig();
+  readonly kafkaConfig: KafkaConfig;
+  readonly cassandraConfig: CassandraConfig;
   readonly topics: TopicNames;
   readonly manifest: Manifest;
   readonly layout: PartitionLayout;
@@ -106,7 +106,11 @@ export class BoardElection {
     idPrefix: string,
     draft: Record<string, unknown>,
     private readonly ceremonyScalar: number,
+    /** Another election of the same deployment (its topic prefix and keyspace), to share them. */
+    deployment?: BoardElection,
   ) {
+    this.kafkaConfig = deployment?.kafkaConfig ?? testKafkaConfig();
+    this.cassandraConfig = deployment?.cassandraConfig ?? testCassandraConfig();
     this.electionId = uniqueName(idPrefix);
     this.topics = topicNames(this.kafkaConfig, this.electionId);
     this.manifest = parseManifest({
@@ -159,7 +163,8 @@ export class BoardElection {
   }
 
   /** Deletes its topics and keyspace. */
-  async tearDown(): Promise<void> {
+  /** Deletes its topics and keyspace (`keepKeyspace`: another election of the deployment owns it). */
+  async tearDown(options: { keepKeyspace?: boolean } = {}): Promise<void> {
     await this.producer?.disconnect();
     await this.admin
       ?.deleteTopics({
@@ -167,7 +172,9 @@ export class BoardElection {
       })
       .catch(() => undefined);
     await this.admin?.disconnect();
-    await this.client?.execute(`DROP KEYSPACE IF EXISTS ${this.cassandraConfig.keyspace}`);
+    if (!options.keepKeyspace) {
+      await this.client?.execute(`DROP KEYSPACE IF EXISTS ${this.cassandraConfig.keyspace}`);
+    }
     await this.client?.shutdown();
   }
 

@@ -7,4 +7,6 @@ export { TOPIC_SAFE, endOffsets, ensureTopics, topicNames } from './topics.js';
 export type { TopicNames, TopicReport } from './topics.js';
 export { DISTRICT_HEADER, boardPartition, districtPartitioner } from './partitioner.js';
 export { createBoardProducer, createKafka } from './client.js';
+export { GroupConsumer } from './group-consumer.js';
+export type { GroupRunOptions, TopicSubscription } from './group-consumer.js';
 export type { KafkaLogger } from './client.js';

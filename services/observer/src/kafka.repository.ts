@@ -1,10 +1,19 @@
-// I/O of the observer in Kafka: per election, one consumer in the observer's own group reading the
-// board (every partition, or those of the chosen districts) and the blocks topic from where the checkpoint stopped. Board messages
-// are buffered per partition until a block's cuts take them; a partition too far ahead is paused.
+// I/O of the observer in Kafka: one member of the observer's own consumer group per process, whatever
+// the number of elections (issue 10). Each election followed is a subscription of that member: its
+// board (every partition, or those of the chosen districts) and its blocks topic, read from where the
+// checkpoint stopped (seeks; the group never commits). Board messages are buffered per partition
+// until a block's cuts take them; a partition too far ahead is paused.
 import { Inject, Injectable } from '@nestjs/common';
 import type { OnApplicationShutdown } from '@nestjs/common';
-import type { Admin, Consumer, Kafka } from 'kafkajs';
-import { TOPIC_SAFE, classifyKafkaError, createKafka, endOffsets, topicNames } from '@hanpyo/kafka';
+import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import {
+  GroupConsumer,
+  TOPIC_SAFE,
+  classifyKafkaError,
+  createKafka,
+  endOffsets,
+  topicNames,
+} from '@hanpyo/kafka';
 import { Health, JsonLogger, connectOnce } from '@hanpyo/service-kit';
 import { CONFIG } from './config.js';
 import type { ObserverConfig } from './config.js';
@@ -43,9 +52,12 @@ export class ElectionFollower {
   private nextBlockOffset: number;
   private waiters: (() => void)[] = [];
   private failure: Error | undefined;
+  /** The member reading for this follower now (replaced when the group's topic set changes). */
+  private consumer: Consumer | undefined;
 
   constructor(
-    private readonly consumer: Consumer,
+    private readonly member: GroupConsumer,
+    private readonly electionId: string,
     private readonly topics: { board: string; blocks: string },
     private readonly maxBuffered: number,
     startHeight: number,
@@ -61,56 +73,77 @@ export class ElectionFollower {
     }
   }
 
-  /** Starts consuming from the checkpoint's positions. */
+  /** Starts reading from the checkpoint's positions, once the member has this election's topics. */
   async start(): Promise<void> {
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        if (batch.topic === this.topics.blocks) {
-          for (const m of batch.messages) {
-            const offset = Number(m.offset);
-            if (offset < this.nextBlockOffset + this.blocks.length) continue;
-            this.blocks.push({ offset, value: text(m.value) });
-          }
-        } else {
-          const buf = this.buffers.get(batch.partition);
-          if (!buf) return;
-          for (const m of batch.messages) {
-            const offset = Number(m.offset);
-            // Below what we hold: a redelivery (or what the seek skips); never twice.
-            if (offset < buf.start + buf.records.length) continue;
-            buf.records.push({
-              partition: batch.partition,
-              offset,
-              value: text(m.value),
-              timestamp: Number(m.timestamp),
-            });
-          }
-          if (!buf.paused && buf.records.length > this.maxBuffered) {
-            buf.paused = true;
-            this.consumer.pause([{ topic: this.topics.board, partitions: [batch.partition] }]);
-          }
-        }
+    await this.member.subscribe(this.electionId, {
+      topics: [this.topics.board, this.topics.blocks],
+      eachBatch: async ({ batch }, consumer) => {
+        if (batch.topic === this.topics.blocks) this.blocksRead(batch.messages);
+        else this.boardRead(batch.partition, batch.messages, consumer);
         this.wake();
         await Promise.resolve();
       },
+      started: (consumer) => this.reposition(consumer),
+      failed: (error) => {
+        this.failure = error;
+        this.wake();
+      },
     });
-    // Positions come from the checkpoint file, never from committed group offsets.
-    this.consumer.seek({
+  }
+
+  private blocksRead(messages: readonly KafkaMessage[]): void {
+    for (const m of messages) {
+      const offset = Number(m.offset);
+      if (offset < this.nextBlockOffset + this.blocks.length) continue;
+      this.blocks.push({ offset, value: text(m.value) });
+    }
+  }
+
+  private boardRead(
+    partition: number,
+    messages: readonly KafkaMessage[],
+    consumer: Consumer,
+  ): void {
+    const buf = this.buffers.get(partition);
+    if (!buf) return;
+    for (const m of messages) {
+      const offset = Number(m.offset);
+      // Below what we hold: a redelivery (or what the seek skips); never twice.
+      if (offset < buf.start + buf.records.length) continue;
+      buf.records.push({
+        partition,
+        offset,
+        value: text(m.value),
+        timestamp: Number(m.timestamp),
+      });
+    }
+    if (!buf.paused && buf.records.length > this.maxBuffered) {
+      buf.paused = true;
+      consumer.pause([{ topic: this.topics.board, partitions: [partition] }]);
+    }
+  }
+
+  /**
+   * A new member reads this election: positions come from what this follower holds (the
+   * checkpoint's at first), never from committed group offsets; paused partitions stay paused.
+   */
+  private reposition(consumer: Consumer): void {
+    this.consumer = consumer;
+    consumer.seek({
       topic: this.topics.blocks,
       partition: 0,
-      offset: String(this.nextBlockOffset),
+      offset: String(this.nextBlockOffset + this.blocks.length),
     });
+    const paused = [...this.skipped];
     for (const [partition, buf] of this.buffers) {
-      this.consumer.seek({ topic: this.topics.board, partition, offset: String(buf.start) });
+      consumer.seek({
+        topic: this.topics.board,
+        partition,
+        offset: String(buf.start + buf.records.length),
+      });
+      if (buf.paused) paused.push(partition);
     }
-    if (this.skipped.length > 0) {
-      this.consumer.pause([{ topic: this.topics.board, partitions: [...this.skipped] }]);
-    }
-    this.consumer.on(this.consumer.events.CRASH, (e) => {
-      this.failure = e.payload.error;
-      this.wake();
-    });
+    if (paused.length > 0) consumer.pause([{ topic: this.topics.board, partitions: paused }]);
   }
 
   /** The next message of the blocks topic (height order), once it is there. */
@@ -153,14 +186,16 @@ export class ElectionFollower {
     buf.start = Math.max(buf.start + skip + count, to);
     if (buf.paused && buf.records.length < this.maxBuffered / 2) {
       buf.paused = false;
-      this.consumer.resume([{ topic: this.topics.board, partitions: [partition] }]);
+      this.consumer?.resume([{ topic: this.topics.board, partitions: [partition] }]);
     }
     return out;
   }
 
+  /** Stops reading the election (the member is replaced without its topics). */
   async stop(): Promise<void> {
     this.wake();
-    await this.consumer.disconnect().catch(() => undefined);
+    this.consumer = undefined;
+    await this.member.unsubscribe(this.electionId).catch(() => undefined);
   }
 
   private wake(): void {
@@ -185,6 +220,7 @@ export class ElectionFollower {
 export class KafkaRepository implements OnApplicationShutdown {
   private readonly kafka: Kafka;
   private readonly admin: Admin;
+  private readonly member: GroupConsumer;
 
   constructor(
     @Inject(CONFIG) private readonly config: ObserverConfig,
@@ -193,6 +229,16 @@ export class KafkaRepository implements OnApplicationShutdown {
   ) {
     this.kafka = createKafka(config.kafka, logger);
     this.admin = this.kafka.admin();
+    this.member = new GroupConsumer(
+      this.kafka,
+      {
+        groupId: this.groupId,
+        allowAutoTopicCreation: false,
+        maxBytesPerPartition: 4 << 20,
+      },
+      { autoCommit: false },
+      logger,
+    );
     health.register('kafka', async () => {
       await this.ready();
       await this.admin.listTopics();
@@ -200,6 +246,15 @@ export class KafkaRepository implements OnApplicationShutdown {
   }
 
   readonly ready = connectOnce(() => this.admin.connect(), classifyKafkaError);
+
+  /**
+   * The observer's one consumer group, under the deployment's prefix and named by its key: it only
+   * assigns partitions (positions come from checkpoints, nothing is committed). Before issue 10 it
+   * was one group per election, `hanpyo-observer.<keyId>.<electionId>`.
+   */
+  get groupId(): string {
+    return `${this.config.kafka.topicPrefix}hanpyo-observer.${this.config.HANPYO_OBSERVER_KEY_ID}`;
+  }
 
   /** Election ids with a blocks topic under the configured prefix. */
   async electionsWithBlocks(): Promise<string[]> {
@@ -234,19 +289,13 @@ export class KafkaRepository implements OnApplicationShutdown {
   ): Promise<ElectionFollower> {
     await this.ready();
     const names = topicNames(this.config.kafka, electionId);
-    let consumer: Consumer | undefined;
+    let follower: ElectionFollower | undefined;
     try {
       const board = await this.admin.fetchTopicOffsets(names.ballots);
       const all = Array.from({ length: board.length }, (_, p) => p);
-      consumer = this.kafka.consumer({
-        groupId: `hanpyo-observer.${this.config.HANPYO_OBSERVER_KEY_ID}.${electionId}`,
-        allowAutoTopicCreation: false,
-        maxBytesPerPartition: 4 << 20,
-      });
-      await consumer.connect();
-      await consumer.subscribe({ topics: [names.ballots, names.blocks], fromBeginning: true });
-      const follower = new ElectionFollower(
-        consumer,
+      follower = new ElectionFollower(
+        this.member,
+        electionId,
         { board: names.ballots, blocks: names.blocks },
         this.config.HANPYO_OBSERVER_MAX_BUFFERED,
         height,
@@ -257,15 +306,15 @@ export class KafkaRepository implements OnApplicationShutdown {
       await follower.start();
       return follower;
     } catch (e) {
-      // A consumer that failed to start must leave: kafkajs would restart it after a crash, and it
-      // would then share the group's partitions with the follower of the next attempt, which would
-      // miss the board messages of the partitions it did not get (seen as false divergences).
-      await consumer?.disconnect().catch(() => undefined);
+      // A follower that failed to start must not stay subscribed: the member would keep reading
+      // its election for nobody (and a retry subscribes a new follower anyway).
+      await follower?.stop();
       throw classifyKafkaError(e);
     }
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.member.stop().catch(() => undefined);
     await this.admin.disconnect().catch(() => undefined);
   }
 }

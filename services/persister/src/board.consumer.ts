@@ -1,8 +1,11 @@
-// Kafka transport of the persister: one consumer-group member per election board. Each batch is
-// handed to EntriesService; its offsets are resolved and committed only after it returns, so a
-// crash before the commit redelivers the batch (whose writes are idempotent) and never skips one.
+// Kafka transport of the persister: one member of the persister's consumer group per process,
+// whatever the number of elections (issue 10). Every election being persisted is a subscription of
+// that member (GroupConsumer); each batch is handed to EntriesService for its election, and its
+// offsets are resolved and committed only after it returns, so a crash before the commit
+// redelivers the batch (whose writes are idempotent) and never skips one.
 import { Inject, Injectable } from '@nestjs/common';
 import type { Consumer, EachBatchPayload } from 'kafkajs';
+import { GroupConsumer } from '@hanpyo/kafka';
 import { JsonLogger, Metrics } from '@hanpyo/service-kit';
 import type { BoardMessage } from './board-message.js';
 import { EntriesService } from './entries.service.js';
@@ -10,9 +13,8 @@ import { KafkaRepository } from './kafka.repository.js';
 
 @Injectable()
 export class BoardConsumer {
-  private readonly consumers = new Map<string, Consumer>();
+  private readonly member: GroupConsumer;
   private readonly lag;
-  private readonly crashes;
 
   constructor(
     @Inject(KafkaRepository) private readonly kafka: KafkaRepository,
@@ -25,16 +27,24 @@ export class BoardConsumer {
       'Board messages not yet persisted and committed, per election and board partition',
       ['election', 'partition'],
     );
-    this.crashes = metrics.counter(
+    const crashes = metrics.counter(
       'hanpyo_persister_consumer_crashes_total',
-      'Consumer crashes (the consumer is restarted)',
-      ['election'],
+      'Consumer crashes (the member is replaced on the next round)',
     );
+    this.member = kafka.groupConsumer(logger);
+    this.boards = metrics.gauge(
+      'hanpyo_persister_boards_consumed',
+      "Election boards read by the process's one consumer-group member",
+    );
+    this.onCrash = () => crashes.inc();
   }
+
+  private readonly boards;
+  private readonly onCrash: () => void;
 
   /** Elections being consumed. */
   get running(): ReadonlySet<string> {
-    return new Set(this.consumers.keys());
+    return new Set(this.member.keys());
   }
 
   /** Sets the lag gauge of one board partition. */
@@ -42,40 +52,48 @@ export class BoardConsumer {
     this.lag.set({ election: electionId, partition: String(partition) }, Math.max(0, lag));
   }
 
-  /** Joins the election's consumer group and starts persisting its board from the committed offsets. */
-  async start(electionId: string, partitionsConcurrently: number): Promise<void> {
-    if (this.consumers.has(electionId)) return;
-    const topic = this.kafka.topics(electionId).ballots;
-    const consumer = this.kafka.consumer(electionId);
-    this.consumers.set(electionId, consumer);
-    consumer.on(consumer.events.CRASH, (event) => {
-      this.crashes.inc({ election: electionId });
-      this.logger.error('board consumer crashed', {
-        electionId,
-        error: event.payload.error.message,
-        restart: event.payload.restart,
-      });
-      // kafkajs restarts after retriable errors only; after any other, drop the consumer so the
-      // election watcher starts a fresh one on its next round.
-      if (!event.payload.restart && this.consumers.get(electionId) === consumer) {
-        this.consumers.delete(electionId);
-      }
-    });
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: partitionsConcurrently,
-        eachBatch: (payload) => this.batch(electionId, consumer, payload),
-      });
-    } catch (e) {
-      this.consumers.delete(electionId);
-      await consumer.disconnect().catch(() => undefined);
-      throw e;
+  /**
+   * Makes the member read exactly these elections' boards (from the committed offsets; from the
+   * beginning for a new one): one change of membership for all of them, none when nothing changed.
+   */
+  async consume(electionIds: Iterable<string>): Promise<void> {
+    // A board whose topic is missing (not created yet, or deleted) would stop the member from
+    // joining, and so every other election's persisting with it: it waits for a later round.
+    const present = await this.kafka.existingTopics();
+    const wanted = new Set<string>();
+    for (const id of electionIds) {
+      if (present.has(this.kafka.topics(id).ballots)) wanted.add(id);
+      else
+        this.logger.warn('the board topic of an election is missing; not read yet', {
+          electionId: id,
+        });
     }
-    this.logger.info('consuming board', { electionId, topic });
+    const changes: Promise<void>[] = [];
+    for (const id of this.member.keys()) {
+      if (!wanted.has(id)) {
+        changes.push(this.member.unsubscribe(id));
+        this.logger.info('left the board of an election', { electionId: id });
+      }
+    }
+    for (const id of wanted) {
+      if (this.member.has(id)) continue;
+      const topic = this.kafka.topics(id).ballots;
+      changes.push(
+        this.member.subscribe(id, {
+          topics: [topic],
+          eachBatch: (payload, consumer) => this.batch(id, consumer, payload),
+          failed: this.onCrash,
+        }),
+      );
+      this.logger.info('consuming board', { electionId: id, topic });
+    }
+    // Changes queued together fold into one new member; then a member that crashed is replaced.
+    try {
+      await Promise.all(changes);
+      await this.member.sync();
+    } finally {
+      this.boards.set(this.member.topics.length);
+    }
   }
 
   private async batch(
@@ -108,18 +126,8 @@ export class BoardConsumer {
     await payload.heartbeat();
   }
 
-  /** Leaves the election's group, letting its in-flight batch finish first. */
-  async stop(electionId: string): Promise<void> {
-    const consumer = this.consumers.get(electionId);
-    if (!consumer) return;
-    this.consumers.delete(electionId);
-    await consumer.disconnect();
-  }
-
-  /** Leaves every group, letting in-flight batches finish first. */
+  /** Leaves the group, letting in-flight batches finish first. */
   async stopAll(): Promise<void> {
-    const all = [...this.consumers.values()];
-    this.consumers.clear();
-    await Promise.all(all.map((c) => c.disconnect()));
+    await this.member.stop();
   }
 }

@@ -2,7 +2,7 @@
 // every few seconds (a closed election's board may still hold messages written just before the
 // close), until the ledger has stored its final block. That block's cuts are the end of the record,
 // and the ledger never cuts past what is persisted, so the board is then persisted through its end:
-// the persister leaves the election's group and a finished election costs the brokers nothing.
+// the persister's member stops reading it and a finished election costs the brokers nothing.
 // Also refreshes the consumer-lag gauge from the brokers' offsets, so lag shows even while a
 // consumer is stuck retrying.
 import { Inject, Injectable } from '@nestjs/common';
@@ -42,7 +42,10 @@ export class ElectionsService implements OnApplicationBootstrap, BeforeApplicati
     }, ms);
   }
 
-  /** One round: start consumers of newly open elections, refresh the lag of running ones. */
+  /**
+   * One round: the boards to read are those of open and closed elections without a stored final
+   * block; the process's one member is changed (once) when that set changed; then the lag gauges.
+   */
   private async poll(): Promise<void> {
     let elections;
     try {
@@ -53,32 +56,52 @@ export class ElectionsService implements OnApplicationBootstrap, BeforeApplicati
       });
       return;
     }
+    const wanted: string[] = [];
     for (const election of elections) {
       if (this.stopping) return;
       if (election.state !== 'open' && election.state !== 'closed') continue;
       const id = election.electionId;
       if (this.finished.has(id)) continue;
-      try {
-        if (election.state === 'closed') {
+      if (election.state === 'closed') {
+        try {
           const height = await this.board.finalHeight(id);
           if (height !== undefined) {
             this.finished.add(id);
-            await this.consumer.stop(id);
-            this.logger.info('board persisted through the final block; left its consumer group', {
-              electionId: id,
-              finalHeight: height,
-            });
+            if (this.consumer.running.has(id)) {
+              this.logger.info('board persisted through the final block; no longer read', {
+                electionId: id,
+                finalHeight: height,
+              });
+            }
             continue;
           }
+        } catch (e) {
+          // Unknown yet: keep reading the board (a closed board may still hold messages).
+          this.logger.warn('cannot read the final block of an election yet; retrying', {
+            electionId: id,
+            error: (e as Error).message,
+          });
         }
-        if (!this.consumer.running.has(id)) {
-          await this.consumer.start(id, this.config.HANPYO_PERSISTER_PARTITIONS_CONCURRENTLY);
-        }
+      }
+      wanted.push(id);
+    }
+    if (this.stopping) return;
+    try {
+      await this.consumer.consume(wanted);
+    } catch (e) {
+      this.logger.warn('cannot consume the election boards yet; retrying', {
+        elections: wanted.length,
+        error: (e as Error).message,
+      });
+    }
+    for (const id of wanted) {
+      if (this.stopping) return;
+      try {
         for (const p of await this.kafka.offsets(id)) {
           this.consumer.setLag(id, p.partition, p.end - p.committed);
         }
       } catch (e) {
-        this.logger.warn('cannot consume the board of an election yet; retrying', {
+        this.logger.warn('cannot read the consumer lag of an election; retrying', {
           electionId: id,
           error: (e as Error).message,
         });

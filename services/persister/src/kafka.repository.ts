@@ -1,10 +1,16 @@
-// I/O of the persister in Kafka: the consumers of the election boards, the dead-letter producer and
+// I/O of the persister in Kafka: its one member of the persister's consumer group, the dead-letter producer and
 // the offsets that make up the consumer lag.
 import { Inject, Injectable } from '@nestjs/common';
 import type { OnApplicationShutdown } from '@nestjs/common';
-import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
-import { classifyKafkaError, createBoardProducer, createKafka, topicNames } from '@hanpyo/kafka';
-import type { TopicNames } from '@hanpyo/kafka';
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import {
+  GroupConsumer,
+  classifyKafkaError,
+  createBoardProducer,
+  createKafka,
+  topicNames,
+} from '@hanpyo/kafka';
+import type { KafkaLogger, TopicNames } from '@hanpyo/kafka';
 import { Health, JsonLogger, connectOnce } from '@hanpyo/service-kit';
 import { CONFIG } from './config.js';
 import type { PersisterConfig } from './config.js';
@@ -46,20 +52,44 @@ export class KafkaRepository implements OnApplicationShutdown {
     return topicNames(this.config.kafka, electionId);
   }
 
-  /** The persister's consumer group of an election, under the deployment's prefix. */
-  groupId(electionId: string): string {
-    return `${this.config.kafka.topicPrefix}hanpyo-persister.${electionId}`;
+  /**
+   * The persister's one consumer group, under the deployment's prefix: every board of every
+   * election, committed offsets per topic (issue 10: the broker serves one group per service, not
+   * one per election). Deployments from before it had a group per election, `…hanpyo-persister.<id>`;
+   * this group starts an open election's board from the beginning, and the writes are idempotent.
+   */
+  get groupId(): string {
+    return `${this.config.kafka.topicPrefix}hanpyo-persister`;
   }
 
-  /** A new member of the election's consumer group (not yet connected). */
-  consumer(electionId: string): Consumer {
-    return this.kafka.consumer({
-      groupId: this.groupId(electionId),
-      sessionTimeout: this.config.HANPYO_PERSISTER_SESSION_TIMEOUT_MS,
-      heartbeatInterval: Math.floor(this.config.HANPYO_PERSISTER_SESSION_TIMEOUT_MS / 10),
-      maxWaitTimeInMs: 250,
-      allowAutoTopicCreation: false,
-    });
+  /** The process's member of the group (joins when it gets its first board). */
+  groupConsumer(logger: KafkaLogger): GroupConsumer {
+    return new GroupConsumer(
+      this.kafka,
+      {
+        groupId: this.groupId,
+        sessionTimeout: this.config.HANPYO_PERSISTER_SESSION_TIMEOUT_MS,
+        heartbeatInterval: Math.floor(this.config.HANPYO_PERSISTER_SESSION_TIMEOUT_MS / 10),
+        maxWaitTimeInMs: 250,
+        allowAutoTopicCreation: false,
+      },
+      {
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.config.HANPYO_PERSISTER_PARTITIONS_CONCURRENTLY,
+      },
+      logger,
+    );
+  }
+
+  /** The topics that exist on the brokers now. */
+  async existingTopics(): Promise<Set<string>> {
+    await this.ready();
+    try {
+      return new Set(await this.admin.listTopics());
+    } catch (e) {
+      throw classifyKafkaError(e);
+    }
   }
 
   /** Writes messages to the election's dead-letter topic with acks=all; throws classified errors. */
@@ -98,7 +128,7 @@ export class KafkaRepository implements OnApplicationShutdown {
     try {
       const [ends, committed] = await Promise.all([
         this.admin.fetchTopicOffsets(topic),
-        this.admin.fetchOffsets({ groupId: this.groupId(electionId), topics: [topic] }),
+        this.admin.fetchOffsets({ groupId: this.groupId, topics: [topic] }),
       ]);
       const done = new Map(
         (committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]),
