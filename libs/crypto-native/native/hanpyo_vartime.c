@@ -31,8 +31,15 @@
 #define DYN_W 5
 #define DYN_N (1 << (DYN_W - 2))
 
+// Scalars are cut into PARTS pieces of PART_BITS bits, k = Σ_q k_q·2^(q·PART_BITS), and the piece
+// k_q multiplies 2^(q·PART_BITS)·P. The doubling chain of a row is then 86 long instead of 253.
+// That pays when a point is used in several rows (α and β of a selection: two each), since its
+// shifted copies cost 170 doublings once; prepared bases (G, K) have them in their tables.
+#define PARTS 3
+#define PART_BITS 85
+
 struct hv_table {
-  ge25519_precomp odd[FIXED_N];  // odd[i] = (2i + 1)·P
+  ge25519_precomp odd[PARTS][FIXED_N];  // odd[q][i] = (2i + 1)·2^(q·PART_BITS)·P
 };
 
 // The standard generator G (RFC 9496 §4.4), recognized by its encoding so it uses a static table.
@@ -64,11 +71,28 @@ static void odd_multiples(ge25519_p3 *m, size_t n, const ge25519_p3 *p) {
   }
 }
 
+// r = 2^n·p.
+static void shift_point(ge25519_p3 *r, const ge25519_p3 *p, int n) {
+  ge25519_p1p1 t;
+  ge25519_p2 q;
+  ge25519_p3_to_p2(&q, p);
+  for (int i = 0; i < n; i++) {
+    ge25519_p2_dbl(&t, &q);
+    if (i + 1 < n) ge25519_p1p1_to_p2(&q, &t);
+  }
+  if (n > 0) ge25519_p1p1_to_p3(r, &t);
+  else *r = *p;
+}
+
 static void fill_table(hv_table *t, const ge25519_p3 *p) {
   ge25519_p3 m[FIXED_N];
-  odd_multiples(m, FIXED_N, p);
-  // One inversion per entry, once per prepared key: not worth batching.
-  for (size_t i = 0; i < FIXED_N; i++) ge25519_p3_to_precomp(&t->odd[i], &m[i]);
+  ge25519_p3 part = *p;
+  for (int q = 0; q < PARTS; q++) {
+    if (q > 0) shift_point(&part, &part, PART_BITS);
+    odd_multiples(m, FIXED_N, &part);
+    // One inversion per entry, once per prepared key: not worth batching.
+    for (size_t i = 0; i < FIXED_N; i++) ge25519_p3_to_precomp(&t->odd[q][i], &m[i]);
+  }
 }
 
 // libsodium 1.0.18 took an encoding with bit 255 set as a second encoding of the same point; the
@@ -163,7 +187,7 @@ static void halve_mod_l(uint64_t h[4], const unsigned char s[32]) {
   h[3] = w[3] >> 1;
 }
 
-// Width-w non-adjacent form of x < 2^253: x = Σ naf[i]·2^i, every nonzero digit odd and
+// Width-w non-adjacent form of x < 2^253 (or of a part, < 2^PART_BITS): x = Σ naf[i]·2^i, every nonzero digit odd and
 // |digit| < 2^(w−1), at least w − 1 zeros after each nonzero one. 254 digits suffice.
 static void wnaf(signed char naf[256], const uint64_t x[4], int w) {
   const uint64_t width = (uint64_t)1 << w;
@@ -199,24 +223,31 @@ static int is_zero32(const unsigned char s[32]) {
   return d == 0;
 }
 
-// One base of one call: its digits for the current row and where its multiples are.
+// One base of one call: where its multiples are, for each part of a scalar.
 typedef struct {
   const hv_table *table;  // prepared (or G): affine multiples, mixed additions
-  ge25519_cached dyn[DYN_N];  // otherwise: multiples built on first use in this call
-  ge25519_p3 point;
-  int dyn_ready;  // 0: none yet, 1: dyn[0] = P only (digits ±1), 2: all of them
-  int active;  // nonzero scalar in the current row
-  signed char naf[256];
+  // Otherwise: point[q] = 2^(q·PART_BITS)·P and its multiples, built on first use in this call.
+  ge25519_p3 point[PARTS];
+  ge25519_cached dyn[PARTS][DYN_N];
+  int shifted;  // point[0..shifted] are computed
+  int dyn_ready[PARTS];  // 0: none yet, 1: dyn[q][0] only (digits ±1), 2: all of them
+  int full_rows;  // rows of this call with a full-size (halved) scalar for it
 } term;
 
-// r = Σ_j naf_j·P_j for the active terms: one shared chain of doublings from the top digit down
-// (Straus/Shamir), an addition or subtraction per nonzero digit.
-static void straus(ge25519_p3 *r, term *terms, size_t n) {
+// A digit stream of one row: one part of one base's scalar in width-w NAF.
+typedef struct {
+  const term *base;
+  int part;
+  signed char naf[256];
+} stream;
+
+// r = Σ streams: one shared chain of doublings from the top digit down (Straus/Shamir), an
+// addition or subtraction per nonzero digit.
+static void straus(ge25519_p3 *r, const stream *streams, size_t n) {
   int top = -1;
   for (size_t j = 0; j < n; j++) {
-    if (!terms[j].active) continue;
     for (int i = 255; i > top; i--) {
-      if (terms[j].naf[i] != 0) {
+      if (streams[j].naf[i] != 0) {
         top = i;
         break;
       }
@@ -233,16 +264,17 @@ static void straus(ge25519_p3 *r, term *terms, size_t n) {
   for (int i = top; i >= 0; i--) {
     ge25519_p2_dbl(&t, &acc);
     for (size_t j = 0; j < n; j++) {
-      if (!terms[j].active) continue;
-      const int digit = terms[j].naf[i];
+      const int digit = streams[j].naf[i];
       if (digit == 0) continue;
+      const term *b = streams[j].base;
+      const int q = streams[j].part;
       ge25519_p1p1_to_p3(&u, &t);
-      if (terms[j].table != NULL) {
-        if (digit > 0) ge25519_madd(&t, &u, &terms[j].table->odd[digit / 2]);
-        else ge25519_msub(&t, &u, &terms[j].table->odd[(-digit) / 2]);
+      if (b->table != NULL) {
+        if (digit > 0) ge25519_madd(&t, &u, &b->table->odd[q][digit / 2]);
+        else ge25519_msub(&t, &u, &b->table->odd[q][(-digit) / 2]);
       } else {
-        if (digit > 0) ge25519_add(&t, &u, &terms[j].dyn[digit / 2]);
-        else ge25519_sub(&t, &u, &terms[j].dyn[(-digit) / 2]);
+        if (digit > 0) ge25519_add(&t, &u, &b->dyn[q][digit / 2]);
+        else ge25519_sub(&t, &u, &b->dyn[q][(-digit) / 2]);
       }
     }
     if (i > 0) ge25519_p1p1_to_p2(&acc, &t);
@@ -332,19 +364,44 @@ static void encode_doubled_batch(unsigned char *out, const ge25519_p3 *all, cons
   }
 }
 
-// Builds the multiples a term's digits need: P alone for digits ±1 (sums), else all odd ones.
-static void ensure_multiples(term *t, int max_digit) {
-  if (t->table != NULL || t->dyn_ready == 2 || (t->dyn_ready == 1 && max_digit <= 1)) return;
+// Builds what part q of a term's digits needs: 2^(q·PART_BITS)·P, then P alone for digits ±1
+// (sums), else all its odd multiples.
+static void ensure_multiples(term *t, int q, int max_digit) {
+  if (t->table != NULL) return;
+  for (; t->shifted < q; t->shifted++) {
+    shift_point(&t->point[t->shifted + 1], &t->point[t->shifted], PART_BITS);
+  }
+  if (t->dyn_ready[q] == 2 || (t->dyn_ready[q] == 1 && max_digit <= 1)) return;
   if (max_digit <= 1) {
-    ge25519_p3_to_cached(&t->dyn[0], &t->point);
-    t->dyn_ready = 1;
+    ge25519_p3_to_cached(&t->dyn[q][0], &t->point[q]);
+    t->dyn_ready[q] = 1;
     return;
   }
   ge25519_p3 m[DYN_N];
-  odd_multiples(m, DYN_N, &t->point);
-  for (size_t k = 0; k < DYN_N; k++) ge25519_p3_to_cached(&t->dyn[k], &m[k]);
-  t->dyn_ready = 2;
+  odd_multiples(m, DYN_N, &t->point[q]);
+  for (size_t k = 0; k < DYN_N; k++) ge25519_p3_to_cached(&t->dyn[q][k], &m[k]);
+  t->dyn_ready[q] = 2;
 }
+
+// out = bits [start, start + len) of x, len ≤ 128.
+static void bit_range(uint64_t out[4], const uint64_t x[4], int start, int len) {
+  uint64_t w[5] = {x[0], x[1], x[2], x[3], 0};
+  const int idx = start / 64, bit = start % 64;
+  for (int i = 0; i < 4; i++) {
+    const uint64_t lo = idx + i < 5 ? w[idx + i] >> bit : 0;
+    const uint64_t hi = (bit != 0 && idx + i + 1 < 5) ? w[idx + i + 1] << (64 - bit) : 0;
+    out[i] = lo | hi;
+  }
+  if (len < 64) {
+    out[0] &= ((uint64_t)1 << len) - 1;
+    out[1] = out[2] = out[3] = 0;
+  } else {
+    if (len < 128) out[1] &= ((uint64_t)1 << (len - 64)) - 1;
+    out[2] = out[3] = 0;
+  }
+}
+
+static int is_zero_words(const uint64_t x[4]) { return (x[0] | x[1] | x[2] | x[3]) == 0; }
 
 // A row is "small" when every scalar is below 2^128 (in practice 0 or 1: sums of points). Halving
 // would make its scalars full-size, so it is computed as is and encoded on its own.
@@ -364,50 +421,78 @@ int hv_combine(unsigned char *out, const hv_base *bases, size_t n_bases,
   pthread_once(&g_table_once, init_g_table);
   if (!g_table_ok) return -2;
   term *terms = malloc(n_bases * sizeof *terms);
+  stream *streams = malloc(n_bases * PARTS * sizeof *streams);
   ge25519_p3 *results = malloc(n_rows * sizeof *results);
   size_t *batched = malloc(n_rows * sizeof *batched);
   batch_state *states = malloc(n_rows * sizeof *states);
   fe25519 *prefix = malloc(n_rows * sizeof *prefix);
   int rc = 0;
-  if (terms == NULL || results == NULL || batched == NULL || states == NULL || prefix == NULL) {
+  if (terms == NULL || streams == NULL || results == NULL || batched == NULL || states == NULL ||
+      prefix == NULL) {
     rc = -2;
     goto done;
   }
   for (size_t j = 0; j < n_bases; j++) {
-    terms[j].dyn_ready = 0;
-    terms[j].table = bases[j].table;
-    if (terms[j].table != NULL) continue;
+    term *tj = &terms[j];
+    tj->table = bases[j].table;
+    tj->shifted = 0;
+    tj->full_rows = 0;
+    for (int q = 0; q < PARTS; q++) tj->dyn_ready[q] = 0;
+    if (tj->table != NULL) continue;
     if (memcmp(bases[j].encoding, G_BYTES, 32) == 0) {
-      terms[j].table = &g_table;
+      tj->table = &g_table;
       continue;
     }
     // Decoded once per call (an inverse square root), however many rows use it.
-    if (decode_cached(&terms[j].point, bases[j].encoding) != 0) {
+    if (decode_cached(&tj->point[0], bases[j].encoding) != 0) {
       rc = -1;
       goto done;
     }
+  }
+  // Cut scalars into parts unless some point would be shifted for a single full-size row: its
+  // 170 doublings would then cost more than the row's shorter chain saves.
+  int split = 1;
+  for (size_t i = 0; i < n_rows; i++) {
+    const unsigned char *row = scalars + 32 * i * n_bases;
+    if (row_is_small(row, n_bases)) continue;
+    for (size_t j = 0; j < n_bases; j++) {
+      if (!is_zero32(row + 32 * j)) terms[j].full_rows++;
+    }
+  }
+  for (size_t j = 0; j < n_bases; j++) {
+    if (terms[j].table == NULL && terms[j].full_rows == 1) split = 0;
   }
   size_t n_batched = 0;
   for (size_t i = 0; i < n_rows; i++) {
     const unsigned char *row = scalars + 32 * i * n_bases;
     const int small = row_is_small(row, n_bases);
+    size_t n_streams = 0;
     for (size_t j = 0; j < n_bases; j++) {
       term *tj = &terms[j];
       const unsigned char *s = row + 32 * j;
-      tj->active = !is_zero32(s);
-      if (!tj->active) continue;
+      if (is_zero32(s)) continue;
       uint64_t k[4];
       if (small) load_words(k, s);
       else halve_mod_l(k, s);
-      wnaf(tj->naf, k, tj->table != NULL ? FIXED_W : DYN_W);
-      int max_digit = 0;
-      for (int b = 0; b < 256; b++) {
-        const int a = tj->naf[b] < 0 ? -tj->naf[b] : tj->naf[b];
-        if (a > max_digit) max_digit = a;
+      const int w = tj->table != NULL ? FIXED_W : DYN_W;
+      for (int q = 0; q < (split ? PARTS : 1); q++) {
+        uint64_t piece[4];
+        if (split) bit_range(piece, k, q * PART_BITS, PART_BITS);
+        else memcpy(piece, k, sizeof piece);
+        if (is_zero_words(piece)) continue;
+        stream *st = &streams[n_streams++];
+        st->base = tj;
+        st->part = q;
+        wnaf(st->naf, piece, w);
+        int max_digit = 0;
+        for (int b = 0; b < 256; b++) {
+          const int a = st->naf[b] < 0 ? -st->naf[b] : st->naf[b];
+          if (a > max_digit) max_digit = a;
+        }
+        ensure_multiples(tj, q, max_digit);
       }
-      ensure_multiples(tj, max_digit);
     }
-    straus(&results[i], terms, n_bases);
+    straus(&results[i], streams, n_streams);
     if (small) {
       // Sums are typically the bases of the next call (Σα, Σβ of a limit proof): cached.
       ristretto255_p3_tobytes(out + 32 * i, &results[i]);
@@ -419,6 +504,7 @@ int hv_combine(unsigned char *out, const hv_base *bases, size_t n_bases,
   encode_doubled_batch(out, results, batched, n_batched, states, prefix);
 done:
   free(terms);
+  free(streams);
   free(results);
   free(batched);
   free(states);
