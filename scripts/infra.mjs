@@ -53,7 +53,9 @@ function parse(argv) {
 }
 
 async function main() {
-  const { command, servers, flags } = parse(process.argv.slice(2));
+  const { command, servers: named, flags } = parse(process.argv.slice(2));
+  // No name on the command line: every server.
+  const servers = named.length > 0 ? named : undefined;
   switch (command) {
     case 'up': {
       const t0 = Date.now();

@@ -130,9 +130,13 @@ export function displayPath(config, path) {
   return r.startsWith('..') ? path : r;
 }
 
-/** Checks a list of server names from the command line or a caller; none means all. */
+/**
+ * Checks a list of server names from the command line or a caller; `undefined` means all. An empty
+ * list means none: `down(started)` after an `up` that started nothing must stop nothing (it once
+ * stopped every server that others were using).
+ */
 export function serverNames(names) {
-  if (names === undefined || names.length === 0) return [...SERVERS];
+  if (names === undefined) return [...SERVERS];
   for (const n of names)
     if (!SERVERS.includes(n))
       throw new InfraError('USAGE', `unknown server '${n}' (expected ${SERVERS.join(' or ')})`);

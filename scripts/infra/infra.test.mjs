@@ -80,7 +80,9 @@ describe('loadConfig', () => {
 
 describe('serverNames', () => {
   it('defaults to both, in start order, and rejects unknown names', () => {
-    assert.deepEqual(serverNames([]), ['kafka', 'cassandra']);
+    assert.deepEqual(serverNames(undefined), ['kafka', 'cassandra']);
+    // An empty list is nothing: stopping "what this run started" when it started nothing.
+    assert.deepEqual(serverNames([]), []);
     assert.deepEqual(serverNames(['cassandra', 'kafka']), ['kafka', 'cassandra']);
     assert.throws(
       () => serverNames(['zookeeper']),
