@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { parseManifest } from '@hanpyo/contracts';
 import {
   base64url,
+  G,
   checkBallot,
   confirmationClaim,
   deterministicRandom,
@@ -14,6 +15,7 @@ import {
   encryptBallot,
   group,
   initCrypto,
+  mod,
   loadSodiumBackend,
   nobleBackend,
   randomBallotNonces,
@@ -26,7 +28,7 @@ import {
 } from '@hanpyo/crypto';
 import { NativeEd25519 } from '@hanpyo/crypto-native';
 import { authorizationContext, castRefusal, checkToken } from '@hanpyo/counting';
-import type { GroupBackend } from '@hanpyo/crypto';
+import type { GroupBackend, Point, Scalar } from '@hanpyo/crypto';
 import { ristretto255 } from '@noble/curves/ed25519.js';
 import { initFastest } from './backend.js';
 import { writeRecord } from './record-io.js';
@@ -118,6 +120,17 @@ export async function runBench(options: BenchOptions): Promise<number> {
 
   const manifest = benchManifest();
   for (const backend of backends) {
+    const verifyRows = backend.linearCombinationsVartime
+      ? [
+          // Today's verification path on this backend, and the constant-time calls it replaced,
+          // measured in the same run (the variable-time path is used for public inputs only).
+          { label: 'verify, 5 options choose 1', backend },
+          {
+            label: 'verify, 5 options choose 1, constant-time calls',
+            backend: { ...backend, linearCombinationsVartime: undefined },
+          },
+        ]
+      : [{ label: 'verify, 5 options choose 1', backend }];
     withBackend(backend, () => {
       add(
         'fixed-base multiplication k·G',
@@ -144,17 +157,68 @@ export async function runBench(options: BenchOptions): Promise<number> {
         'ballots/s',
       );
       const ballot = encryptBallot(election, voter, { mayor: ['c'] }, nonces);
-      add(
-        'verify, 5 options choose 1',
-        backend.name,
-        rate(seconds, () => {
-          if (checkBallot(election, ballot).length > 0)
-            throw new Error('benchmark ballot does not verify');
-        }),
-        'ballots/s',
-      );
+      for (const row of verifyRows) {
+        add(
+          row.label,
+          backend.name,
+          withBackend(row.backend, () =>
+            rate(seconds, () => {
+              if (checkBallot(election, ballot).length > 0)
+                throw new Error('benchmark ballot does not verify');
+            }),
+          ),
+          'ballots/s',
+        );
+      }
+      if (backend.linearCombinationsVartime) {
+        const combine = backend.linearCombinationsVartime.bind(backend);
+        // SPEC §5 step 1 of one selection (v = 0, 1): A_0, B_0, A_1, B_1 over [G, K, α, β], as the
+        // verifier computes them (public inputs), against the same four points from constant-time
+        // calls (mulBase, mul, prepared K, sub).
+        const [alpha, beta] = [group().mulBase(scalars[1]!), group().mulBase(scalars[2]!)];
+        const rowsOf = (i: number): Scalar[][] => {
+          const [c0, z0, c1, z1] = [0, 1, 2, 3].map((k) => scalars[(i + k) & 255]!);
+          return [
+            [z0!, 0n, mod(-c0!), 0n],
+            [0n, z0!, 0n, mod(-c0!)],
+            [z1!, 0n, mod(-c1!), 0n],
+            [c1!, z1!, 0n, mod(-c1!)],
+          ];
+        };
+        add(
+          'selection commitments, vartime (4 points)',
+          backend.name,
+          rate(seconds, (i) => combine([G, prepared, alpha, beta], rowsOf(i))),
+          'sets/s',
+        );
+        const g = group();
+        const shifted = g.sub(beta, G);
+        const constantTime = (i: number): Point[] => {
+          const [c0, z0, c1, z1] = [0, 1, 2, 3].map((k) => scalars[(i + k) & 255]!);
+          return [
+            g.sub(g.mulBase(z0!), g.mul(c0!, alpha)),
+            g.sub(prepared.mul(z0!), g.mul(c0!, beta)),
+            g.sub(g.mulBase(z1!), g.mul(c1!, alpha)),
+            g.sub(prepared.mul(z1!), g.mul(c1!, shifted)),
+          ];
+        };
+        const agree = combine([G, prepared, alpha, beta], rowsOf(0)).every(
+          (p, k) => toHex(p) === toHex(constantTime(0)[k]!),
+        );
+        if (!agree)
+          throw new Error('the variable-time commitments differ from the constant-time ones');
+        add(
+          'selection commitments, constant-time calls',
+          backend.name,
+          rate(seconds, constantTime),
+          'sets/s',
+        );
+      }
     });
   }
+  // The machine is shared: the baseline again after the per-backend figures, to show the drift.
+  const baselineAfter = rate(seconds, (i) => base.multiply(scalars[i & 255]!));
+  log(`baseline again: ${baselineAfter.toFixed(0)}/s (ratios above use the first figure)`);
 
   // What SPEC revision 2 adds per cast at the edge, with the edge's own code (@hanpyo/counting's
   // checkToken and castRefusal, node:crypto Ed25519) and the fastest backend, against the proof
@@ -226,7 +290,11 @@ export async function runBench(options: BenchOptions): Promise<number> {
     at: new Date().toISOString(),
     node: process.version,
     cores,
-    baseline: { name: '@noble/curves ristretto255 Point.BASE.multiply', perSecond: baseline },
+    baseline: {
+      name: '@noble/curves ristretto255 Point.BASE.multiply',
+      perSecond: baseline,
+      perSecondAfterBackends: baselineAfter,
+    },
     figures,
     record: {
       voters,
