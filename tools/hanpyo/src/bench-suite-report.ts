@@ -323,7 +323,7 @@ export function logAxis(values: readonly number[]): { min: number; max: number }
 export function renderSvg(figures: readonly SuiteFigure[], title: string): string {
   const label = 430;
   const plot = 420;
-  const right = 130;
+  const right = 170;
   const row = 24;
   const top = 48;
   const width = label + plot + right;
@@ -351,7 +351,8 @@ export function renderSvg(figures: readonly SuiteFigure[], title: string): strin
     out.push(
       `<text x="${label - 8}" y="${y + row / 2 + 4}" text-anchor="end">${escapeXml(shorten(`${f.bench}: ${f.name}`, 64))}</text>`,
       `<rect class="bar" x="${label}" y="${y + 4}" width="${Math.max(1, x(f.ratio) - label).toFixed(1)}" height="${row - 8}" fill="${colour}"/>`,
-      `<text x="${(Math.max(x(f.ratio), label) + 4).toFixed(1)}" y="${y + row / 2 + 4}">${escapeXml(formatRatio(f.ratio))}</text>`,
+      // In the right margin, so that a target tick never covers it.
+      `<text x="${label + plot + 12}" y="${y + row / 2 + 4}">${escapeXml(formatRatio(f.ratio))}${f.target === undefined ? '' : ` (target ${formatRatio(f.target)})`}</text>`,
     );
     if (f.target !== undefined) {
       const at = x(f.target).toFixed(1);
