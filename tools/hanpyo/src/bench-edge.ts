@@ -519,9 +519,9 @@ export async function measureEdge(
         value: receipted / edgeCpuSeconds,
         unit: 'casts/CPU-s',
         baseline: {
-          name: 'per-cast crypto checks, per CPU-second of one thread',
+          name: 'per-cast crypto checks, one thread',
           value: cryptoBoundPerCore,
-          unit: 'casts/s',
+          unit: 'casts/CPU-s',
         },
         target: 0.8,
         note: `per machine core (${cores}, shared with Kafka, Cassandra and the load): ${(castRate / cores / cryptoBoundPerCore).toFixed(3)}×`,
