@@ -1,6 +1,6 @@
 // `hanpyo bench crypto`: per-core throughput, every figure also as a ratio to @noble/curves'
-// fixed-base multiplication rate measured in the same run (the machine is shared and noisy, so
-// only ratios compare across runs). Prints a table and writes JSON.
+// fixed-base multiplication rate measured in the same run, just before and after the figure (the
+// machine is shared and noisy, so only ratios compare across runs). Prints a table and writes JSON.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -47,21 +47,42 @@ interface Figure {
   name: string;
   backend: string;
   perSecond: number;
+  /** perSecond / baselinePerSecond. */
   ratio: number;
+  /** The baseline's rate measured just before and after this figure (mean of the two). */
+  baselinePerSecond: number;
   unit: string;
 }
 
-/** Runs `f` repeatedly for about `seconds` (after a warm-up) and returns calls per second. */
+/** A rate and the baseline's rate around it. */
+interface Measured {
+  readonly perSecond: number;
+  readonly baseline: number;
+}
+
+/**
+ * Runs `f` repeatedly for about `seconds` (after a warm-up) and returns calls per second: the best
+ * of 100 ms slices. Other jobs on this shared machine only ever slow a slice down, so the fastest
+ * slice estimates the code's own speed far more steadily than the average does (runs of the
+ * average drifted by 2–6× within one run while a JVM and a build shared the cores).
+ */
 function rate(seconds: number, f: (i: number) => void): number {
   for (let i = 0; i < 10; i++) f(i);
   let n = 0;
+  let best = 0;
   const start = performance.now();
-  let elapsed = 0;
-  while (elapsed < seconds * 1000) {
-    for (let k = 0; k < 10; k++) f(n++);
-    elapsed = performance.now() - start;
+  while (performance.now() - start < seconds * 1000) {
+    const sliceStart = performance.now();
+    let calls = 0;
+    let elapsed = 0;
+    while (elapsed < 100) {
+      f(n++);
+      calls++;
+      elapsed = performance.now() - sliceStart;
+    }
+    best = Math.max(best, calls / (elapsed / 1000));
   }
-  return n / (elapsed / 1000);
+  return best;
 }
 
 /** A ballot of one contest with 5 options, choose 1 (the benchmark ballot of the issue). */
@@ -102,19 +123,39 @@ export async function runBench(options: BenchOptions): Promise<number> {
     if (!options.json) process.stdout.write(`${s}\n`);
   };
 
-  // Baseline: noble's fixed-base multiplication (precomputed G table), same run, same core.
+  // Baseline: noble's fixed-base multiplication (precomputed G table), same run, same core. The
+  // machine is shared and its speed drifts within a run, so every figure's ratio is to the baseline
+  // measured just before and just after it, not to one figure from the start.
   const base = ristretto255.Point.BASE;
-  const baseline = rate(seconds, (i) => base.multiply(scalars[i & 255]!));
+  const baselineRate = (s: number) => rate(s, (i) => base.multiply(scalars[i & 255]!));
+  const baseline = baselineRate(seconds);
   log(`baseline: @noble/curves ristretto255 fixed-base multiplication ${baseline.toFixed(0)}/s`);
+  const bracket = <T>(f: () => T): { value: T; baseline: number } => {
+    const before = baselineRate(seconds / 2);
+    const value = f();
+    return { value, baseline: (before + baselineRate(seconds / 2)) / 2 };
+  };
+  const timed = (f: (i: number) => void): Measured => {
+    const { value, baseline: around } = bracket(() => rate(seconds, f));
+    return { perSecond: value, baseline: around };
+  };
 
   const backends: GroupBackend[] = [nobleBackend, await loadSodiumBackend()];
   const fastest = await initFastest();
   if (!backends.some((b) => b.name === fastest.name)) backends.push(fastest);
   const figures: Figure[] = [];
-  const add = (name: string, backend: string, perSecond: number, unit: string) => {
-    figures.push({ name, backend, perSecond, ratio: perSecond / baseline, unit });
+  const add = (name: string, backend: string, m: Measured, unit: string) => {
+    const ratio = m.perSecond / m.baseline;
+    figures.push({
+      name,
+      backend,
+      perSecond: m.perSecond,
+      ratio,
+      baselinePerSecond: m.baseline,
+      unit,
+    });
     log(
-      `${name.padEnd(34)} ${backend.padEnd(7)} ${perSecond.toFixed(1).padStart(10)} ${unit.padEnd(10)} ratio ${(perSecond / baseline).toFixed(4)}`,
+      `${name.padEnd(34)} ${backend.padEnd(7)} ${m.perSecond.toFixed(1).padStart(10)} ${unit.padEnd(10)} ratio ${ratio.toFixed(4)} (baseline ${m.baseline.toFixed(0)}/s)`,
     );
   };
 
@@ -135,7 +176,7 @@ export async function runBench(options: BenchOptions): Promise<number> {
       add(
         'fixed-base multiplication k·G',
         backend.name,
-        rate(seconds, (i) => group().mulBase(scalars[i & 255]!)),
+        timed((i) => group().mulBase(scalars[i & 255]!)),
         'mult/s',
       );
       const K = group().mulBase(scalars[0]!);
@@ -144,7 +185,7 @@ export async function runBench(options: BenchOptions): Promise<number> {
       add(
         'fixed-base multiplication k·K',
         backend.name,
-        rate(seconds, (i) => prepared.mul(scalars[i & 255]!)),
+        timed((i) => prepared.mul(scalars[i & 255]!)),
         'mult/s',
       );
       const nonces = randomBallotNonces(rng);
@@ -153,7 +194,7 @@ export async function runBench(options: BenchOptions): Promise<number> {
       add(
         'encrypt+prove, 5 options choose 1',
         backend.name,
-        rate(seconds, (i) => encryptBallot(election, voter, { mayor: [choices[i % 5]!] }, nonces)),
+        timed((i) => encryptBallot(election, voter, { mayor: [choices[i % 5]!] }, nonces)),
         'ballots/s',
       );
       const ballot = encryptBallot(election, voter, { mayor: ['c'] }, nonces);
@@ -162,7 +203,7 @@ export async function runBench(options: BenchOptions): Promise<number> {
           row.label,
           backend.name,
           withBackend(row.backend, () =>
-            rate(seconds, () => {
+            timed(() => {
               if (checkBallot(election, ballot).length > 0)
                 throw new Error('benchmark ballot does not verify');
             }),
@@ -188,7 +229,7 @@ export async function runBench(options: BenchOptions): Promise<number> {
         add(
           'selection commitments, vartime (4 points)',
           backend.name,
-          rate(seconds, (i) => combine([G, prepared, alpha, beta], rowsOf(i))),
+          timed((i) => combine([G, prepared, alpha, beta], rowsOf(i))),
           'sets/s',
         );
         const g = group();
@@ -210,25 +251,28 @@ export async function runBench(options: BenchOptions): Promise<number> {
         add(
           'selection commitments, constant-time calls',
           backend.name,
-          rate(seconds, constantTime),
+          timed(constantTime),
           'sets/s',
         );
       }
     });
   }
-  // The machine is shared: the baseline again after the per-backend figures, to show the drift.
-  const baselineAfter = rate(seconds, (i) => base.multiply(scalars[i & 255]!));
-  log(`baseline again: ${baselineAfter.toFixed(0)}/s (ratios above use the first figure)`);
+  // The baseline again after the per-backend figures: how much the machine's speed drifted.
+  const baselineAfter = baselineRate(seconds);
+  log(`baseline again: ${baselineAfter.toFixed(0)}/s`);
 
   // What SPEC revision 2 adds per cast at the edge, with the edge's own code (@hanpyo/counting's
   // checkToken and castRefusal, node:crypto Ed25519) and the fastest backend, against the proof
   // check it precedes. Each cast comes from another device (another key), as in an election.
-  const castChecks = withBackend(fastest, () => edgeCastChecks(seconds, manifest, rng));
-  add('edge: token check with cnf (SPEC §4)', fastest.name, castChecks.token, 'ballots/s');
-  add('edge: cast signature (SPEC §5)', fastest.name, castChecks.cast, 'ballots/s');
-  add('edge: proof check (checkBallot)', fastest.name, castChecks.proofs, 'ballots/s');
+  const { value: castChecks, baseline: aroundCasts } = bracket(() =>
+    withBackend(fastest, () => edgeCastChecks(seconds, manifest, rng)),
+  );
+  const cast = (perSecond: number): Measured => ({ perSecond, baseline: aroundCasts });
+  add('edge: token check with cnf (SPEC §4)', fastest.name, cast(castChecks.token), 'ballots/s');
+  add('edge: cast signature (SPEC §5)', fastest.name, cast(castChecks.cast), 'ballots/s');
+  add('edge: proof check (checkBallot)', fastest.name, cast(castChecks.proofs), 'ballots/s');
   const us = (perSecond: number) => 1e6 / perSecond;
-  add('edge: cnf device key check (SPEC §4)', fastest.name, castChecks.cnf, 'ballots/s');
+  add('edge: cnf device key check (SPEC §4)', fastest.name, cast(castChecks.cnf), 'ballots/s');
   const added = us(castChecks.cast) + us(castChecks.cnf);
   log(
     `revision 2 adds per cast at the edge: cnf ${us(castChecks.cnf).toFixed(0)} µs + cast signature ${us(castChecks.cast).toFixed(0)} µs = ${added.toFixed(0)} µs, ` +
@@ -240,6 +284,7 @@ export async function runBench(options: BenchOptions): Promise<number> {
   await initFastest();
   const voters = options.voters ?? 10_000;
   const dir = join(tmpdir(), `hanpyo-bench-${process.pid}`);
+  const beforeRecord = baselineRate(seconds / 2);
   const t0 = performance.now();
   const { record } = synthesize({
     voters,
@@ -249,31 +294,37 @@ export async function runBench(options: BenchOptions): Promise<number> {
     seed: 'bench',
   });
   const synthSeconds = (performance.now() - t0) / 1000;
+  const afterSynth = baselineRate(seconds / 2);
   await writeRecord(dir, record);
   add(
     `synth ${voters}-voter record`,
     fastest.name,
-    record.ballots.length / synthSeconds,
+    { perSecond: record.ballots.length / synthSeconds, baseline: (beforeRecord + afterSynth) / 2 },
     'ballots/s',
   );
   const t1 = performance.now();
   const oneCore = await verifyRecord(dir, { workers: 1 });
   const verifyOne = (performance.now() - t1) / 1000;
   if (!oneCore.valid) throw new Error('benchmark record does not verify');
+  const afterVerifyOne = baselineRate(seconds / 2);
   add(
     `verify ${voters}-voter record, 1 worker`,
     fastest.name,
-    record.ballots.length / verifyOne,
+    { perSecond: record.ballots.length / verifyOne, baseline: (afterSynth + afterVerifyOne) / 2 },
     'ballots/s',
   );
   const cores = availableParallelism();
   const t2 = performance.now();
   await verifyRecord(dir, { workers: cores });
   const verifyAll = (performance.now() - t2) / 1000;
+  const afterVerifyAll = baselineRate(seconds / 2);
   add(
     `verify ${voters}-voter record, ${cores} workers`,
     fastest.name,
-    record.ballots.length / verifyAll,
+    {
+      perSecond: record.ballots.length / verifyAll,
+      baseline: (afterVerifyOne + afterVerifyAll) / 2,
+    },
     'ballots/s',
   );
   await rm(dir, { recursive: true, force: true });
