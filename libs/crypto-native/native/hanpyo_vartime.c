@@ -23,8 +23,8 @@
 #include "ed25519_ref10.c"
 #pragma GCC diagnostic pop
 
-// Width-8 NAF for prepared bases: digits odd in [-127, 127], 64 precomputed multiples (7.5 KiB per
-// table, built once per election). Width-5 for bases seen once per call: 8 multiples, which is
+// Width-8 NAF for prepared bases: digits odd in [-127, 127], 64 precomputed multiples per part of
+// the scalar (3 × 7.5 KiB per table, built once per election). Width-5 for bases seen once per call: 8 multiples, which is
 // what pays for a point used in two or four rows.
 #define FIXED_W 8
 #define FIXED_N (1 << (FIXED_W - 2))

@@ -12,8 +12,8 @@
 #define HV_MAX_BASES 64
 #define HV_MAX_ROWS 4096
 
-// A fixed base prepared once (an election key K, or G): its odd multiples 1·P, 3·P, …, 127·P in
-// affine (Duif) form, for width-8 NAF digits.
+// A fixed base prepared once (an election key K, or G): the odd multiples 1·Q, 3·Q, …, 127·Q of
+// Q = P, 2^85·P and 2^170·P in affine (Duif) form, for width-8 NAF digits of 85-bit scalar parts.
 typedef struct hv_table hv_table;
 
 // Decodes the canonical encoding p and builds its table; NULL if p is not a canonical encoding
