@@ -72,7 +72,7 @@ function makeNativeBackend(addon: Addon): NativeBackend {
     add: (p, q) => addon.add(p, q),
     sub: (p, q) => addon.sub(p, q),
     // Constant-time multiplications stay libsodium's: it has no public per-point precomputation, so
-    // a prepared point's mul (the prover's r·K, w·K) is libsodium's variable-base multiplication.
+    // a prepared point's mul (the prover's r·K, w·K) is libsodium's constant-time k·P.
     prepare: (p) => ({ point: p, mul: (k) => addon.mul(k, p) ?? outOfRange() }),
     linearCombinationsVartime(bases, rows) {
       if (rows.length === 0) return [];

@@ -37,10 +37,11 @@ export interface GroupBackend {
   sub(p: Point, q: Point): Point;
   prepare(p: Point): PreparedPoint;
   /**
-   * VARIABLE TIME, PUBLIC INPUTS ONLY: for each row, `Σ_j row[j]·bases[j]` (one scalar in [0, ℓ) per
-   * base; up to `VARTIME_MAX_BASES` bases and 4096 rows). Its running time depends on the scalars and points, so it may only see what is published
-   * anyway (proofs, ciphertexts, keys when verifying); never a nonce, a key share or a plaintext.
-   * Optional: backends without it (noble, sodium) verify with the constant-time calls above.
+   * VARIABLE TIME, PUBLIC INPUTS ONLY: for each row, `Σ_j row[j]·bases[j]` (one scalar in [0, ℓ)
+   * per base; up to `VARTIME_MAX_BASES` bases and 4096 rows). Its running time depends on the
+   * scalars and points, so it may only see what is published anyway (proofs, ciphertexts, keys,
+   * when verifying); never a nonce, a key share or a plaintext. Optional: backends without it
+   * (noble, sodium) verify with the constant-time calls above.
    */
   linearCombinationsVartime?(
     bases: readonly CombinationBase[],
