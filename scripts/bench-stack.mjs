@@ -32,6 +32,7 @@ import { readFileSync } from 'node:fs';
 import { down, up } from './infra/lib.mjs';
 import { STATE_DIR, startServices, stopServices } from './stack/lib.mjs';
 import {
+  cli,
   cpuSeconds,
   openElection,
   positive,
@@ -180,6 +181,7 @@ async function drive(mode, ctx) {
 }
 
 const started = { infra: [], services: [] };
+let benchElection;
 try {
   const infra = await up(undefined, {});
   started.infra = infra.started;
@@ -194,11 +196,14 @@ try {
     electionId,
     dir: join(STATE_DIR, 'bench-stack', electionId),
     voters,
-    closesInMs: 3_600_000,
+    // Open for the runs and a margin (client mode prepares its ballots first): closed at the end,
+    // its final block follows `closes`, and then it costs the services nothing (bench:idle).
+    closesInMs: 240_000 + lingers.length * modes.length * (seconds + 90) * 1000,
     contest: CONTEST,
     modes: ['client', 'edge'],
     commitmentIntervalSeconds: 5,
   });
+  benchElection = electionId;
   const edge = local.edge.url;
   const id = encodeURIComponent(electionId);
   const view = await (await fetch(`${edge}/v1/elections/${id}`)).json();
@@ -311,6 +316,10 @@ try {
   console.error(`bench:stack failed: ${e.message}`);
   process.exitCode = 1;
 } finally {
+  if (benchElection && started.services.length === 0) {
+    // A stack that keeps running: close the benchmark's election so it stops costing it.
+    await cli('election', 'close', benchElection).catch((e) => console.error(e.message));
+  }
   await stopServices(started.services).catch((e) => console.error(e.message));
   await down(started.infra).catch((e) => console.error(e.message));
 }
