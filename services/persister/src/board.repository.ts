@@ -37,6 +37,55 @@ export interface DeadLetterSlot {
   readonly receivedAt: Date;
 }
 
+/**
+ * The upserts of a batch (CQL with `{ks}` for the keyspace, and parameters): each entry's row in
+ * board_entries, receipts and voter_ballots, and a placeholder row for each dead-lettered offset.
+ * Exported for the persister benchmark, whose raw baseline runs the same statements.
+ */
+export function boardStatements(
+  electionId: string,
+  entries: readonly BoardEntry[],
+  deadLetters: readonly DeadLetterSlot[],
+): [string, CqlValue[]][] {
+  const statements: [string, CqlValue[]][] = [];
+  for (const e of entries) {
+    const receivedAt = new Date(e.receivedAt);
+    statements.push(
+      [
+        INSERT_ENTRY,
+        [
+          electionId,
+          e.partition,
+          Math.floor(e.offset / OFFSET_BUCKET),
+          e.offset,
+          e.ballot.districtId,
+          e.trackingCode,
+          e.ballot.nullifier,
+          receivedAt,
+          JSON.stringify(e.ballot),
+          e.token ?? null,
+          e.castSignature ?? null,
+        ],
+      ],
+      [
+        INSERT_RECEIPT,
+        [electionId, e.trackingCode, e.partition, e.offset, e.ballot.districtId, receivedAt],
+      ],
+      [
+        INSERT_VOTER_BALLOT,
+        [electionId, e.ballot.nullifier, e.partition, e.offset, e.trackingCode],
+      ],
+    );
+  }
+  for (const d of deadLetters) {
+    statements.push([
+      INSERT_DEAD_LETTER,
+      [electionId, d.partition, Math.floor(d.offset / OFFSET_BUCKET), d.offset, d.receivedAt],
+    ]);
+  }
+  return statements;
+}
+
 @Injectable()
 export class BoardRepository implements OnApplicationShutdown {
   private readonly client: CassandraClient;
@@ -86,42 +135,7 @@ export class BoardRepository implements OnApplicationShutdown {
     deadLetters: readonly DeadLetterSlot[],
   ): Promise<void> {
     await this.ready();
-    const statements: [string, CqlValue[]][] = [];
-    for (const e of entries) {
-      const receivedAt = new Date(e.receivedAt);
-      statements.push(
-        [
-          INSERT_ENTRY,
-          [
-            electionId,
-            e.partition,
-            Math.floor(e.offset / OFFSET_BUCKET),
-            e.offset,
-            e.ballot.districtId,
-            e.trackingCode,
-            e.ballot.nullifier,
-            receivedAt,
-            JSON.stringify(e.ballot),
-            e.token ?? null,
-            e.castSignature ?? null,
-          ],
-        ],
-        [
-          INSERT_RECEIPT,
-          [electionId, e.trackingCode, e.partition, e.offset, e.ballot.districtId, receivedAt],
-        ],
-        [
-          INSERT_VOTER_BALLOT,
-          [electionId, e.ballot.nullifier, e.partition, e.offset, e.trackingCode],
-        ],
-      );
-    }
-    for (const d of deadLetters) {
-      statements.push([
-        INSERT_DEAD_LETTER,
-        [electionId, d.partition, Math.floor(d.offset / OFFSET_BUCKET), d.offset, d.receivedAt],
-      ]);
-    }
+    const statements = boardStatements(electionId, entries, deadLetters);
     await this.runAll(statements);
   }
 

@@ -10,10 +10,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { OFFSET_BUCKET, createCassandraClient } from '@hanpyo/cassandra';
+import { createCassandraClient } from '@hanpyo/cassandra';
 import type { CassandraClient, CqlValue } from '@hanpyo/cassandra';
 import { decodeBoardMessage } from '@hanpyo/contracts';
-import { BoardRepository } from '@hanpyo/persister/dist/board.repository.js';
+import { BoardRepository, boardStatements } from '@hanpyo/persister/dist/board.repository.js';
 import type { BoardMessage } from '@hanpyo/persister/dist/board-message.js';
 import { persisterConfig } from '@hanpyo/persister/dist/config.js';
 import type { PersisterConfig } from '@hanpyo/persister/dist/config.js';
@@ -59,14 +59,6 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-// The persister's statements (services/persister/src/board.repository.ts), for the raw baseline.
-const INSERT_ENTRY =
-  'INSERT INTO {ks}.board_entries (election_id, kafka_partition, offset_bucket, kafka_offset, district_id, tracking_code, nullifier, received_at, ballot, voter_token, cast_signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-const INSERT_RECEIPT =
-  'INSERT INTO {ks}.receipts (election_id, tracking_code, kafka_partition, kafka_offset, district_id, received_at) VALUES (?, ?, ?, ?, ?, ?)';
-const INSERT_VOTER_BALLOT =
-  'INSERT INTO {ks}.voter_ballots (election_id, nullifier, kafka_partition, kafka_offset, tracking_code) VALUES (?, ?, ?, ?, ?)';
-
 /** The messages as the consumer hands them over, in batches of one partition each. */
 function batchesOf(messages: readonly BenchBoardMessage[], at: number): BoardMessage[][] {
   const perPartition = Math.ceil(messages.length / PARTITIONS);
@@ -89,47 +81,21 @@ function batchesOf(messages: readonly BenchBoardMessage[], at: number): BoardMes
   return batches;
 }
 
-/** The rows of a batch as parameters of the three prepared INSERTs, decoded beforehand. */
+/** The rows of a batch as the persister's own statements, decoded beforehand. */
 function rawStatements(
   keyspace: string,
   electionId: string,
   batch: readonly BoardMessage[],
 ): [string, CqlValue[]][] {
-  const ks = (cql: string) => cql.replaceAll('{ks}', keyspace);
-  const out: [string, CqlValue[]][] = [];
-  for (const m of batch) {
+  const entries = batch.map((m) => {
     const decoded = decodeBoardMessage(m);
     if (!decoded.ok) throw new Error(`benchmark message does not decode: ${decoded.reason}`);
-    const e = decoded.entry;
-    const receivedAt = new Date(e.receivedAt);
-    out.push(
-      [
-        ks(INSERT_ENTRY),
-        [
-          electionId,
-          e.partition,
-          Math.floor(e.offset / OFFSET_BUCKET),
-          e.offset,
-          e.ballot.districtId,
-          e.trackingCode,
-          e.ballot.nullifier,
-          receivedAt,
-          JSON.stringify(e.ballot),
-          e.token ?? null,
-          e.castSignature ?? null,
-        ],
-      ],
-      [
-        ks(INSERT_RECEIPT),
-        [electionId, e.trackingCode, e.partition, e.offset, e.ballot.districtId, receivedAt],
-      ],
-      [
-        ks(INSERT_VOTER_BALLOT),
-        [electionId, e.ballot.nullifier, e.partition, e.offset, e.trackingCode],
-      ],
-    );
-  }
-  return out;
+    return decoded.entry;
+  });
+  return boardStatements(electionId, entries, []).map(([cql, params]) => [
+    cql.replaceAll('{ks}', keyspace),
+    params,
+  ]);
 }
 
 /** Runs `work` over `items` with at most `width` at once; rejects on the first failure. */
