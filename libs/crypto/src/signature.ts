@@ -1,6 +1,6 @@
 // Ed25519 (RFC 8032) signatures of receipts (SPEC §7) and blocks (SPEC §8).
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { base64url, fromBase64url } from './bytes.js';
+import { base64url, fromBase64url, toHex } from './bytes.js';
 import { CryptoError } from './errors.js';
 
 /** An Ed25519 key pair from a 32-byte seed (the RFC 8032 secret key). */
@@ -50,14 +50,27 @@ export function verifySignature(
  */
 export function isEd25519PublicKey(publicKey: Uint8Array): boolean {
   if (publicKey.length !== 32) return false;
+  // A device key comes with every request of its voter (edge mode: two per vote), and decoding it
+  // is a square root in BigInt arithmetic; the answer is a pure function of the 32 public bytes.
+  const hex = toHex(publicKey);
+  const known = deviceKeys.get(hex);
+  if (known !== undefined) return known;
+  let valid: boolean;
   try {
     // Strict decoding (zip215 = false) refuses y ≥ p and x = 0 with the sign bit set: the
     // encoding is canonical exactly when it decodes.
-    return !ed25519.Point.fromBytes(publicKey, false).isSmallOrder();
+    valid = !ed25519.Point.fromBytes(publicKey, false).isSmallOrder();
   } catch {
-    return false;
+    valid = false;
   }
+  if (deviceKeys.size >= DEVICE_KEYS_REMEMBERED) deviceKeys.delete(deviceKeys.keys().next().value!);
+  deviceKeys.set(hex, valid);
+  return valid;
 }
+
+/** Public keys already judged by isEd25519PublicKey (bounded; the oldest forgotten first). */
+const DEVICE_KEYS_REMEMBERED = 65_536;
+const deviceKeys = new Map<string, boolean>();
 
 /** Signature as base64url (SPEC §1). */
 export function signatureToText(signature: Uint8Array): string {

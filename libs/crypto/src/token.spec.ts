@@ -139,6 +139,24 @@ describe('device keys (SPEC §4 cnf)', () => {
     for (const hex of [p, p1]) assert.equal(isEd25519PublicKey(fromHex(hex, 32)), false, hex);
   });
 
+  it('judges a device key the same every time it is asked (its answers are remembered)', () => {
+    const good = signingKeyFromSeed('device', new Uint8Array(32).fill(7)).publicKey;
+    const keys = [good, ...SMALL_ORDER.map((hex) => fromHex(hex, 32))];
+    const first = keys.map((k) => isEd25519PublicKey(k));
+    assert.deepEqual(first, [true, ...SMALL_ORDER.map(() => false)]);
+    for (let round = 0; round < 3; round++) {
+      assert.deepEqual(
+        keys.map((k) => isEd25519PublicKey(k)),
+        first,
+      );
+      // A copy of the same bytes is the same key; one bit more is another one.
+      assert.equal(isEd25519PublicKey(good.slice()), true);
+      const flipped = good.slice();
+      flipped[31]! ^= 0x80;
+      assert.equal(isEd25519PublicKey(flipped), isEd25519PublicKey(flipped.slice()));
+    }
+  });
+
   it('refuses an encoding that is not a point, and one with x = 0 and the sign bit set', () => {
     // y = 2 has no x on the curve.
     const notOnCurve = new Uint8Array(32);

@@ -33,6 +33,7 @@ import { ElectionsRepository } from './elections.repository.js';
 import { RETRY_AFTER_SECONDS, ballotError, boardError, refusalError } from './errors.js';
 import { InFlightLimiter } from './limiter.js';
 import { RecentSet } from './recent-set.js';
+import { memoizedVerify } from './verify-memo.js';
 import { CONFIG } from './config.js';
 import type { EdgeConfig } from './config.js';
 
@@ -60,6 +61,8 @@ export interface ElectionView {
 export class BallotsService implements BeforeApplicationShutdown {
   private readonly policies = new WeakMap<Manifest, ElectionPolicy>();
   private readonly ed25519 = new NativeEd25519();
+  /** Token and cast-signature verifications, each success remembered (verify-memo.ts). */
+  private readonly verify = memoizedVerify(this.ed25519.verify, 100_000);
   private readonly limiter: InFlightLimiter;
   /** Tracking codes of ballots this process encrypted lately (edge mode), not cast yet. */
   private readonly encrypted = new RecentSet(50_000);
@@ -320,7 +323,7 @@ export class BallotsService implements BeforeApplicationShutdown {
     let policy = this.policies.get(manifest);
     if (!policy) {
       policy = {
-        authorization: authorizationContext(manifest, { verify: this.ed25519.verify }),
+        authorization: authorizationContext(manifest, { verify: this.verify }),
         edgeMode: manifest.encryptionModes.includes('edge'),
         receiptKeyListed: this.keys.listedIn(manifest.edgeSigners),
       };
