@@ -48,6 +48,12 @@ export class GroupConsumer {
     private readonly config: ConsumerConfig,
     private readonly run: GroupRunOptions = {},
     private readonly logger?: KafkaLogger,
+    /**
+     * Where a partition without a committed offset starts: its beginning (true), or its end when
+     * every subscription seeks in `started` anyway (the observer), so that the first fetch of a new
+     * member, issued before the seeks apply, reads nothing instead of whole topics.
+     */
+    private readonly fromBeginning = true,
   ) {}
 
   /** The group this member belongs to. */
@@ -150,7 +156,7 @@ export class GroupConsumer {
     });
     try {
       await consumer.connect();
-      await consumer.subscribe({ topics, fromBeginning: true });
+      await consumer.subscribe({ topics, fromBeginning: this.fromBeginning });
       await consumer.run({
         ...this.run,
         eachBatch: async (payload) => {

@@ -238,6 +238,8 @@ export class KafkaRepository implements OnApplicationShutdown {
       },
       { autoCommit: false },
       logger,
+      // Every follower seeks each of its partitions when a member starts (reposition).
+      false,
     );
     health.register('kafka', async () => {
       await this.ready();
