@@ -13,7 +13,7 @@
 //                                              only when this run started the edge)
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ristretto255 } from '@noble/curves/ed25519.js';
+import { nobleBaseRate } from '@hanpyo/cli/dist/bench-baseline.js';
 import {
   base64url,
   castDigest,
@@ -81,20 +81,6 @@ const CONTEST = {
   minSelections: 1,
   maxSelections: 1,
 };
-
-/** noble's fixed-base k·G per second over ~2 s: the baseline every rate is divided by. */
-function nobleBaseline() {
-  const G = ristretto255.Point.BASE;
-  let k = 0x1234567890abcdefn;
-  let n = 0;
-  const t0 = performance.now();
-  while (performance.now() - t0 < 2000) {
-    G.multiply(k);
-    k = (k * 6364136223846793005n + 1442695040888963407n) % 2n ** 252n || 1n;
-    n++;
-  }
-  return n / ((performance.now() - t0) / 1000);
-}
 
 function percentile(sorted, p) {
   if (sorted.length === 0) return null;
@@ -218,7 +204,7 @@ try {
       return { ...t, sign: nativeSigner(key) };
     });
 
-  const baselineBefore = nobleBaseline();
+  const baselineBefore = nobleBaseRate(2);
   console.log(`== baseline: noble fixed-base k·G ${baselineBefore.toFixed(0)}/s`);
   const results = [];
   for (const linger of lingers) {
@@ -291,7 +277,7 @@ try {
         console.log(`     broker CPU per accepted ballot: ${r.kafkaCpuMsPerBallot.toFixed(2)} ms`);
     }
   }
-  const baselineAfter = nobleBaseline();
+  const baselineAfter = nobleBaseRate(2);
   const baseline = (baselineBefore + baselineAfter) / 2;
   for (const r of results) r.ratioToBaseline = r.acceptedPerSecond / baseline;
   console.log(

@@ -21,6 +21,7 @@
 //     from /proc), against the crypto-bound rate: the edge's per-cast checks (token with cnf, cast
 //     signature, every proof — @hanpyo/counting and checkBallot, fastest backend) on one core of
 //     this process, over the same casts. The issue's target: ≥ 0.8.
+import { nobleBaseRate } from './bench-baseline.js';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
@@ -40,7 +41,6 @@ import {
   base64url,
   castDigest,
   checkBallot,
-  deterministicRandom,
   electionContext,
   encryptBallot,
   fromBase64url,
@@ -53,7 +53,6 @@ import {
 import { NativeEd25519, nativeSigner } from '@hanpyo/crypto-native';
 import { createKafka, kafkaConfigFromEnv, topicNames } from '@hanpyo/kafka';
 import { cassandraConfigFromEnv } from '@hanpyo/cassandra';
-import { ristretto255 } from '@noble/curves/ed25519.js';
 import { initFastest } from './backend.js';
 import { benchDraftManifest, boardMessage } from './bench-casts.js';
 import type { BenchBoardMessage } from './bench-casts.js';
@@ -211,17 +210,6 @@ const mean = (a: Rate, b: Rate): Rate => ({
   perCpuSecond: (a.perCpuSecond + b.perCpuSecond) / 2,
 });
 
-/** The noble fixed-base multiplication rate (the crypto bench's baseline), for the JSON. */
-function nobleRate(seconds: number): number {
-  const rng = deterministicRandom('bench-edge');
-  const scalars = Array.from({ length: 256 }, () => rng.scalar());
-  const start = performance.now();
-  let n = 0;
-  while (performance.now() - start < seconds * 1000)
-    for (let k = 0; k < 10; k++) ristretto255.Point.BASE.multiply(scalars[n++ & 255]!);
-  return n / ((performance.now() - start) / 1000);
-}
-
 export async function measureEdge(
   options: Omit<EdgeBenchOptions, 'json' | 'out'>,
   log: (line: string) => void,
@@ -346,7 +334,7 @@ export async function measureEdge(
     log(
       `  ${cryptoBoundPerCore.toFixed(1)} casts per CPU-second (${cryptoBoundWallClock.toFixed(1)}/s of wall-clock time)`,
     );
-    const nobleFixedBase = nobleRate(Math.min(2, options.seconds));
+    const nobleFixedBase = nobleBaseRate(Math.min(2, options.seconds));
 
     // 1. HTTP alone: the edge's refusal of a tokenless cast vs a bare Fastify route.
     const body = casts[0]!.body;

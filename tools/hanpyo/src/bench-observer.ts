@@ -6,11 +6,12 @@
 // ledger and witness signatures). Kafka reads and checkpoint writes are not in the figure. Timed
 // with 1 worker and with every core, each with its ratio to @noble/curves' fixed-base
 // multiplication rate measured in the same run.
+import { BASELINE_NAME, nobleBaseRate } from './bench-baseline.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { BoardEntry, SignedBlock } from '@hanpyo/contracts';
-import { deterministicRandom, manifestHash, toHex } from '@hanpyo/crypto';
+import { manifestHash, toHex } from '@hanpyo/crypto';
 import {
   BallotCheckPool,
   ElectionObserver,
@@ -18,7 +19,6 @@ import {
   isProblem,
 } from '@hanpyo/observer/verification';
 import type { BoardRecord, CheckedElection, CheckedEntry } from '@hanpyo/observer/verification';
-import { ristretto255 } from '@noble/curves/ed25519.js';
 import { initFastest } from './backend.js';
 import { REFUSED_KINDS, synthesize } from './synth.js';
 
@@ -173,19 +173,7 @@ export async function measureObserver(
   options: Omit<ObserverBenchOptions, 'json' | 'out'>,
   log: (line: string) => void = () => undefined,
 ): Promise<ObserverBenchResult> {
-  const rng = deterministicRandom('bench-observer');
-  const scalars = Array.from({ length: 256 }, () => rng.scalar());
-  const base = ristretto255.Point.BASE;
-  const baselineMs = (options.baselineSeconds ?? 2) * 1000;
-  const measureBaseline = () => {
-    for (let k = 0; k < 10; k++) base.multiply(scalars[k]!);
-    const start = performance.now();
-    let n = 0;
-    while (performance.now() - start < baselineMs) {
-      for (let k = 0; k < 10; k++) base.multiply(scalars[n++ & 255]!);
-    }
-    return n / ((performance.now() - start) / 1000);
-  };
+  const measureBaseline = () => nobleBaseRate(options.baselineSeconds ?? 2);
   // Measured before and after the timed passes (the machine is shared); ratios use the mean.
   const baselineBefore = measureBaseline();
   log(
@@ -262,7 +250,7 @@ export async function measureObserver(
     method:
       'the observer’s own verification code (@hanpyo/observer/verification: worker-pool ballot checks, tracking codes, ElectionObserver/BlockReplayer replay, ledger and witness signatures), block by block, 3 blocks checked ahead, over a synthetic record (synth.ts); Kafka reads and checkpoint writes excluded',
     baseline: {
-      name: '@noble/curves ristretto255 Point.BASE.multiply',
+      name: BASELINE_NAME,
       perSecond: baseline,
       before: baselineBefore,
       after: baselineAfter,

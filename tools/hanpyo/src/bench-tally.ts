@@ -7,15 +7,15 @@
 //   - the same pass without proofs (what authorization and sums alone cost).
 // Printed with each figure's ratio to @noble/curves' fixed-base multiplication rate measured in the
 // same run.
+import { BASELINE_NAME, nobleBaseRate } from './bench-baseline.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseBoardEntry } from '@hanpyo/contracts';
 import type { BoardEntry } from '@hanpyo/contracts';
-import { deterministicRandom, electionContext, pointFromText } from '@hanpyo/crypto';
+import { electionContext, pointFromText } from '@hanpyo/crypto';
 import type { ElectionContext } from '@hanpyo/crypto';
 import { NativeEd25519 } from '@hanpyo/crypto-native';
 import { CountingPass, countingOrder } from '@hanpyo/counting';
-import { ristretto255 } from '@noble/curves/ed25519.js';
 import { TallyPool } from '@hanpyo/registrar/dist/tally-pool.js';
 import type { StoredRow as PoolRow } from '@hanpyo/registrar/dist/tally-pool.js';
 import { podCores } from '@hanpyo/worker-pool';
@@ -55,15 +55,7 @@ export async function runTallyBench(options: TallyBenchOptions): Promise<number>
   const log = (s: string) => {
     if (!options.json) process.stdout.write(`${s}\n`);
   };
-  const rng = deterministicRandom('bench-tally');
-  const scalars = Array.from({ length: 256 }, () => rng.scalar());
-  const base = ristretto255.Point.BASE;
-  const baselineStart = performance.now();
-  let n = 0;
-  while (performance.now() - baselineStart < 2000) {
-    for (let k = 0; k < 10; k++) base.multiply(scalars[n++ & 255]!);
-  }
-  const baseline = n / ((performance.now() - baselineStart) / 1000);
+  const baseline = nobleBaseRate(2);
   log(`baseline: @noble/curves ristretto255 fixed-base multiplication ${baseline.toFixed(0)}/s`);
 
   // The registrar's backend: the fastest this process can load (native libsodium, else WASM).
@@ -173,7 +165,7 @@ export async function runTallyBench(options: TallyBenchOptions): Promise<number>
     node: process.version,
     method:
       "in memory over a synthetic revision-2 record (synth.ts): the registrar's TallyPool (pages of 1,000 stored rows) on 1 thread and on every core, and the single-threaded CountingPass; Cassandra reads excluded",
-    baseline: { name: '@noble/curves ristretto255 Point.BASE.multiply', perSecond: baseline },
+    baseline: { name: BASELINE_NAME, perSecond: baseline },
     figures,
   };
   const out = options.out ?? join('bench-results', `tally-${result.at.replace(/[:.]/g, '-')}.json`);
