@@ -126,6 +126,35 @@ describe('Kafka adapter (real broker)', () => {
     );
   });
 
+  it('creates the topics of several elections at once, each with a leader on every partition', async () => {
+    // kafkajs' own waitForLeaders failed the second of two concurrent creations with
+    // UNKNOWN_TOPIC_OR_PARTITION (seen as 503 on election create in the tally e2e).
+    const ids = ['at-once-1', 'at-once-2', 'at-once-3'];
+    try {
+      const reports = await Promise.all(
+        ids.map((id) => ensureTopics(admin, config, { partitionCount: 9 }, id)),
+      );
+      for (const report of reports) {
+        assert.deepEqual(
+          report.map((t) => [t.partitions, t.created]),
+          [
+            [9, true],
+            [1, true],
+            [1, true],
+          ],
+        );
+      }
+      const { topics } = await admin.fetchTopicMetadata({
+        topics: ids.map((id) => topicNames(config, id).ballots),
+      });
+      assert.ok(topics.every((t) => t.partitions.every((p) => p.leader >= 0)));
+    } finally {
+      await admin
+        .deleteTopics({ topics: ids.flatMap((id) => topicsOf(topicNames(config, id))) })
+        .catch(() => undefined);
+    }
+  });
+
   it('produces with acks=all on the district partitions and reads every message back in order', async () => {
     await ensureTopics(admin, config, layout);
     const producer = createBoardProducer(kafka);

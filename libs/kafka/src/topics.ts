@@ -84,8 +84,10 @@ export async function ensureTopics(
     const existing = new Set(await admin.listTopics());
     const missing = wanted.filter((t) => !existing.has(t.topic));
     if (missing.length > 0) {
+      // Not kafkajs' waitForLeaders: it retries LEADER_NOT_AVAILABLE only, and a metadata request
+      // racing another election's creation gets UNKNOWN_TOPIC_OR_PARTITION for a topic just made.
       await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: missing.map((t) => ({
           topic: t.topic,
           numPartitions: t.numPartitions,
@@ -93,6 +95,10 @@ export async function ensureTopics(
           configEntries: keepForever(config),
         })),
       });
+      await untilLed(
+        admin,
+        missing.map((t) => t.topic),
+      );
     }
     const metadata = await admin.fetchTopicMetadata({ topics: wanted.map((t) => t.topic) });
     return wanted.map((t) => {
@@ -108,6 +114,36 @@ export async function ensureTopics(
     });
   } catch (e) {
     throw classifyKafkaError(e);
+  }
+}
+
+/** How long a topic just created may take to have a leader on every partition. */
+const LEADERS_TIMEOUT_MS = 30_000;
+/** Errors of a metadata request for a topic the controller has created and brokers not yet. */
+const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+/** Waits until every partition of `topics` has a leader (bounded; then the last error). */
+async function untilLed(admin: Admin, topics: readonly string[]): Promise<void> {
+  const deadline = Date.now() + LEADERS_TIMEOUT_MS;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics: [...topics] });
+      if (
+        found.length === topics.length &&
+        found.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))
+      )
+        return;
+      if (Date.now() > deadline)
+        throw new KafkaAdapterError(
+          'KAFKA_UNAVAILABLE',
+          true,
+          `topics ${topics.join(', ')} have no leader on every partition after ${LEADERS_TIMEOUT_MS} ms`,
+        );
+    } catch (e) {
+      const type = (e as { type?: unknown }).type;
+      if (typeof type !== 'string' || !NOT_YET.has(type) || Date.now() > deadline) throw e;
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
   }
 }
 

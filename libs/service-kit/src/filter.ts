@@ -30,6 +30,18 @@ export class ApiExceptionFilter implements ExceptionFilter {
         error: exception instanceof Error ? exception.stack : String(exception),
       });
     }
+    if (
+      error.code === 'UNAVAILABLE' &&
+      exception instanceof Error &&
+      !(exception instanceof ApiError)
+    ) {
+      // A backing store failed: its adapter code and message name the store and the failure, never
+      // a request's content (operators need to know which store, clients get the 503).
+      this.logger.warn('backing store unavailable', {
+        code: (exception as { code?: unknown }).code,
+        error: exception.message,
+      });
+    }
     if (error.retryAfterSeconds !== undefined)
       void reply.header('Retry-After', String(error.retryAfterSeconds));
     void reply
