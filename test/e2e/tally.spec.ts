@@ -19,6 +19,7 @@ import { parseManifest, parseSignedBlock } from '@hanpyo/contracts';
 import type { EncryptedBallot, Manifest, Receipt, SignedBlock } from '@hanpyo/contracts';
 import {
   IDENTITY,
+  base64url,
   electionContext,
   encryptBallot,
   fromBase64url,
@@ -90,6 +91,7 @@ describe('full elections under both policies: the board authenticates itself, ob
         HANPYO_VOTERS_PER_PARTITION: '10',
         HANPYO_OBSERVER_ELECTIONS: `${A},${B}`,
         HANPYO_OBSERVER_TICK_MS: '300',
+        HANPYO_REGISTRAR_PREJUDGE_INTERVAL_MS: '300',
       },
     });
     state = stack.state;
@@ -504,7 +506,16 @@ describe('full elections under both policies: the board authenticates itself, ob
       await admin.disconnect();
     }
 
+    // The registrar judged every entry while the election ran and stored the verdicts. One of
+    // them is now forged (the refused entry without a token, made countable as the victim's
+    // ballot) without the digest of its row: the tally must judge that row again and refuse it.
+    await forgeStoredVerdict(A, victim.districtId, base64url(nullifierOf(victim.token)));
+
     await tallyWithBadShare(A);
+    const { verdicts } = (await status(A)) as unknown as {
+      verdicts: { prejudged: number; judged: number };
+    };
+    assert.deepEqual(verdicts, { prejudged: 32, judged: 1 });
     const record = join(state, 'record-last');
     const exported = await cli('election', 'export', A, '--out', record);
     assert.match(exported.stdout, /33 board entries/);
@@ -601,6 +612,63 @@ describe('full elections under both policies: the board authenticates itself, ob
   });
 
   /** Tally, a bad share refused with nothing stored, and trustees 1, 3, 5. */
+  /**
+   * Waits until the registrar's stored verdicts cover the final block of `id`, then replaces the
+   * verdict of its TOKEN_MISSING entry by a countable one for `(districtId, nullifier)`, under a
+   * digest that is not its row's.
+   */
+  async function forgeStoredVerdict(id: string, districtId: string, nullifier: string) {
+    const latest = (await (
+      await fetch(`${(await local()).ledger.url}/v1/elections/${id}/blocks/latest`)
+    ).json()) as SignedBlock;
+    const config = cassandraConfigFromEnv(stack.env);
+    const client = createCassandraClient(config);
+    await client.connect();
+    try {
+      const ks = config.keyspace;
+      await until('verdicts stored for the whole final block', async () => {
+        const r = await client.execute(
+          `SELECT kafka_partition, next_offset FROM ${ks}.verdict_progress WHERE election_id = ?`,
+          [id],
+          { prepare: true },
+        );
+        const next = new Map(
+          r.rows.map((row) => [
+            row.get('kafka_partition') as number,
+            Number(row.get('next_offset')),
+          ]),
+        );
+        return latest.block.cuts.every((c) => (next.get(c.partition) ?? 0) >= c.toOffset)
+          ? true
+          : undefined;
+      });
+      let forged = 0;
+      for (const c of latest.block.cuts) {
+        const r = await client.execute(
+          `SELECT kafka_offset, verdict FROM ${ks}.board_verdicts WHERE election_id = ? AND kafka_partition = ? AND offset_bucket = 0`,
+          [id, c.partition],
+          { prepare: true },
+        );
+        for (const row of r.rows) {
+          if (!(row.get('verdict') as string).includes('TOKEN_MISSING')) continue;
+          const countable = JSON.stringify({
+            kind: 'entry',
+            verdict: { authorized: true, voter: { nullifier, districtId }, refusals: [] },
+          });
+          await client.execute(
+            `UPDATE ${ks}.board_verdicts SET verdict = ?, row_digest = ? WHERE election_id = ? AND kafka_partition = ? AND offset_bucket = 0 AND kafka_offset = ?`,
+            [countable, Buffer.alloc(32), id, c.partition, row.get('kafka_offset')],
+            { prepare: true },
+          );
+          forged++;
+        }
+      }
+      assert.equal(forged, 1, 'one stored TOKEN_MISSING verdict');
+    } finally {
+      await client.shutdown();
+    }
+  }
+
   async function tallyWithBadShare(id: string) {
     const tally = await cli('election', 'tally', id);
     assert.match(tally.stdout, /24 ballots counted in 3 districts/);

@@ -54,3 +54,10 @@ export {
   startRollImport,
 } from './roll.js';
 export type { RollImportRow, RollVoter } from './roll.js';
+export {
+  getVerdictProgress,
+  putVerdicts,
+  readVerdictRange,
+  setVerdictProgress,
+} from './verdicts.js';
+export type { StoredVerdict } from './verdicts.js';

@@ -117,6 +117,26 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 5,
+    name: 'board verdicts, judged while the election runs',
+    statements: [
+      // The registrar's verdict on each stored board row (SPEC §6 authorization and §9 ballot
+      // checks, @hanpyo/counting judgeEntry), made while voting runs so the tally after the final
+      // block does not re-check every proof. Keyed like board_entries (same buckets, so a tally page
+      // reads one partition of each table); row_digest binds a verdict to the exact row it judged.
+      `CREATE TABLE IF NOT EXISTS {ks}.board_verdicts (
+        election_id text, kafka_partition int, offset_bucket bigint, kafka_offset bigint,
+        row_digest blob, verdict text,
+        PRIMARY KEY ((election_id, kafka_partition, offset_bucket), kafka_offset)
+      ) WITH CLUSTERING ORDER BY (kafka_offset ASC)`,
+      // How far the verdicts of each partition reach: every offset below next_offset is judged.
+      `CREATE TABLE IF NOT EXISTS {ks}.verdict_progress (
+        election_id text, kafka_partition int, next_offset bigint,
+        PRIMARY KEY ((election_id), kafka_partition)
+      )`,
+    ],
+  },
 ];
 
 /** The checksum recorded for a migration: SHA-256 of its statements. */

@@ -34,6 +34,13 @@ const schema = z.object({
   HANPYO_REGISTRAR_KEY_SEED: hex32,
   /** Worker threads of a tally's aggregation; default: the pod's cores. */
   HANPYO_REGISTRAR_TALLY_THREADS: z.coerce.number().int().min(1).max(256).optional(),
+  /**
+   * Worker threads judging the board while elections run (services/registrar/README.md, "Judging
+   * while voting runs"); 0 turns it off, and the tally then judges every row itself.
+   */
+  HANPYO_REGISTRAR_PREJUDGE_THREADS: z.coerce.number().int().min(0).max(256).default(1),
+  /** Pause between two rounds of judging, ms. */
+  HANPYO_REGISTRAR_PREJUDGE_INTERVAL_MS: z.coerce.number().int().min(100).default(2000),
   HANPYO_REGISTRAR_NULLIFIER_SECRET: hex32,
   HANPYO_TOKEN_ISSUER: z.string().min(1).default('hanpyo-registrar'),
   HANPYO_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(3600),

@@ -5,15 +5,26 @@
 // the one counted set, exact across partitions); the counted ballots of each page are then summed on
 // a worker too. Unlike the single-threaded pass, which checks a ballot only while its voter has no
 // counted ballot yet, every authorized ballot's proofs are checked (as `hanpyo verify` does): a
-// re-vote costs one more check, in exchange for all cores.
+// re-vote costs one more check, in exchange for all cores. A row whose verdict was stored while
+// the election ran (`prejudge`, for exactly its bytes) is not judged again
+// (services/registrar/README.md, "Judging while voting runs").
 import type { Manifest } from '@hanpyo/contracts';
 import { electionContext, pointFromText } from '@hanpyo/crypto';
 import { CountingPass } from '@hanpyo/counting';
 import type { PartialAggregates } from '@hanpyo/counting';
 import { ThreadPool, electionTask, pipeline } from '@hanpyo/worker-pool';
-import type { RowVerdict, StoredRow } from './tally-worker.js';
+import type { JudgedPage, PrejudgedRow, StoredRow } from './tally-worker.js';
 
-export type { StoredRow } from './tally-worker.js';
+export type { PrejudgedRow, StoredRow } from './tally-worker.js';
+
+/** A counting pass and what it cost: rows taken from stored verdicts, rows judged in the pass. */
+export interface TallyAggregation {
+  readonly pass: CountingPass;
+  /** Entries whose verdict was stored while the election ran (and matched their row). */
+  readonly prejudged: number;
+  /** Rows judged during the pass (no stored verdict, or one for other bytes). */
+  readonly judged: number;
+}
 
 /** Worker threads judging and summing board rows for a tally. */
 export class TallyPool {
@@ -40,7 +51,7 @@ export class TallyPool {
     jointPublicKey: string,
     pages: AsyncIterable<readonly StoredRow[]>,
     options: { readonly expectedVoters?: number } = {},
-  ): Promise<CountingPass> {
+  ): Promise<TallyAggregation> {
     // Fed only verdicts (addVerdict): this pass verifies no signature and no proof itself.
     const pass = new CountingPass(
       electionContext(manifest, pointFromText(jointPublicKey)),
@@ -48,10 +59,14 @@ export class TallyPool {
     );
     const election = electionTask(manifest, jointPublicKey);
     const sums: Promise<void>[] = [];
+    let prejudged = 0;
+    let judged = 0;
     await pipeline(
       pages,
-      (rows) => this.pool.run<RowVerdict[]>('judge', { election, rows }),
-      (verdicts, rows) => {
+      (rows) => this.pool.run<JudgedPage>('judge', { election, rows }),
+      ({ verdicts, reused }, rows) => {
+        prejudged += reused;
+        judged += verdicts.filter((v) => v.kind !== 'placeholder').length - reused;
         const counted: string[] = [];
         verdicts.forEach((v, i) => {
           if (v.kind === 'placeholder') return;
@@ -70,7 +85,19 @@ export class TallyPool {
       this.pool.size * 2,
     );
     await Promise.all(sums);
-    return pass;
+    return { pass, prejudged, judged };
+  }
+
+  /** The verdicts to store for `rows` of one election (while it runs; placeholders have none). */
+  async prejudge(
+    manifest: Manifest,
+    jointPublicKey: string,
+    rows: readonly StoredRow[],
+  ): Promise<PrejudgedRow[]> {
+    return this.pool.run<PrejudgedRow[]>('prejudge', {
+      election: electionTask(manifest, jointPublicKey),
+      rows,
+    });
   }
 
   async close(): Promise<void> {

@@ -14,9 +14,10 @@ import {
   putDistrictResult,
   putTrusteeShares,
   readBoardRange,
+  readVerdictRange,
   startTally,
 } from '@hanpyo/cassandra';
-import type { BoardRow, TallyRow } from '@hanpyo/cassandra';
+import type { BoardRow, StoredVerdict, TallyRow } from '@hanpyo/cassandra';
 import { ElectionsRepository } from './elections.repository.js';
 
 @Injectable()
@@ -34,6 +35,15 @@ export class TallyRepository {
     to: number,
   ): Promise<BoardRow[]> {
     return readBoardRange(await this.store(), electionId, partition, from, to);
+  }
+
+  async verdictRange(
+    electionId: string,
+    partition: number,
+    from: number,
+    to: number,
+  ): Promise<Map<number, StoredVerdict>> {
+    return readVerdictRange(await this.store(), electionId, partition, from, to);
   }
 
   async latestBlock(electionId: string) {

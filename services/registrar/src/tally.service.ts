@@ -19,7 +19,6 @@ import {
 } from '@hanpyo/crypto';
 import { initFastestBackend } from '@hanpyo/crypto-native';
 import { boardRanges } from '@hanpyo/cassandra';
-import type { BoardRow } from '@hanpyo/cassandra';
 import { countingOrder } from '@hanpyo/counting';
 import type { DistrictAggregate } from '@hanpyo/counting';
 import { compareUtf8 } from '@hanpyo/ledger';
@@ -30,6 +29,7 @@ import { ElectionsService } from './elections.service.js';
 import { CONFIG } from './config.js';
 import type { RegistrarConfig } from './config.js';
 import { TallyPool } from './tally-pool.js';
+import type { StoredRow } from './tally-pool.js';
 import { TallyRepository } from './tally.repository.js';
 
 /** One partial decryption as a trustee submits it. */
@@ -52,6 +52,12 @@ export interface TallyStatusView {
   /** The last aggregation attempt's failure in this process, if any, and its code. */
   readonly error?: string;
   readonly errorCode?: string;
+  /**
+   * This process's last aggregation of the election: entries whose verdict was stored while the
+   * election ran, and rows judged during the tally itself (services/registrar/README.md, "Judging
+   * while voting runs").
+   */
+  readonly verdicts?: { readonly prejudged: number; readonly judged: number };
 }
 
 const KEY = (d: string, c: string, o: string) => `${d}\u0000${c}\u0000${o}`;
@@ -73,6 +79,7 @@ export class TallyError extends Error {
 export class TallyService {
   private readonly jobs = new Map<string, Promise<void>>();
   private readonly failures = new Map<string, { code: string; message: string }>();
+  private readonly verdicts = new Map<string, { prejudged: number; judged: number }>();
   private cryptoReady: Promise<unknown> | undefined;
 
   constructor(
@@ -118,6 +125,7 @@ export class TallyService {
     const election = await this.elections.view(electionId);
     const row = await this.repository.tally(electionId);
     const error = this.failures.get(electionId);
+    const verdicts = this.verdicts.get(electionId);
     return {
       status: row?.status ?? 'none',
       finalHeight: row?.finalHeight ?? null,
@@ -125,6 +133,7 @@ export class TallyService {
       trustees: row?.trustees ?? [],
       trusteesUsed: row?.trusteesUsed ?? [],
       ...(error !== undefined ? { error: error.message, errorCode: error.code } : {}),
+      ...(verdicts !== undefined ? { verdicts } : {}),
     };
   }
 
@@ -148,14 +157,19 @@ export class TallyService {
     await this.repository.start(electionId, block.height);
     const entries = block.cuts.reduce((n, c) => n + c.toOffset, 0);
     const pool = new TallyPool(this.config.HANPYO_REGISTRAR_TALLY_THREADS ?? podCores());
-    let pass;
+    let aggregation;
     try {
-      pass = await pool.aggregate(manifest, ceremony.jointPublicKey, this.pages(manifest, block), {
-        expectedVoters: Math.min(entries, 1 << 20),
-      });
+      aggregation = await pool.aggregate(
+        manifest,
+        ceremony.jointPublicKey,
+        this.pages(manifest, block),
+        { expectedVoters: Math.min(entries, 1 << 20) },
+      );
     } finally {
       await pool.close();
     }
+    const { pass, prejudged, judged } = aggregation;
+    this.verdicts.set(electionId, { prejudged, judged });
     if (pass.conflictTotal > 0) {
       const first = pass.conflicts[0]!;
       throw new TallyError(
@@ -177,16 +191,19 @@ export class TallyService {
       finalHeight: block.height,
       counted: pass.counted,
       refused: pass.refused,
+      prejudged,
+      judged,
     });
   }
 
   /**
    * The board up to the final block's cuts, as pages of stored rows in the policy's counting order
-   * (board order for "first", its reverse for "last"). Before a page is used, every offset of it
-   * must be stored (entries and dead-letter placeholders), so a missing row fails the tally instead
-   * of undercounting it.
+   * (board order for "first", its reverse for "last"), each row with the verdict stored for its
+   * place while the election ran, if any. Before a page is used, every offset of it must be stored
+   * (entries and dead-letter placeholders), so a missing row fails the tally instead of
+   * undercounting it.
    */
-  private async *pages(manifest: Manifest, block: Block): AsyncGenerator<BoardRow[]> {
+  private async *pages(manifest: Manifest, block: Block): AsyncGenerator<StoredRow[]> {
     const electionId = manifest.electionId;
     const reverse = countingOrder(manifest.revotePolicy) === 'reverse';
     const cuts = [...block.cuts].sort((a, b) => a.partition - b.partition);
@@ -195,13 +212,20 @@ export class TallyService {
       const ranges = boardRanges(0, cut.toOffset);
       if (reverse) ranges.reverse();
       for (const [from, to] of ranges) {
-        const rows = await this.repository.boardRange(electionId, cut.partition, from, to);
-        if (rows.length !== to - from) {
+        const [board, verdicts] = await Promise.all([
+          this.repository.boardRange(electionId, cut.partition, from, to),
+          this.repository.verdictRange(electionId, cut.partition, from, to),
+        ]);
+        if (board.length !== to - from) {
           throw new TallyError(
             'BOARD_INCOMPLETE',
-            `partition ${cut.partition} has ${rows.length} stored rows in offsets ${from}..${to - 1}, the final block covers ${to - from}: the board store is missing entries, so nothing is counted`,
+            `partition ${cut.partition} has ${board.length} stored rows in offsets ${from}..${to - 1}, the final block covers ${to - from}: the board store is missing entries, so nothing is counted`,
           );
         }
+        const rows: StoredRow[] = board.map((r) => {
+          const v = verdicts.get(r.offset);
+          return v ? { ...r, judged: { digest: v.digest, verdict: v.verdict } } : r;
+        });
         if (reverse) rows.reverse();
         yield rows;
       }

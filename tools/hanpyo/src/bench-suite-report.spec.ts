@@ -155,6 +155,23 @@ describe('figures', () => {
     assert.equal(two!.ratio, 0.09);
   });
 
+  it('tally: with stored verdicts, the target goes to the 1-thread tally after close, not to judging', () => {
+    const json = {
+      baseline: { perSecond: 2000 },
+      figures: [
+        { name: 'judging while voting runs (prejudge), 1 thread', ballotsPerSecond: 150 },
+        { name: 'tally after close, verdicts stored, 1 thread', ballotsPerSecond: 1600 },
+        { name: 'tally aggregation, registrar pool, 1 thread', ballotsPerSecond: 150 },
+      ],
+    };
+    const f = tallyFigures(json);
+    assert.deepEqual(
+      f.map((x) => x.target !== undefined),
+      [false, true, false],
+    );
+    assert.match(f[1]!.note!, /: 7 min/); // 10M / (1,600 × 16) = 391 s
+  });
+
   it('observer: one figure per worker count', () => {
     const f = observerFigures({
       baseline: { perSecond: 1000 },

@@ -1,8 +1,12 @@
 // `hanpyo bench tally`: the tally's aggregation per 100,000 ballots, timed in memory over a
 // synthetic record (tools/hanpyo/src/synth.ts), no Cassandra reads in the figures:
-//   - the registrar's aggregation as it runs (services/registrar/src/tally-pool.ts: rows judged and
-//     summed on worker threads, the counted set decided on the main thread) with 1 thread and with
-//     every core, and from the 1-thread figure the time for 10 million ballots on a 16-core node;
+//   - the registrar's judging while voting runs (tally-pool.ts `prejudge`: every row's verdict, to
+//     store), on 1 thread;
+//   - the registrar's aggregation after the final block (services/registrar/src/tally-pool.ts: rows
+//     judged — or taken from their stored verdicts — and summed on worker threads, the counted set
+//     decided on the main thread) with 1 thread and with every core, with and without the verdicts
+//     stored while voting ran, and from the 1-thread figures the time for 10 million ballots on a
+//     16-core node;
 //   - the single-threaded CountingPass (@hanpyo/counting's `add`, proofs checked lazily), before;
 //   - the same pass without proofs (what authorization and sums alone cost).
 // Printed with each figure's ratio to @noble/curves' fixed-base multiplication rate measured in the
@@ -100,13 +104,38 @@ export async function runTallyBench(options: TallyBenchOptions): Promise<number>
     token: e.token ?? null,
     castSignature: e.castSignature ?? null,
   }));
-  const pooled = async (threads: number) => {
+  // While voting runs: the verdicts the registrar stores (services/registrar/README.md, "Judging
+  // while voting runs"), on one thread.
+  const judging = new TallyPool(1);
+  let prejudgeSeconds: number;
+  let judgedRows: PoolRow[];
+  try {
+    const t0 = performance.now();
+    judgedRows = [];
+    for (let i = 0; i < poolRows.length; i += 1000) {
+      const page = poolRows.slice(i, i + 1000);
+      const verdicts = await judging.prejudge(
+        record.manifest,
+        record.ceremony.jointPublicKey,
+        page,
+      );
+      // One verdict per row that is an entry, in the page's order (placeholders have none).
+      let k = 0;
+      for (const row of page) {
+        const v = row.trackingCode !== null && row.ballot !== null ? verdicts[k++] : undefined;
+        judgedRows.push(v ? { ...row, judged: { digest: v.digest, verdict: v.verdict } } : row);
+      }
+    }
+    prejudgeSeconds = (performance.now() - t0) / 1000;
+  } finally {
+    await judging.close();
+  }
+  const pooled = async (threads: number, stored: boolean) => {
     const pool = new TallyPool(threads);
+    const source = stored ? judgedRows : poolRows;
     try {
       const ordered =
-        countingOrder(record.manifest.revotePolicy) === 'reverse'
-          ? [...poolRows].reverse()
-          : poolRows;
+        countingOrder(record.manifest.revotePolicy) === 'reverse' ? [...source].reverse() : source;
       async function* pages() {
         for (let i = 0; i < ordered.length; i += 1000) {
           await Promise.resolve();
@@ -114,12 +143,18 @@ export async function runTallyBench(options: TallyBenchOptions): Promise<number>
         }
       }
       const t0 = performance.now();
-      const r = await pool.aggregate(record.manifest, record.ceremony.jointPublicKey, pages());
+      const { pass: r, prejudged } = await pool.aggregate(
+        record.manifest,
+        record.ceremony.jointPublicKey,
+        pages(),
+      );
       const seconds = (performance.now() - t0) / 1000;
       if (r.counted !== expected)
         throw new Error('pooled aggregation disagrees with the synthetic tally');
       if (JSON.stringify(r.aggregates.districts(record.manifest)) !== singleAggregates)
         throw new Error('pooled aggregates differ from the single-threaded pass');
+      if (stored && prejudged !== byEntry)
+        throw new Error(`only ${prejudged} of ${byEntry} stored verdicts were used`);
       return seconds;
     } finally {
       await pool.close();
@@ -127,9 +162,16 @@ export async function runTallyBench(options: TallyBenchOptions): Promise<number>
   };
   const cores = podCores();
   log(`timing the registrar's pooled aggregation on 1 thread and on ${cores}…`);
-  const pool1 = await pooled(1);
-  const poolAll = await pooled(cores);
+  const byEntry = poolRows.filter((r) => r.trackingCode !== null && r.ballot !== null).length;
+  const pool1 = await pooled(1, false);
+  const poolAll = await pooled(cores, false);
+  log(`timing the same after the verdicts stored while voting ran, on 1 thread and on ${cores}…`);
+  const stored1 = await pooled(1, true);
+  const storedAll = await pooled(cores, true);
   const figures = [
+    { name: 'tally after close, verdicts stored, 1 thread', seconds: stored1 },
+    { name: `tally after close, verdicts stored, ${cores} threads`, seconds: storedAll },
+    { name: 'judging while voting runs (prejudge), 1 thread', seconds: prejudgeSeconds },
     { name: 'tally aggregation, registrar pool, 1 thread', seconds: pool1 },
     { name: `tally aggregation, registrar pool, ${cores} threads`, seconds: poolAll },
     { name: 'tally aggregation, single-threaded pass (before)', seconds: full.seconds },
@@ -145,12 +187,15 @@ export async function runTallyBench(options: TallyBenchOptions): Promise<number>
       ratio: perSecond / baseline,
     };
   });
-  // 10 million ballots on one 16-core node, from the measured 1-thread rate (the pool's threads
+  // 10 million ballots on one 16-core node, from the measured 1-thread rates (the pool's threads
   // share nothing but the main thread's counted set, which costs ~1 µs per entry).
-  const perThread = figures[0]!.ballotsPerSecond;
+  const rate = (name: string) => figures.find((f) => f.name.startsWith(name))!.ballotsPerSecond;
   const tenMillion = {
-    name: '10,000,000 ballots on 16 cores (extrapolated from 1 thread)',
-    minutes: 10_000_000 / (perThread * 16) / 60,
+    name: '10,000,000 ballots on 16 cores after close, verdicts stored (extrapolated from 1 thread)',
+    minutes: 10_000_000 / (rate('tally after close, verdicts stored, 1') * 16) / 60,
+    withoutVerdicts: 10_000_000 / (rate('tally aggregation, registrar pool, 1') * 16) / 60,
+    // While voting runs, at the province peak of 2,800 ballots/s (issue 10): threads of judging.
+    judgingThreadsAtPeak: 2800 / rate('judging while voting runs'),
   };
   for (const f of figures) {
     log(
@@ -158,13 +203,19 @@ export async function runTallyBench(options: TallyBenchOptions): Promise<number>
     );
   }
   log(`${tenMillion.name}: ${tenMillion.minutes.toFixed(1)} minutes`);
+  log(
+    `the same without stored verdicts (every proof checked after close): ${tenMillion.withoutVerdicts.toFixed(1)} minutes`,
+  );
+  log(
+    `judging while voting runs at the province peak (2,800 ballots/s): ${tenMillion.judgingThreadsAtPeak.toFixed(1)} threads of this machine`,
+  );
   const result = {
     suite: 'tally',
     extrapolation: tenMillion,
     at: new Date().toISOString(),
     node: process.version,
     method:
-      "in memory over a synthetic revision-2 record (synth.ts): the registrar's TallyPool (pages of 1,000 stored rows) on 1 thread and on every core, and the single-threaded CountingPass; Cassandra reads excluded",
+      "in memory over a synthetic revision-2 record (synth.ts): the registrar's TallyPool (pages of 1,000 stored rows) judging while voting runs (prejudge, 1 thread), aggregating after close with and without the stored verdicts on 1 thread and on every core, and the single-threaded CountingPass; Cassandra reads excluded",
     baseline: { name: BASELINE_NAME, perSecond: baseline },
     figures,
   };
