@@ -14,9 +14,14 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const strict = process.argv.includes('--strict');
-// The N-API glue, and the variable-time verification code built over the vendored ref10 arithmetic
-// of libsodium (native/vendor/libsodium, unmodified; vendor/README.md names its upstream commit).
-const sources = [join(here, 'native', 'hanpyo_sodium.c'), join(here, 'native', 'hanpyo_vartime.c')];
+// The N-API glue, the variable-time verification code built over the vendored ref10 arithmetic of
+// libsodium (native/vendor/libsodium, unmodified; vendor/README.md names its upstream commit), and
+// the many-point sum, which calls the same ref10 functions (compiled once, in hanpyo_vartime.c).
+const sources = [
+  join(here, 'native', 'hanpyo_sodium.c'),
+  join(here, 'native', 'hanpyo_vartime.c'),
+  join(here, 'native', 'hanpyo_sum.c'),
+];
 const vendor = join(here, 'native', 'vendor', 'libsodium', 'src', 'libsodium');
 const output = join(here, 'build', 'hanpyo_sodium.node');
 

@@ -1,9 +1,10 @@
 // SPEC §9 aggregates: per district, contest and option, `A = Σ alpha` and `B = Σ beta` over the
 // counted ballots (the identity point when there are none), and each district's counted-set size.
 // Partial sums (one per worker, or per partition) merge by point addition, so the order ballots are
-// added in never matters.
+// added in never matters. Points are buffered per option and summed a batch at a time
+// (`sumPoints`: each point decoded once, each batch's sum encoded once), not added pairwise.
 import type { Manifest } from '@hanpyo/contracts';
-import { IDENTITY, addPoints, fromBase64url, pointFromText, pointToText } from '@hanpyo/crypto';
+import { IDENTITY, fromBase64url, pointFromText, pointToText, sumPoints } from '@hanpyo/crypto';
 import type { Point } from '@hanpyo/crypto';
 import { compareUtf8 } from '@hanpyo/ledger';
 
@@ -44,14 +45,77 @@ export interface PartialAggregates {
 const key = (districtId: string, contestId: string, optionId: string) =>
   `${districtId}\u0000${contestId}\u0000${optionId}`;
 
+/**
+ * Points an option buffers (α and β each) before they are summed into its totals. Each batch costs
+ * its points' decodings plus one decoding of the totals and one encoding, so at 256 the batching
+ * costs under 1 % over decoding each point once; the buffers take at most 16 KiB per option.
+ */
+export const SUM_BATCH = 256;
+
+/** Capacity of an option's first buffers: small options (few ballots so far) stay small. */
+const FIRST_CAPACITY = 8;
+
+/** One option's sums `(A, B)`, and the α, β added since they were last folded in, packed. */
+class RunningSum {
+  private A: Point = IDENTITY;
+  private B: Point = IDENTITY;
+  private alphas = new Uint8Array(0);
+  private betas = new Uint8Array(0);
+  private pending = 0;
+
+  /** Buffers one (α, β); a full batch is folded in first. */
+  add(alpha: Point, beta: Point): void {
+    if (this.pending * 32 === this.alphas.length) {
+      if (this.pending === SUM_BATCH) this.fold();
+      else this.grow();
+    }
+    this.alphas.set(alpha, this.pending * 32);
+    this.betas.set(beta, this.pending * 32);
+    this.pending++;
+  }
+
+  /** `(A, B)` over everything added. */
+  totals(): readonly [Point, Point] {
+    this.fold();
+    return [this.A, this.B];
+  }
+
+  private grow(): void {
+    const capacity = Math.min(SUM_BATCH, Math.max(FIRST_CAPACITY, 2 * this.pending));
+    const alphas = new Uint8Array(capacity * 32);
+    const betas = new Uint8Array(capacity * 32);
+    alphas.set(this.alphas);
+    betas.set(this.betas);
+    this.alphas = alphas;
+    this.betas = betas;
+  }
+
+  private fold(): void {
+    if (this.pending === 0) return;
+    const batch = (acc: Point, packed: Uint8Array) => {
+      const points = [acc];
+      for (let i = 0; i < this.pending; i++) points.push(packed.subarray(32 * i, 32 * i + 32));
+      return sumPoints(points);
+    };
+    // Both sums before either is kept: a point that fails to decode leaves the state as it was,
+    // so every later read fails the same way instead of losing part of a batch.
+    const A = batch(this.A, this.alphas);
+    const B = batch(this.B, this.betas);
+    this.A = A;
+    this.B = B;
+    this.pending = 0;
+  }
+}
+
 /** Running sums over counted ballots. */
 export class Aggregates {
-  private readonly sums = new Map<string, [Point, Point]>();
+  private readonly sums = new Map<string, RunningSum>();
   private readonly counted = new Map<string, number>();
 
   /**
    * Adds one counted ballot. Its points must be canonical (the caller counts only valid ballots,
-   * SPEC §9), so they are added as they are.
+   * SPEC §9): they are buffered as they are and decoded when their batch is summed, where a
+   * non-canonical one throws POINT_INVALID (then, or at the next read).
    */
   add(ballot: CountedBallot): void {
     this.counted.set(ballot.districtId, (this.counted.get(ballot.districtId) ?? 0) + 1);
@@ -82,7 +146,10 @@ export class Aggregates {
   /** These sums as a serializable partial. */
   partial(): PartialAggregates {
     const sums: Record<string, [string, string]> = {};
-    for (const [k, [A, B]] of this.sums) sums[k] = [pointToText(A), pointToText(B)];
+    for (const [k, running] of this.sums) {
+      const [A, B] = running.totals();
+      sums[k] = [pointToText(A), pointToText(B)];
+    }
     return { counted: Object.fromEntries(this.counted), sums };
   }
 
@@ -93,7 +160,7 @@ export class Aggregates {
 
   /** One option's `(A, B)` (the identity when nothing was counted there). */
   sum(districtId: string, contestId: string, optionId: string): readonly [Point, Point] {
-    return this.sums.get(key(districtId, contestId, optionId)) ?? [IDENTITY, IDENTITY];
+    return this.sums.get(key(districtId, contestId, optionId))?.totals() ?? [IDENTITY, IDENTITY];
   }
 
   /**
@@ -121,7 +188,11 @@ export class Aggregates {
   }
 
   private addSum(k: string, alpha: Point, beta: Point): void {
-    const [A, B] = this.sums.get(k) ?? [IDENTITY, IDENTITY];
-    this.sums.set(k, [addPoints(A, alpha), addPoints(B, beta)]);
+    let running = this.sums.get(k);
+    if (!running) {
+      running = new RunningSum();
+      this.sums.set(k, running);
+    }
+    running.add(alpha, beta);
   }
 }

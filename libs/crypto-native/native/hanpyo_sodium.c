@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hanpyo_sum.h"
 #include "hanpyo_vartime.h"
 
 // --- libsodium 1.0.18 (libsodium.so.23), declared by hand -------------------------------------
@@ -210,6 +211,29 @@ static napi_value js_sub(napi_env env, napi_callback_info info) {
   return binary(env, info, crypto_core_ristretto255_sub);
 }
 
+// sum(points: Uint8Array): Uint8Array — Σ of the n canonical encodings packed in points (n × 32
+// bytes; the identity for n = 0), each decoded once, the sum encoded once (hanpyo_sum.c). A
+// non-canonical encoding throws POINT_INVALID, as add does.
+static napi_value js_sum(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  bool is_ta = false;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *data = NULL;
+  if (argc < 1 || napi_is_typedarray(env, argv[0], &is_ta) != napi_ok || !is_ta ||
+      napi_get_typedarray_info(env, argv[0], &type, &length, &data, NULL, NULL) != napi_ok ||
+      type != napi_uint8_array || length % BYTES != 0 || (length > 0 && data == NULL)) {
+    return throw_type(env, "sum(points): a Uint8Array of n × 32 bytes");
+  }
+  unsigned char *out = NULL;
+  napi_value r = new_point(env, &out);
+  if (r == NULL) return NULL;
+  if (hs_sum(out, (const unsigned char *)data, length / BYTES) != 0) return throw_invalid(env);
+  return r;
+}
+
 // --- Variable-time verification path (hanpyo_vartime.c) ----------------------------------------
 // PUBLIC INPUTS ONLY. These two calls exist for verifying published proofs; nothing the prover or a
 // trustee holds secret goes through them (the JavaScript side names them ...Vartime for that).
@@ -343,7 +367,7 @@ NAPI_MODULE_INIT() {
     napi_callback cb;
   } fns[] = {
       {"isValid", js_is_valid}, {"mulBase", js_mul_base}, {"mul", js_mul},
-      {"add", js_add},          {"sub", js_sub},
+      {"add", js_add},          {"sub", js_sub},        {"sum", js_sum},
       {"prepareVartime", js_prepare_vartime}, {"combineVartime", js_combine_vartime},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {

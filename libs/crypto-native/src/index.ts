@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 
 export { NativeEd25519, nativeSigner } from './ed25519.js';
-import { CryptoError, G, L, bytesEqual, initCrypto, useBackend } from '@hanpyo/crypto';
+import { CryptoError, G, IDENTITY, L, bytesEqual, initCrypto, useBackend } from '@hanpyo/crypto';
 import type { CombinationBase, GroupBackend, Point, PreparedPoint, Scalar } from '@hanpyo/crypto';
 
 /** An addon-owned table of odd multiples of a public fixed base (an N-API external). */
@@ -23,6 +23,8 @@ interface Addon {
   mul(k: Scalar, p: Point): Point | undefined;
   add(p: Point, q: Point): Point;
   sub(p: Point, q: Point): Point;
+  /** Σ of the n encodings packed in `points` (n × 32 bytes), each decoded once, encoded once. */
+  sum(points: Uint8Array): Point;
   /** VARIABLE TIME, public points only: the table a combination uses for a fixed base. */
   prepareVartime(p: Point): VartimeTable;
   /**
@@ -71,6 +73,17 @@ function makeNativeBackend(addon: Addon): NativeBackend {
     mul: (k, p) => addon.mul(k, p) ?? outOfRange(),
     add: (p, q) => addon.add(p, q),
     sub: (p, q) => addon.sub(p, q),
+    sum(points) {
+      // One buffer, one N-API call: the addon decodes each point once and encodes the sum once.
+      const packed = new Uint8Array(points.length * 32);
+      points.forEach((p, i) => {
+        if (!(p instanceof Uint8Array) || p.length !== 32) {
+          throw new TypeError('points must be 32-byte Uint8Arrays');
+        }
+        packed.set(p, 32 * i);
+      });
+      return addon.sum(packed);
+    },
     // Constant-time multiplications stay libsodium's: it has no public per-point precomputation, so
     // a prepared point's mul (the prover's r·K, w·K) is libsodium's constant-time k·P.
     prepare: (p) => ({ point: p, mul: (k) => addon.mul(k, p) ?? outOfRange() }),
@@ -100,7 +113,7 @@ export function loadNativeBackend(): Promise<NativeBackend | undefined> {
     const addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
     const backend = makeNativeBackend(addon);
     // Self-check: 1·G is the generator, 2·G = G + G, and 0·G is the identity; the variable-time
-    // path agrees: 1·G + 1·G and (ℓ−1)·G + 3·G are 2·G.
+    // path agrees: 1·G + 1·G and (ℓ−1)·G + 3·G are 2·G; and so does the sum of G, 0, G.
     const two = backend.mulBase(2n);
     const [vartimeTwo, vartimeTwoAgain] = backend.linearCombinationsVartime!(
       [G, backend.prepare(G)],
@@ -114,6 +127,7 @@ export function loadNativeBackend(): Promise<NativeBackend | undefined> {
       !bytesEqual(vartimeTwoAgain!, two) ||
       !bytesEqual(backend.mulBase(1n), G) ||
       !bytesEqual(backend.add(G, G), two) ||
+      !bytesEqual(backend.sum!([G, IDENTITY, G]), two) ||
       !bytesEqual(backend.mul(2n, G), two) ||
       !bytesEqual(backend.mulBase(0n), new Uint8Array(32))
     ) {

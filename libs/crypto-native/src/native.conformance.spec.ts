@@ -1,24 +1,32 @@
 // The conformance suites of @hanpyo/crypto-testing on the native backend, the same ones
 // libs/crypto runs on noble and sodium: differential against noble on random inputs, identity /
 // zero-scalar / bad-input edges (bit-255 encodings included), RFC 9496 A.1/A.2 and the SPEC vectors
-// (vectors/spec-v1.json), and the variable-time verification path (linearCombinationsVartime, for
-// public inputs only) against noble. Then what only the addon promises: TypeError on wrong argument types, and
+// (vectors/spec-v1.json), the variable-time verification path (linearCombinationsVartime, for
+// public inputs only) and many-point sums (the addon's `sum`, and `sumPoints` over it) against
+// noble. Then what only the addon promises: TypeError on wrong argument types, and
 // how it loads. When the addon is not built (`node libs/crypto-native/build.mjs`), every test here
 // is reported as skipped with the reason, never passed.
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
-import { G, group, useBackend } from '@hanpyo/crypto';
+import { G, IDENTITY, group, useBackend } from '@hanpyo/crypto';
 import type { Point, Scalar } from '@hanpyo/crypto';
 import {
   describeDifferentialConformance,
   describeEdgeCaseConformance,
   describeRfc9496Conformance,
   describeSpecVectorConformance,
+  describeSumConformance,
   describeVartimeConformance,
   loadBackendUnderTest,
 } from '@hanpyo/crypto-testing';
 import type { BackendLoader } from '@hanpyo/crypto-testing';
-import { initFastestBackend, loadNativeBackend, nativeUnavailableReason } from './index.js';
+import {
+  ADDON_PATH,
+  initFastestBackend,
+  loadNativeBackend,
+  nativeUnavailableReason,
+} from './index.js';
 
 const loadNative: BackendLoader = async () =>
   (await loadNativeBackend()) ?? {
@@ -50,6 +58,7 @@ describeEdgeCaseConformance('native', loadNative);
 describeRfc9496Conformance('native', loadNative);
 describeSpecVectorConformance('native', loadNative);
 describeVartimeConformance('native', loadNative);
+describeSumConformance('native', loadNative);
 
 describe('native backend: argument types', async () => {
   const { backend: native, skip } = await loadBackendUnderTest(loadNative);
@@ -84,6 +93,21 @@ describe('native backend: argument types', async () => {
       () => native.linearCombinationsVartime!(tooMany, [tooMany.map(() => 1n)]),
       TypeError,
     );
+  });
+
+  it('the addon’s sum takes one Uint8Array of n × 32 bytes, nothing else', { skip }, () => {
+    // Behind backend.sum, which packs the points: its own checks, reached directly.
+    const addon = createRequire(import.meta.url)(ADDON_PATH) as { sum(points: unknown): Point };
+    for (const x of [new Uint8Array(31), new Uint8Array(33), new Uint16Array(16), [G], 'x']) {
+      assert.throws(() => addon.sum(x), TypeError, `sum(${String(x)})`);
+    }
+    assert.throws(() => addon.sum(undefined), TypeError, 'sum()');
+    assert.deepEqual(addon.sum(new Uint8Array(0)), IDENTITY);
+    const packed = new Uint8Array(96);
+    packed.set(G, 0);
+    packed.set(G, 64);
+    assert.deepEqual(addon.sum(packed), native.mulBase(2n), 'G + 0 + G');
+    assert.deepEqual(addon.sum(packed.subarray(32)), G, 'a view: 0 + G');
   });
 });
 

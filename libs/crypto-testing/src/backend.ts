@@ -35,10 +35,15 @@ export interface BackendProfile {
    * table (~30 ms), so it gets fewer to keep the files fast.
    */
   readonly preparedRuns: number;
+  /**
+   * Has its own many-point `sum` (native: one decoding per point; sodium: pairwise in WASM
+   * memory), so `sumPoints` does not fall back to noble's arithmetic.
+   */
+  readonly sum: boolean;
 }
 
 export const BACKEND_PROFILES: Readonly<Record<GroupBackend['name'], BackendProfile>> = {
-  noble: { errorCodes: false, preparedRuns: 40 },
-  sodium: { errorCodes: true, preparedRuns: 200 },
-  native: { errorCodes: true, preparedRuns: 200 },
+  noble: { errorCodes: false, preparedRuns: 40, sum: false },
+  sodium: { errorCodes: true, preparedRuns: 200, sum: true },
+  native: { errorCodes: true, preparedRuns: 200, sum: true },
 };

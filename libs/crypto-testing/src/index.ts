@@ -21,4 +21,5 @@ export type {
 export { describeRfc9496Conformance } from './rfc9496.js';
 export { SPEC_VECTORS_URL, describeSpecVectorConformance, specVectors } from './spec-vectors.js';
 export type { SpecVectors } from './spec-vectors.js';
+export { describeSumConformance, referenceSum } from './sum.js';
 export { describeVartimeConformance, referenceCombination } from './vartime.js';

@@ -46,7 +46,7 @@ const MULTIPLES: readonly string[] = [
 ];
 
 /** RFC 9496 A.2, by the RFC's own grouping; every one MUST be rejected by the decoder. */
-const INVALID: Readonly<Record<string, readonly string[]>> = {
+export const INVALID: Readonly<Record<string, readonly string[]>> = {
   'non-canonical field encodings': [
     '00ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff',
     'ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',

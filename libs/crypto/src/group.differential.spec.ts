@@ -1,12 +1,14 @@
 // Differential and edge-case conformance (@hanpyo/crypto-testing) of the group backends: sodium
-// (WASM) against the @noble/curves reference on random inputs, and the identity, zero-scalar and
-// bad-input edges on both. Known answers are in group.rfc9496.spec.ts; libs/crypto-native runs the
-// same suites on the native backend.
+// (WASM) against the @noble/curves reference on random inputs, the identity, zero-scalar and
+// bad-input edges on both, and many-point sums on both (`sumPoints`: sodium's own `sum`, noble's
+// fallback). Known answers are in group.rfc9496.spec.ts; libs/crypto-native runs the same suites
+// on the native backend.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   describeDifferentialConformance,
   describeEdgeCaseConformance,
+  describeSumConformance,
 } from '@hanpyo/crypto-testing';
 import { group, loadSodiumBackend, nobleBackend, withBackend } from './group.js';
 
@@ -15,6 +17,8 @@ const loadNoble = () => Promise.resolve(nobleBackend);
 describeDifferentialConformance('sodium', loadSodiumBackend);
 describeEdgeCaseConformance('noble', loadNoble);
 describeEdgeCaseConformance('sodium', loadSodiumBackend);
+describeSumConformance('noble', loadNoble);
+describeSumConformance('sodium', loadSodiumBackend);
 
 describe('withBackend', () => {
   it('activates the backend for the call and restores the previous one, even on throw', async () => {

@@ -47,6 +47,13 @@ export interface GroupBackend {
     bases: readonly CombinationBase[],
     rows: readonly (readonly Scalar[])[],
   ): Point[];
+  /**
+   * `Σ points`, the identity for none; identity encodings are allowed. Each point is decoded once
+   * and the sum encoded once, where pairwise `add`s decode and encode at every step. A
+   * non-canonical encoding throws POINT_INVALID, anything but a 32-byte Uint8Array a TypeError.
+   * Optional: `sumPoints` does it over noble's arithmetic for a backend without it.
+   */
+  sum?(points: readonly Point[]): Point;
 }
 
 /** The identity element's encoding (all zero bytes). */
@@ -83,6 +90,14 @@ export const nobleBackend: GroupBackend = {
     return { point: p, mul: (k) => nobleMul(point, k).toBytes() };
   },
 };
+
+/** `p` itself if it is a 32-byte Uint8Array (what `sum` takes), else a TypeError. */
+function pointBytes(p: Point): Point {
+  if (!(p instanceof Uint8Array) || p.length !== 32) {
+    throw new TypeError('points must be 32-byte Uint8Arrays');
+  }
+  return p;
+}
 
 /** The raw libsodium module functions the sodium backend calls (no per-call allocation). */
 interface SodiumModule {
@@ -144,6 +159,19 @@ function makeSodiumBackend(m: SodiumModule): GroupBackend {
     },
     prepare(p) {
       return { point: p, mul: (k) => backend.mul(k, p) };
+    },
+    sum(points) {
+      // libsodium.js has no many-point sum: pairwise adds into the accumulator in place (libsodium
+      // decodes both operands before writing the result), one copy out at the end. Still faster
+      // than decoding with noble.
+      m.HEAPU8.fill(0, A, A + 32);
+      for (const p of points) {
+        put(B, pointBytes(p));
+        if (m._crypto_core_ristretto255_add(A, A, B) !== 0) {
+          throw new CryptoError('POINT_INVALID', 'not a canonical ristretto255 encoding');
+        }
+      }
+      return m.HEAPU8.slice(A, A + 32);
     },
   };
   return backend;
@@ -243,6 +271,32 @@ export function addPoints(a: Point, b: Point): Point {
   if (isIdentity(a)) return b;
   if (isIdentity(b)) return a;
   return active.add(a, b);
+}
+
+/**
+ * `Σ points` (the identity for an empty list; identity encodings allowed, as `addPoints` allows
+ * them): the backend's `sum` when it has one, else each point decoded once with noble, added in
+ * its extended coordinates and the sum encoded once, which beats pairwise `addPoints` on noble
+ * too. SPEC §9's aggregates fold their ballots' α and β with it. A non-canonical encoding throws
+ * POINT_INVALID, anything but a 32-byte Uint8Array a TypeError.
+ */
+export function sumPoints(points: readonly Point[]): Point {
+  if (active.sum) return active.sum(points);
+  let sum = NP.ZERO;
+  for (const p of points) {
+    if (isIdentity(pointBytes(p))) continue;
+    sum = sum.add(nobleDecode(p));
+  }
+  return sum.toBytes();
+}
+
+/** noble's decoding of a 32-byte encoding, with our error code when it is not canonical. */
+function nobleDecode(p: Point): NoblePoint {
+  try {
+    return NP.fromBytes(p);
+  } catch {
+    throw new CryptoError('POINT_INVALID', 'not a canonical ristretto255 encoding');
+  }
 }
 
 /** The standard generator `G` (encoding). */

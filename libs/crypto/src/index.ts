@@ -39,6 +39,7 @@ export {
   pointFromText,
   pointToText,
   smallMulBase,
+  sumPoints,
   useBackend,
   withBackend,
 } from './group.js';
