@@ -1,8 +1,7 @@
 // The election registry (migration 2): one row per election, its lifecycle moved by lightweight
 // transactions so two operators or replicas never both win a transition.
-import type { CassandraClient } from './client.js';
 import { execute } from './client.js';
-import type { CassandraConfig } from './config.js';
+import type { Store } from './rows.js';
 
 /** created: manifest registered; ready: ceremony accepted (K, Q fixed); open; closed. */
 export type ElectionState = 'created' | 'ready' | 'open' | 'closed';
@@ -22,8 +21,6 @@ export interface ElectionRow {
   readonly openedAt: Date | null;
   readonly closedAt: Date | null;
 }
-
-type Store = { client: CassandraClient; config: Pick<CassandraConfig, 'keyspace'> };
 
 function row(r: { get(name: string): unknown }): ElectionRow {
   return {

@@ -4,12 +4,10 @@
 // one import of an election, moved forward batch by batch with compare-and-set, so an interrupted
 // import resumes where it stopped and two importers cannot interleave.
 import { createHash } from 'node:crypto';
-import type { CassandraClient, CqlValue } from './client.js';
+import type { CqlValue } from './client.js';
 import { execute, executeBatch } from './client.js';
-import type { CassandraConfig } from './config.js';
-
-type Store = { client: CassandraClient; config: Pick<CassandraConfig, 'keyspace'> };
-type Row = { get(name: string): unknown };
+import type { Store, Row } from './rows.js';
+import { long } from './rows.js';
 
 /** Hash buckets of roll_voters: 10 million voters → ~40,000 rows per partition. */
 export const ROLL_BUCKETS = 256;
@@ -19,11 +17,6 @@ export const ROLL_CHUNK = 10_000;
 /** The roll_voters bucket of a voter id: the first byte of SHA-256(voterId). */
 export function rollBucket(voterId: string): number {
   return createHash('sha256').update(voterId, 'utf8').digest()[0]! % ROLL_BUCKETS;
-}
-
-function long(value: unknown): number {
-  if (typeof value === 'number') return value;
-  return (value as { toNumber(): number }).toNumber();
 }
 
 /** An election's roll import: `importing` until committed, then immutable. */

@@ -1,17 +1,9 @@
 // The tally's reads and writes (migration 3) and the board reads the tally and the export share:
 // board entries by (partition, offset) range inside one offset bucket, the latest stored block.
-import type { CassandraClient } from './client.js';
 import { execute } from './client.js';
-import type { CassandraConfig } from './config.js';
 import { OFFSET_BUCKET } from './migrations.js';
-
-type Store = { client: CassandraClient; config: Pick<CassandraConfig, 'keyspace'> };
-type Row = { get(name: string): unknown };
-
-function long(value: unknown): number {
-  if (typeof value === 'number') return value;
-  return (value as { toNumber(): number }).toNumber();
-}
+import type { Store, Row } from './rows.js';
+import { long } from './rows.js';
 
 /** One stored board row; `trackingCode` null marks a dead-letter placeholder (skip it). */
 export interface BoardRow {

@@ -2,19 +2,11 @@
 // the election runs, and how far each partition is judged. The tally reads a page of verdicts beside
 // each page of board rows (same partition key and offsets) and re-judges any row whose verdict is
 // missing or was made for other bytes (services/registrar/README.md, "Judging while voting runs").
-import type { CassandraClient } from './client.js';
 import { execute, executeBatch } from './client.js';
-import type { CassandraConfig } from './config.js';
 import { OFFSET_BUCKET } from './migrations.js';
 import { BOARD_RANGE_MAX } from './tally.js';
-
-type Store = { client: CassandraClient; config: Pick<CassandraConfig, 'keyspace'> };
-type Row = { get(name: string): unknown };
-
-function long(value: unknown): number {
-  if (typeof value === 'number') return value;
-  return (value as { toNumber(): number }).toNumber();
-}
+import type { Store, Row } from './rows.js';
+import { long } from './rows.js';
 
 /** One stored verdict: the row's digest when it was judged, and the verdict (JSON). */
 export interface StoredVerdict {

@@ -3,61 +3,26 @@
 // ballot, and a voter with authorized entries in two districts reported (the tally then refuses).
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { parseManifest } from '@hanpyo/contracts';
-import type { BoardEntry, Manifest } from '@hanpyo/contracts';
+import type { BoardEntry } from '@hanpyo/contracts';
 import {
-  base64url,
   checkBallot,
-  confirmationClaim,
   deterministicRandom,
   electionContext,
-  encryptBallot,
   group,
   initCrypto,
-  randomBallotNonces,
   signCast,
-  signToken,
   signingKeyFromSeed,
   trackingCode,
 } from '@hanpyo/crypto';
 import type { ElectionContext, SigningKey } from '@hanpyo/crypto';
+import { fixtureEntry, fixtureManifest, fixtureVoter } from '@hanpyo/crypto-testing';
+import type { FixtureVoter } from '@hanpyo/crypto-testing';
 import { Aggregates } from './aggregates.js';
 import { authorizationContext } from './authorization.js';
 import { CountingPass } from './counting-pass.js';
 import { judgeEntry } from './entry.js';
 
-const registrar = signingKeyFromSeed('reg-1', new Uint8Array(32).fill(1));
-const manifest: Manifest = parseManifest({
-  spec: 'hanpyo/1',
-  electionId: 'pass-unit',
-  title: 'CountingPass',
-  opens: '2026-06-03T00:00:00Z',
-  closes: '2026-06-03T12:00:00Z',
-  revotePolicy: 'last',
-  encryptionModes: ['client'],
-  commitmentIntervalSeconds: 3600,
-  contests: [
-    {
-      contestId: 'mayor',
-      title: 'Mayor',
-      options: ['a', 'b'].map((optionId) => ({ optionId, title: optionId })),
-      minSelections: 1,
-      maxSelections: 1,
-    },
-  ],
-  ballotStyles: [{ ballotStyleId: 's', contestIds: ['mayor'] }],
-  districts: ['d1', 'd2'].map((d) => ({
-    districtId: d,
-    name: d,
-    ballotStyleId: 's',
-    registeredVoters: 10,
-  })),
-  trustees: { count: 1, threshold: 1 },
-  tokenIssuers: [{ kty: 'OKP', crv: 'Ed25519', kid: 'reg-1', x: base64url(registrar.publicKey) }],
-  edgeSigners: [],
-  ledgerSigners: [],
-  witnesses: [],
-});
+const manifest = fixtureManifest({ electionId: 'pass-unit', districts: ['d1', 'd2'] });
 
 let election: ElectionContext;
 const rng = deterministicRandom('counting-pass');
@@ -66,14 +31,8 @@ before(async () => {
   election = electionContext(manifest, group().mulBase(rng.scalar()));
 });
 
-interface Voter {
-  nullifier: Uint8Array;
-  device: SigningKey;
-}
-const voter = (): Voter => ({
-  nullifier: rng.bytes(32),
-  device: signingKeyFromSeed('d', rng.bytes(32)),
-});
+type Voter = FixtureVoter;
+const voter = (): Voter => fixtureVoter(rng);
 
 let offset = 0;
 /** A cast of `choice` by `v` in `districtId`, on partition 0 at the next offset. */
@@ -83,35 +42,7 @@ function cast(
   choice: 'a' | 'b',
   options: { signedBy?: SigningKey; token?: boolean; at?: string } = {},
 ): BoardEntry {
-  const ballot = encryptBallot(
-    election,
-    { districtId, nullifier: v.nullifier },
-    { mayor: [choice] },
-    randomBallotNonces(rng),
-  );
-  const code = trackingCode(ballot);
-  const token = signToken(
-    {
-      iss: 'r',
-      aud: manifest.electionId,
-      sub: base64url(v.nullifier),
-      dst: districtId,
-      nbf: Date.parse(manifest.opens) / 1000,
-      exp: Date.parse(manifest.closes) / 1000,
-      jti: `j${offset}`,
-      cnf: confirmationClaim(v.device.publicKey),
-    },
-    registrar,
-  );
-  return {
-    partition: 0,
-    offset: offset++,
-    receivedAt: options.at ?? '2026-06-03T01:00:00.000Z',
-    trackingCode: code,
-    ballot,
-    ...(options.token === false ? {} : { token }),
-    castSignature: signCast(options.signedBy ?? v.device, manifest.electionId, code),
-  };
+  return fixtureEntry(election, rng, v, { districtId, choice, offset: offset++, ...options });
 }
 
 /** Runs a pass over entries listed in board order, fed in the pass's counting order. */

@@ -23,3 +23,5 @@ export { SPEC_VECTORS_URL, describeSpecVectorConformance, specVectors } from './
 export type { SpecVectors } from './spec-vectors.js';
 export { describeSumConformance, referenceSum } from './sum.js';
 export { describeVartimeConformance, referenceCombination } from './vartime.js';
+export { FIXTURE_ISSUER, fixtureEntry, fixtureManifest, fixtureVoter } from './board-fixture.js';
+export type { FixtureVoter } from './board-fixture.js';

@@ -4,7 +4,6 @@
 // dead-letter are each refused with their rule and code (alarms, never divergences).
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { parseManifest } from '@hanpyo/contracts';
 import type { EncryptedBallot } from '@hanpyo/contracts';
 import {
   base64url,
@@ -21,40 +20,15 @@ import {
   trackingCode,
 } from '@hanpyo/crypto';
 import { authorizationContext } from '@hanpyo/counting';
+import { FIXTURE_ISSUER, fixtureManifest } from '@hanpyo/crypto-testing';
 import { checkBoardRecord } from './entry-check.js';
 import type { EntryRules } from './entry-check.js';
 
-const registrar = signingKeyFromSeed('reg-1', new Uint8Array(32).fill(1));
 const device = signingKeyFromSeed('device', new Uint8Array(32).fill(2));
 const stranger = signingKeyFromSeed('device', new Uint8Array(32).fill(3));
 const nullifier = new Uint8Array(32).fill(9);
 
-const manifest = parseManifest({
-  spec: 'hanpyo/1',
-  electionId: 'obs-unit',
-  title: 'Observer unit',
-  opens: '2026-06-03T00:00:00Z',
-  closes: '2026-06-03T12:00:00Z',
-  revotePolicy: 'last',
-  encryptionModes: ['client'],
-  commitmentIntervalSeconds: 3600,
-  contests: [
-    {
-      contestId: 'mayor',
-      title: 'Mayor',
-      options: ['a', 'b', 'c'].map((optionId) => ({ optionId, title: optionId })),
-      minSelections: 1,
-      maxSelections: 1,
-    },
-  ],
-  ballotStyles: [{ ballotStyleId: 's', contestIds: ['mayor'] }],
-  districts: [{ districtId: 'd1', name: 'd1', ballotStyleId: 's', registeredVoters: 10 }],
-  trustees: { count: 1, threshold: 1 },
-  tokenIssuers: [{ kty: 'OKP', crv: 'Ed25519', kid: 'reg-1', x: base64url(registrar.publicKey) }],
-  edgeSigners: [],
-  ledgerSigners: [],
-  witnesses: [],
-});
+const manifest = fixtureManifest({ electionId: 'obs-unit', options: ['a', 'b', 'c'] });
 
 let rules: EntryRules;
 let ballot: EncryptedBallot;
@@ -69,7 +43,7 @@ const token = signToken(
     jti: 'j1',
     cnf: confirmationClaim(device.publicKey),
   },
-  registrar,
+  FIXTURE_ISSUER,
 );
 
 before(async () => {

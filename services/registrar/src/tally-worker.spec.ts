@@ -4,97 +4,47 @@
 // is judged again.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { parseManifest } from '@hanpyo/contracts';
-import type { Manifest } from '@hanpyo/contracts';
 import {
-  base64url,
-  confirmationClaim,
   deterministicRandom,
   electionContext,
-  encryptBallot,
   group,
   pointToText,
-  randomBallotNonces,
   signCast,
-  signToken,
-  signingKeyFromSeed,
   trackingCode,
 } from '@hanpyo/crypto';
+import { fixtureEntry, fixtureManifest, fixtureVoter } from '@hanpyo/crypto-testing';
 import { electionTask } from '@hanpyo/worker-pool';
 import type { ElectionTask } from '@hanpyo/worker-pool';
 import { judge, prejudge, rowDigest } from './tally-worker.js';
 import type { RowVerdict, StoredRow } from './tally-worker.js';
 
-const registrar = signingKeyFromSeed('reg-1', new Uint8Array(32).fill(7));
-const manifest: Manifest = parseManifest({
-  spec: 'hanpyo/1',
-  electionId: 'verdicts-unit',
-  title: 'Stored verdicts',
-  opens: '2026-06-03T00:00:00Z',
-  closes: '2026-06-03T12:00:00Z',
-  revotePolicy: 'last',
-  encryptionModes: ['client'],
-  commitmentIntervalSeconds: 3600,
-  contests: [
-    {
-      contestId: 'mayor',
-      title: 'Mayor',
-      options: ['a', 'b'].map((optionId) => ({ optionId, title: optionId })),
-      minSelections: 1,
-      maxSelections: 1,
-    },
-  ],
-  ballotStyles: [{ ballotStyleId: 's', contestIds: ['mayor'] }],
-  districts: [{ districtId: 'd1', name: 'd1', ballotStyleId: 's', registeredVoters: 10 }],
-  trustees: { count: 1, threshold: 1 },
-  tokenIssuers: [{ kty: 'OKP', crv: 'Ed25519', kid: 'reg-1', x: base64url(registrar.publicKey) }],
-  edgeSigners: [],
-  ledgerSigners: [],
-  witnesses: [],
-});
-
+const manifest = fixtureManifest({ electionId: 'verdicts-unit' });
 const rng = deterministicRandom('tally-worker');
 let task: ElectionTask;
 let rows: StoredRow[];
 
 /** A stored row of a valid cast (or, with `broken`, of a ballot whose proof does not verify). */
 function row(offset: number, choice: 'a' | 'b', options: { broken?: boolean } = {}): StoredRow {
-  const election = electionContext(manifest, group().mulBase(K));
-  const nullifier = rng.bytes(32);
-  const device = signingKeyFromSeed('d', rng.bytes(32));
-  const ballot = encryptBallot(
-    election,
-    { districtId: 'd1', nullifier },
-    { mayor: [choice] },
-    randomBallotNonces(rng),
-  );
+  const election = electionContextOf();
+  const voter = fixtureVoter(rng);
+  const entry = fixtureEntry(election, rng, voter, { districtId: 'd1', choice, offset });
+  const { ballot } = entry;
+  let { trackingCode: code, castSignature } = entry;
   if (options.broken) {
-    // Another ciphertext under the same proof: the tracking code and signature still match it.
+    // Another ciphertext under the same proof, tracking code and signature made again for it.
     const s = ballot.contests[0]!.selections[0]!;
     (s as { alpha: string }).alpha = pointToText(group().mulBase(rng.scalar()));
+    code = trackingCode(ballot);
+    castSignature = signCast(voter.device, manifest.electionId, code);
   }
-  const code = trackingCode(ballot);
-  const token = signToken(
-    {
-      iss: 'r',
-      aud: manifest.electionId,
-      sub: base64url(nullifier),
-      dst: 'd1',
-      nbf: Date.parse(manifest.opens) / 1000,
-      exp: Date.parse(manifest.closes) / 1000,
-      jti: `j${offset}`,
-      cnf: confirmationClaim(device.publicKey),
-    },
-    registrar,
-  );
   return {
-    partition: 0,
+    partition: entry.partition,
     offset,
-    receivedAt: new Date('2026-06-03T01:00:00.000Z'),
+    receivedAt: new Date(entry.receivedAt),
     trackingCode: code,
     ballot: JSON.stringify(ballot),
-    token,
-    castSignature: signCast(device, manifest.electionId, code),
+    token: entry.token ?? null,
+    castSignature: castSignature ?? null,
   };
 }
 
