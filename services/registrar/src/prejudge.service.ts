@@ -168,7 +168,11 @@ export class PrejudgeService implements OnApplicationBootstrap, BeforeApplicatio
       while (n < rows.length && rows[n]!.offset === from + n) n++;
       if (n === 0) return;
       const run = rows.slice(0, n);
-      this.pool ??= new TallyPool(this.config.HANPYO_REGISTRAR_PREJUDGE_THREADS);
+      // At the lowest priority: judging takes only the CPU that taking ballots leaves free on a
+      // shared node, and whatever it has not judged by the tally, the tally judges.
+      this.pool ??= new TallyPool(this.config.HANPYO_REGISTRAR_PREJUDGE_THREADS, {
+        niceIncrement: 19,
+      });
       const verdicts = await this.pool.prejudge(f.manifest, f.jointPublicKey, run);
       await putVerdicts(store, id, p, verdicts);
       await setVerdictProgress(store, id, p, from + n);

@@ -30,10 +30,12 @@ export interface TallyAggregation {
 export class TallyPool {
   private readonly pool: ThreadPool;
 
-  constructor(threads: number) {
+  /** `niceIncrement`: lower the threads' priority (judging while voting runs, prejudge.service.ts). */
+  constructor(threads: number, options: { readonly niceIncrement?: number } = {}) {
     this.pool = new ThreadPool({
       filename: new URL('./tally-worker.js', import.meta.url),
       threads,
+      ...(options.niceIncrement !== undefined ? { niceIncrement: options.niceIncrement } : {}),
     });
   }
 
