@@ -11,7 +11,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import {
-  BOARD_RANGE_MAX,
   boardRanges,
   getTally,
   getVerdictProgress,
@@ -40,8 +39,10 @@ interface Followed {
   readonly progress: Map<number, number>;
 }
 
-/** Pages of up to 1,000 rows judged per partition and round (the rest waits for the next round). */
-const PAGES_PER_ROUND = 2;
+/** Rows judged in one task (a few seconds of one thread at most). */
+const PAGE = 250;
+/** Pages judged per partition and round of an open election (the rest waits for the next round). */
+const PAGES_PER_ROUND = 4;
 
 @Injectable()
 export class PrejudgeService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -142,7 +143,18 @@ export class PrejudgeService implements OnApplicationBootstrap, BeforeApplicatio
       };
       this.followed.set(id, f);
     }
-    for (let p = 0; p < f.partitions && !this.stopping; p++) await this.catchUp(f, p);
+    // An open election: every partition, as many at once as there are threads. A closed one
+    // (its turn among them): one page, so that a backlog never holds up the open elections.
+    const threads = this.config.HANPYO_REGISTRAR_PREJUDGE_THREADS;
+    if (row.state === 'open') {
+      for (let p = 0; p < f.partitions && !this.stopping; p += threads) {
+        const group = Array.from({ length: Math.min(threads, f.partitions - p) }, (_, k) => p + k);
+        await Promise.all(group.map((q) => this.catchUp(f, q, PAGES_PER_ROUND)));
+      }
+    } else {
+      for (let p = 0; p < f.partitions && !this.stopping; p++)
+        if ((await this.catchUp(f, p, 1)) > 0) break;
+    }
     if (row.state === 'closed') {
       // After the final block nothing new comes: once every offset it covers is judged, stop.
       const stored = await latestBlock(store, id);
@@ -153,20 +165,21 @@ export class PrejudgeService implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   /**
-   * Judges partition `p` from its progress over the contiguous rows stored so far, at most
-   * PAGES_PER_ROUND pages, so that every election and partition moves on in each round.
+   * Judges partition `p` from its progress over the contiguous rows stored so far, at most `pages`
+   * pages, so that every election and partition moves on in each round; the pages judged.
    */
-  private async catchUp(f: Followed, p: number): Promise<void> {
+  private async catchUp(f: Followed, p: number, pages: number): Promise<number> {
     const store = await this.elections.cassandra();
     const id = f.manifest.electionId;
-    for (let page = 0; page < PAGES_PER_ROUND && !this.stopping; page++) {
+    let judged = 0;
+    for (; judged < pages && !this.stopping; judged++) {
       const from = f.progress.get(p) ?? 0;
-      const [range] = boardRanges(from, from + BOARD_RANGE_MAX);
+      const [range] = boardRanges(from, from + PAGE);
       const rows = await readBoardRange(store, id, p, range![0], range![1]);
       // Only the run without gaps: a later offset may be stored before an earlier one.
       let n = 0;
       while (n < rows.length && rows[n]!.offset === from + n) n++;
-      if (n === 0) return;
+      if (n === 0) return judged;
       const run = rows.slice(0, n);
       // At the lowest priority: judging takes only the CPU that taking ballots leaves free on a
       // shared node, and whatever it has not judged by the tally, the tally judges.
@@ -177,8 +190,9 @@ export class PrejudgeService implements OnApplicationBootstrap, BeforeApplicatio
       await putVerdicts(store, id, p, verdicts);
       await setVerdictProgress(store, id, p, from + n);
       f.progress.set(p, from + n);
-      if (n < range![1] - range![0]) return;
+      if (n < range![1] - range![0]) return judged + 1;
     }
+    return judged;
   }
 
   private finish(electionId: string): void {
