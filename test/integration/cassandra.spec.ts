@@ -8,7 +8,11 @@ import {
   connectCassandra,
   createCassandraClient,
   execute,
+  getVerdictProgress,
   migrate,
+  putVerdicts,
+  readVerdictRange,
+  setVerdictProgress,
 } from '@hanpyo/cassandra';
 import type { CassandraClient } from '@hanpyo/cassandra';
 import type { BoardEntry } from '@hanpyo/contracts';
@@ -60,6 +64,7 @@ describe('Cassandra adapter (real node)', () => {
     assert.deepEqual(schema.tables, [
       'blocks',
       'board_entries',
+      'board_verdicts',
       'district_log_nodes',
       'elections',
       'leases',
@@ -71,6 +76,7 @@ describe('Cassandra adapter (real node)', () => {
       'tallies',
       'tally_districts',
       'tally_shares',
+      'verdict_progress',
       'voter_ballots',
     ]);
     const second = await migrate(client, config);
@@ -206,6 +212,40 @@ describe('Cassandra adapter (real node)', () => {
         'one row in the voter view',
       );
     }
+  });
+
+  it('stores verdicts by (partition, offset) with their row digests, and each partition’s progress', async () => {
+    const store = { client, config };
+    const verdict = (offset: number) => ({
+      offset,
+      digest: new Uint8Array(32).fill(offset % 256),
+      verdict: JSON.stringify({ kind: 'malformed', offset }),
+    });
+    // Offsets 9,998..10,001 straddle two buckets: one write per bucket, read back per bucket.
+    await putVerdicts(store, 'e-verdicts', 3, [verdict(9998), verdict(9999)]);
+    await putVerdicts(store, 'e-verdicts', 3, [verdict(10000), verdict(10001)]);
+    await putVerdicts(store, 'e-verdicts', 3, [verdict(9999)]); // an idempotent rewrite
+    const low = await readVerdictRange(store, 'e-verdicts', 3, 9990, 10000);
+    assert.deepEqual([...low.keys()], [9998, 9999]);
+    assert.deepEqual(low.get(9999), verdict(9999));
+    const high = await readVerdictRange(store, 'e-verdicts', 3, 10000, 10002);
+    assert.deepEqual([...high.values()], [verdict(10000), verdict(10001)]);
+    assert.equal((await readVerdictRange(store, 'e-verdicts', 4, 9990, 10000)).size, 0);
+    // A range across buckets is refused before any I/O, as readBoardRange refuses one.
+    await assert.rejects(
+      putVerdicts(store, 'e-verdicts', 3, [verdict(9999), verdict(10000)]),
+      RangeError,
+    );
+    await assert.rejects(readVerdictRange(store, 'e-verdicts', 3, 9999, 10001), RangeError);
+    await setVerdictProgress(store, 'e-verdicts', 3, 10002);
+    await setVerdictProgress(store, 'e-verdicts', 0, 12);
+    assert.deepEqual(
+      await getVerdictProgress(store, 'e-verdicts'),
+      new Map([
+        [0, 12],
+        [3, 10002],
+      ]),
+    );
   });
 
   it('classifies a bad statement as non-retriable, and a connect to an unreachable node as retriable', async () => {
