@@ -74,13 +74,6 @@ export class PrejudgeService implements OnApplicationBootstrap, BeforeApplicatio
     await this.pool?.close();
   }
 
-  /** Runs one round now (tests); resolves when it is over. */
-  async runRound(): Promise<void> {
-    await this.round;
-    this.round = this.tick();
-    await this.round;
-  }
-
   private schedule(ms: number): void {
     if (this.stopping) return;
     this.timer = setTimeout(() => {
