@@ -34,9 +34,7 @@ export async function readBoardRange(
   from: number,
   to: number,
 ): Promise<BoardRow[]> {
-  const bucket = Math.floor(from / OFFSET_BUCKET);
-  if (to <= from || to - from > BOARD_RANGE_MAX || Math.floor((to - 1) / OFFSET_BUCKET) !== bucket)
-    throw new RangeError(`board range [${from}, ${to}) is not inside one bucket and page`);
+  const bucket = pageBucket('board', from, to);
   const r = await execute(
     s.client,
     s.config,
@@ -54,6 +52,18 @@ export async function readBoardRange(
     token: (row.get('voter_token') as string | null) ?? null,
     castSignature: (row.get('cast_signature') as string | null) ?? null,
   }));
+}
+
+/**
+ * The offset bucket of `[from, to)`, which must lie inside one bucket and span at most
+ * BOARD_RANGE_MAX offsets (the pages of board_entries and of the tables keyed like it); a
+ * RangeError, before any I/O, otherwise.
+ */
+export function pageBucket(what: string, from: number, to: number): number {
+  const bucket = Math.floor(from / OFFSET_BUCKET);
+  if (to <= from || to - from > BOARD_RANGE_MAX || Math.floor((to - 1) / OFFSET_BUCKET) !== bucket)
+    throw new RangeError(`${what} range [${from}, ${to}) is not inside one bucket and page`);
+  return bucket;
 }
 
 /** Splits `[from, to)` into ranges `readBoardRange` accepts, in order. */

@@ -3,8 +3,7 @@
 // each page of board rows (same partition key and offsets) and re-judges any row whose verdict is
 // missing or was made for other bytes (services/registrar/README.md, "Judging while voting runs").
 import { execute, executeBatch } from './client.js';
-import { OFFSET_BUCKET } from './migrations.js';
-import { BOARD_RANGE_MAX } from './tally.js';
+import { pageBucket } from './tally.js';
 import type { Store, Row } from './rows.js';
 import { long } from './rows.js';
 
@@ -13,13 +12,6 @@ export interface StoredVerdict {
   readonly offset: number;
   readonly digest: Uint8Array;
   readonly verdict: string;
-}
-
-function bucketOf(from: number, to: number): number {
-  const bucket = Math.floor(from / OFFSET_BUCKET);
-  if (to <= from || to - from > BOARD_RANGE_MAX || Math.floor((to - 1) / OFFSET_BUCKET) !== bucket)
-    throw new RangeError(`verdict range [${from}, ${to}) is not inside one bucket and page`);
-  return bucket;
 }
 
 /**
@@ -34,7 +26,7 @@ export async function putVerdicts(
 ): Promise<void> {
   if (verdicts.length === 0) return;
   const offsets = verdicts.map((v) => v.offset);
-  const bucket = bucketOf(Math.min(...offsets), Math.max(...offsets) + 1);
+  const bucket = pageBucket('verdict', Math.min(...offsets), Math.max(...offsets) + 1);
   await executeBatch(
     s.client,
     s.config,
@@ -53,7 +45,7 @@ export async function readVerdictRange(
   from: number,
   to: number,
 ): Promise<Map<number, StoredVerdict>> {
-  const bucket = bucketOf(from, to);
+  const bucket = pageBucket('verdict', from, to);
   const r = await execute(
     s.client,
     s.config,

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { ContractError, parseBoardEntry } from '@hanpyo/contracts';
 import type { BoardEntry } from '@hanpyo/contracts';
+import { bytesEqual } from '@hanpyo/crypto';
 import type { ElectionContext } from '@hanpyo/crypto';
 import { NativeEd25519, initFastestBackend } from '@hanpyo/crypto-native';
 import { Aggregates, authorizationContext, judgeEntry } from '@hanpyo/counting';
@@ -149,12 +150,6 @@ function parseStoredVerdict(text: string): RowVerdict | undefined {
   return undefined;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /**
  * Each row's verdict, in the order given: the stored one when it was made for this very row (same
  * digest) and parses, otherwise judged now.
@@ -164,7 +159,7 @@ export function judge(task: { election: ElectionTask; rows: StoredRow[] }): Judg
   let reused = 0;
   const verdicts = task.rows.map((row): RowVerdict => {
     if (row.judged && row.trackingCode !== null && row.ballot !== null) {
-      const stored = sameBytes(row.judged.digest, rowDigest(election, row))
+      const stored = bytesEqual(row.judged.digest, rowDigest(election, row))
         ? parseStoredVerdict(row.judged.verdict)
         : undefined;
       if (stored) {
