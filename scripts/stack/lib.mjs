@@ -197,7 +197,10 @@ export async function startServices(
     if (!existsSync(main))
       throw new Error(`${service.name} is not built (${main}); run npm run build`);
     const out = openSync(join(STATE_DIR, 'logs', `${service.name}.log`), 'a');
-    const child = spawn(process.execPath, [main], {
+    // Extra Node options for every service started here, for profiling (docs/performance.md,
+    // "Profiling a service"): e.g. --cpu-prof, which NODE_OPTIONS does not accept.
+    const nodeArgs = (process.env.HANPYO_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, main], {
       env,
       detached: true,
       stdio: ['ignore', out, out],
