@@ -5,7 +5,18 @@
 import { createRequire } from 'node:module';
 
 export { NativeEd25519, nativeSigner } from './ed25519.js';
-import { CryptoError, G, IDENTITY, L, bytesEqual, initCrypto, useBackend } from '@hanpyo/crypto';
+export { agreesWithNoble, nodeHashes } from './hashes.js';
+import {
+  CryptoError,
+  G,
+  IDENTITY,
+  L,
+  bytesEqual,
+  initCrypto,
+  useBackend,
+  useHashFunctions,
+} from '@hanpyo/crypto';
+import { agreesWithNoble, nodeHashes } from './hashes.js';
 import type { CombinationBase, GroupBackend, Point, PreparedPoint, Scalar } from '@hanpyo/crypto';
 
 /** An addon-owned table of odd multiples of a public fixed base (an N-API external). */
@@ -151,9 +162,11 @@ export function nativeUnavailableReason(): string | undefined {
 
 /**
  * Makes the fastest available backend active and returns it: native libsodium if the addon loads,
- * else libsodium WASM (`initCrypto()`).
+ * else libsodium WASM (`initCrypto()`). Also makes node:crypto's SHA-2 that of every hash
+ * (hashes.ts), once it agrees with noble's.
  */
 export async function initFastestBackend(): Promise<GroupBackend> {
+  if (agreesWithNoble(nodeHashes)) useHashFunctions(nodeHashes);
   const native = await loadNativeBackend();
   if (native) {
     useBackend(native);

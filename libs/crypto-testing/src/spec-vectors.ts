@@ -43,6 +43,12 @@ import type { PublishedCeremony, PublishedNonces } from './published.js';
 /** The parts of spec-v1.json the suite reads. */
 export interface SpecVectors {
   vectors: {
+    hash: {
+      tag: string;
+      parts: ({ utf8: string } | { u64: number | string } | { hex: string })[];
+      H: string;
+      Hs: string;
+    };
     manifest: { manifest: unknown; manifestHash: string; ed25519SeedsHex: Record<string, string> };
     ceremony: PublishedCeremony & {
       secretShares: Record<string, string>;

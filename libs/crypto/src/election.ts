@@ -1,10 +1,9 @@
 // SPEC §2: manifest hash and the election base hash Q, plus the look-ups every ballot check needs.
 import type { BallotStyle, Contest, District, Manifest } from '@hanpyo/contracts';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { toHex } from './bytes.js';
 import { decodePoint, group } from './group.js';
 import type { Point, PreparedPoint } from './group.js';
-import { H } from './hash.js';
+import { H, sha256 } from './hash.js';
 import { jcs } from './jcs.js';
 
 /** An election's public parameters, prepared once and shared by every ballot operation. */

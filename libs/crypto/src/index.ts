@@ -11,8 +11,8 @@ export {
   utf8,
 } from './bytes.js';
 export { canonicalize, jcs } from './jcs.js';
-export { H, Hs, frame } from './hash.js';
-export type { HashPart } from './hash.js';
+export { H, Hs, frame, hashFunctions, nobleHashes, sha256, useHashFunctions } from './hash.js';
+export type { HashFunctions, HashPart } from './hash.js';
 export {
   L,
   invert,
