@@ -9,6 +9,8 @@
 // not running and stops what it started.
 //
 //   npm run bench:stack -- [--mode edge|client|both] [--concurrency 64] [--seconds 30] [--voters 4000]
+//                          [--warm-up 10]     (seconds of the same load before each mode's window, so
+//                                              the window measures services past their JIT warm-up)
 //                          [--linger 0,2,5]   (restarts the edge with each HANPYO_EDGE_BOARD_LINGER_MS;
 //                                              only when this run started the edge)
 import { join } from 'node:path';
@@ -48,6 +50,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '64' },
     seconds: { type: 'string', default: '30' },
     voters: { type: 'string', default: '4000' },
+    'warm-up': { type: 'string', default: '10' },
     linger: { type: 'string' },
   },
 });
@@ -72,6 +75,11 @@ const modes = values.mode === 'both' ? ['edge', 'client'] : [values.mode];
 const concurrency = positive('bench:stack', 'concurrency', values.concurrency);
 const seconds = positive('bench:stack', 'seconds', values.seconds);
 const voters = positive('bench:stack', 'voters', values.voters);
+const warmUpSeconds = Number(values['warm-up']);
+if (!Number.isFinite(warmUpSeconds) || warmUpSeconds < 0 || warmUpSeconds > 600) {
+  console.error(`bench:stack: --warm-up takes seconds 0..600, not '${values['warm-up']}'`);
+  process.exit(2);
+}
 
 /** The 5-option contest of issue 10's reading (choose 1). */
 const CONTEST = {
@@ -115,16 +123,17 @@ const choice = () => ({
 });
 
 /**
- * Runs `concurrency` voters for `seconds` over the voters' tokens (re-votes once every voter has
- * voted); each job is one voter's whole flow in the mode. Returns latencies and counts.
+ * Runs `concurrency` voters for `window` seconds over the voters' tokens (re-votes once every voter
+ * has voted), from the `from`-th voter or prepared ballot; each job is one voter's whole flow in the
+ * mode. Returns latencies and counts, and where the next run should start.
  */
-async function drive(mode, ctx) {
+async function drive(mode, ctx, window, from = 0) {
   const { edge, id, manifest, people, prepared } = ctx;
   const latencies = [];
   const rejected = {};
   let accepted = 0;
-  let next = 0;
-  const deadline = performance.now() + seconds * 1000;
+  let next = from;
+  const deadline = performance.now() + window * 1000;
   const worker = async () => {
     while (performance.now() < deadline) {
       const k = next++;
@@ -163,7 +172,7 @@ async function drive(mode, ctx) {
   await Promise.all(Array.from({ length: concurrency }, worker));
   const elapsed = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
-  return { accepted, rejected, elapsed, latencies };
+  return { accepted, rejected, elapsed, latencies, next };
 }
 
 const started = { infra: [], services: [] };
@@ -184,7 +193,7 @@ try {
     voters,
     // Open for the runs and a margin (client mode prepares its ballots first): closed at the end,
     // its final block follows `closes`, and then it costs the services nothing (bench:idle).
-    closesInMs: 240_000 + lingers.length * modes.length * (seconds + 90) * 1000,
+    closesInMs: 240_000 + lingers.length * modes.length * (seconds + warmUpSeconds + 90) * 1000,
     contest: CONTEST,
     modes: ['client', 'edge'],
     commitmentIntervalSeconds: 5,
@@ -223,7 +232,10 @@ try {
       let prepared = [];
       if (mode === 'client') {
         // Encrypted and signed before the window: the window measures the stack, not this client.
-        const count = Math.min(people.length, Math.ceil(concurrency * seconds * 10));
+        const count = Math.min(
+          people.length,
+          Math.ceil(concurrency * (seconds + warmUpSeconds) * 10),
+        );
         console.log(`== client mode: encrypting and signing ${count} ballots before the window`);
         for (let i = 0; i < count; i++) {
           const v = people[i];
@@ -239,10 +251,20 @@ try {
           prepared.push({ v, ballot, castSignature });
         }
       }
+      const ctx = { edge, id, manifest, people, prepared };
+      let from = 0;
+      if (warmUpSeconds > 0) {
+        console.log(
+          `== ${mode} mode: warm-up, ${concurrency} concurrent voters for ${warmUpSeconds} s`,
+        );
+        const warm = await drive(mode, ctx, warmUpSeconds);
+        console.log(`   ${(warm.accepted / warm.elapsed).toFixed(1)} accepted/s (not counted)`);
+        from = warm.next;
+      }
       console.log(`== ${mode} mode: ${concurrency} concurrent voters for ${seconds} s`);
       const before = snapshot(procs);
       const self0 = cpuSeconds(process.pid);
-      const run = await drive(mode, { edge, id, manifest, people, prepared });
+      const run = await drive(mode, ctx, seconds, from);
       const after = snapshot(procs);
       const self = cpuSeconds(process.pid) - self0;
       const cpu = procs.map(([name]) => ({

@@ -5,7 +5,8 @@
 // in flight) — over batches of board messages as the consumer hands them over, as many batches at
 // once as it persists (HANPYO_PERSISTER_PARTITIONS_CONCURRENTLY). Baseline, same run: the same rows
 // as raw cassandra-driver prepared INSERTs (client.execute, parameters made beforehand) with the
-// same concurrency; three rounds of (raw, persister) on new rows, medians compared. In a keyspace of
+// same concurrency; four rounds on new rows, the order alternating (raw first, then the persister
+// first, …), medians compared. In a keyspace of
 // the benchmark's own, dropped at the end. Kafka reads and offset commits are not in the figure.
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -51,7 +52,7 @@ export interface PersisterBenchResult {
 /** Messages per persisted batch (a kafkajs fetch of a partition: ~1.5 MB of ~3 KB messages). */
 const BATCH = 500;
 const PARTITIONS = 8;
-const ROUNDS = 3;
+const ROUNDS = 4;
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -175,16 +176,24 @@ export async function measurePersister(
       entries.persist('bench-warm-persister', 'bench', b, control),
     );
 
-    // Rounds of (raw, persister), each on new rows, and the median of each: on a shared machine
-    // one pass can land in a burst of someone else's work, or of a Cassandra flush.
+    // Rounds of both, each on new rows, and the median of each: on a shared machine one pass can
+    // land in a burst of someone else's work, or of a Cassandra flush. The order alternates, so
+    // neither side always meets the flushes and compactions of the other's rows.
     log(
-      `${ROUNDS} rounds of raw prepared INSERTs, then the persister's write path (EntriesService.persist): ${options.entries} entries (3 rows each), ${config.HANPYO_PERSISTER_PARTITIONS_CONCURRENTLY} batches × ${config.HANPYO_PERSISTER_WRITE_CONCURRENCY} statements in flight…`,
+      `${ROUNDS} rounds of raw prepared INSERTs and of the persister's write path (EntriesService.persist), alternating which goes first: ${options.entries} entries (3 rows each), ${config.HANPYO_PERSISTER_PARTITIONS_CONCURRENTLY} batches × ${config.HANPYO_PERSISTER_WRITE_CONCURRENCY} statements in flight…`,
     );
     const raws: number[] = [];
     const persisters: number[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
-      raws.push(await raw(client, config, prepare(`bench-raw-${round}`), options.entries));
-      persisters.push(await persisted(`bench-persister-${round}`)());
+      const rawRun = () => raw(client, config, prepare(`bench-raw-${round}`), options.entries);
+      const persisterRun = persisted(`bench-persister-${round}`);
+      if (round % 2 === 1) {
+        raws.push(await rawRun());
+        persisters.push(await persisterRun());
+      } else {
+        persisters.push(await persisterRun());
+        raws.push(await rawRun());
+      }
       log(
         `  round ${round}: raw ${raws[round - 1]!.toFixed(0)} entries/s, persister ${persisters[round - 1]!.toFixed(0)} entries/s`,
       );
@@ -211,7 +220,7 @@ export async function measurePersister(
       at: new Date().toISOString(),
       node: process.version,
       method:
-        'EntriesService.persist (decode + BoardRepository.write) vs raw client.execute of the same prepared INSERTs with parameters made beforehand; same batches, same concurrency; 3 rounds of (raw, persister) on new rows, medians; local single-node Cassandra, own keyspace',
+        'EntriesService.persist (decode + BoardRepository.write) vs raw client.execute of the same prepared INSERTs with parameters made beforehand; same batches, same concurrency; 4 rounds on new rows, alternating which goes first, medians; local single-node Cassandra, own keyspace',
       entries: options.entries,
       batch: BATCH,
       partitions: PARTITIONS,
