@@ -57,7 +57,24 @@ export function processes() {
     ['cassandra', infraPid('cassandra')],
     ...SERVICES.map((s) => [s.name, runningPid(s.name)]),
   ];
+  // The registrar's judge (services/registrar/src/judge-main.ts) is a process of its own.
+  const registrar = runningPid('registrar');
+  if (registrar !== undefined) all.push(['registrar judge', judgePid(registrar)]);
   return all.filter(([, pid]) => pid !== undefined);
+}
+
+/** The pid of the registrar's judge process, if it runs (Linux: /proc/<pid>/task/<pid>/children). */
+function judgePid(registrar) {
+  try {
+    const children = readFileSync(`/proc/${registrar}/task/${registrar}/children`, 'utf8');
+    return children
+      .split(' ')
+      .filter(Boolean)
+      .map(Number)
+      .find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('judge-main.js'));
+  } catch {
+    return undefined;
+  }
 }
 
 /** CPU time (user + system) of a process so far, in seconds. */

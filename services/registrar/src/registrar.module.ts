@@ -9,7 +9,7 @@ import { ElectionsController } from './elections.controller.js';
 import { ElectionsRepository } from './elections.repository.js';
 import { ElectionsService } from './elections.service.js';
 import { SigningKeys } from './keys.js';
-import { PrejudgeService } from './prejudge.service.js';
+import { JudgeProcess } from './judge-process.js';
 import { RollController } from './roll.controller.js';
 import { RollRepository } from './roll.repository.js';
 import { RollService } from './roll.service.js';
@@ -33,7 +33,7 @@ export class RegistrarModule {
         AdminGuard,
         ElectionsRepository,
         ElectionsService,
-        PrejudgeService,
+        JudgeProcess,
         RollRepository,
         RollService,
         SigningKeys,

@@ -1,0 +1,52 @@
+// The registrar's judge: a process of its own that judges the board while voting runs
+// (prejudge.service.ts), started and stopped by the registrar (judge-process.ts). It runs at the
+// lowest priority the node offers an unprivileged process — nice 19 for every one of its threads
+// and, where the kernel groups processes by session (Linux autogroup, the default outside
+// containers' cgroups), nice 19 for its own session's group too — so that judging takes only the
+// CPU that taking ballots leaves free. Worker threads at nice 19 inside the registrar's process
+// were not enough on such a node: autogroup shares the CPU between sessions first, so the
+// registrar's session competed at full weight with the edge's (services/registrar/README.md,
+// "Judging while voting runs"). It exits when the registrar does (its IPC channel closes).
+import { writeFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { ConfigError, Health, JsonLogger } from '@hanpyo/service-kit';
+import { registrarConfig } from './config.js';
+import { ElectionsRepository } from './elections.repository.js';
+import { PrejudgeService } from './prejudge.service.js';
+
+let config;
+try {
+  config = registrarConfig(process.env);
+} catch (e) {
+  process.stderr.write(`${e instanceof ConfigError ? e.message : String(e)}\n`);
+  process.exit(1);
+}
+const logger = new JsonLogger('registrar-judge', config.HANPYO_LOG_LEVEL);
+// Before any worker thread exists: a thread starts at the nice of the thread that creates it.
+setPriority(19);
+let sessionGroup: string;
+try {
+  writeFileSync('/proc/self/autogroup', '19');
+  sessionGroup = 'nice 19';
+} catch (e) {
+  // Not Linux, or autogroup off: per-thread nice is what orders the threads of the node then.
+  sessionGroup = `unchanged (${(e as NodeJS.ErrnoException).code ?? 'error'})`;
+}
+const elections = new ElectionsRepository(config, new Health());
+const judge = new PrejudgeService(config, elections, logger);
+judge.onApplicationBootstrap();
+logger.info('judge started', { pid: process.pid, nice: 19, sessionGroup });
+
+let stopping: Promise<void> | undefined;
+const stop = (why: string) => {
+  stopping ??= (async () => {
+    logger.info('judge stopping', { why });
+    await judge.beforeApplicationShutdown();
+    await elections.onApplicationShutdown();
+    process.exit(0);
+  })();
+};
+process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGINT', () => stop('SIGINT'));
+// The registrar is gone (exited, or killed): so is the judge.
+process.on('disconnect', () => stop('registrar gone'));
