@@ -29,3 +29,16 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+/**
+ * A process's config, or exit: `load(process.env)`, and on failure its message on stderr and exit
+ * status 1 (every service's main and the registrar's judge start this way).
+ */
+export function configOrExit<T>(load: (env: NodeJS.ProcessEnv) => T): T {
+  try {
+    return load(process.env);
+  } catch (e) {
+    process.stderr.write(`${e instanceof ConfigError ? e.message : String(e)}\n`);
+    process.exit(1);
+  }
+}

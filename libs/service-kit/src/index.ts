@@ -1,5 +1,5 @@
 // @hanpyo/service-kit: what every service shares.
-export { ConfigError, parseConfig } from './config.js';
+export { ConfigError, configOrExit, parseConfig } from './config.js';
 export { JsonLogger, redact } from './logger.js';
 export type { Level } from './logger.js';
 export { Metrics } from './metrics.js';

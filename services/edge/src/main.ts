@@ -1,15 +1,9 @@
 // The edge process: config, then the Nest application on Fastify.
-import { ConfigError, Health, JsonLogger, Metrics, startService } from '@hanpyo/service-kit';
+import { Health, JsonLogger, Metrics, configOrExit, startService } from '@hanpyo/service-kit';
 import { edgeConfig } from './config.js';
 import { EdgeModule } from './edge.module.js';
 
-let config;
-try {
-  config = edgeConfig(process.env);
-} catch (e) {
-  process.stderr.write(`${e instanceof ConfigError ? e.message : String(e)}\n`);
-  process.exit(1);
-}
+const config = configOrExit(edgeConfig);
 const logger = new JsonLogger('edge', config.HANPYO_LOG_LEVEL);
 const health = new Health();
 await startService(EdgeModule.forRoot(config, { logger, metrics: new Metrics('edge'), health }), {

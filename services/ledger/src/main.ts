@@ -1,15 +1,9 @@
 // The ledger process: config, then the Nest application on Fastify.
-import { ConfigError, Health, JsonLogger, Metrics, startService } from '@hanpyo/service-kit';
+import { Health, JsonLogger, Metrics, configOrExit, startService } from '@hanpyo/service-kit';
 import { ledgerConfig } from './config.js';
 import { LedgerModule } from './ledger.module.js';
 
-let config;
-try {
-  config = ledgerConfig(process.env);
-} catch (e) {
-  process.stderr.write(`${e instanceof ConfigError ? e.message : String(e)}\n`);
-  process.exit(1);
-}
+const config = configOrExit(ledgerConfig);
 const logger = new JsonLogger('ledger', config.HANPYO_LOG_LEVEL);
 const health = new Health();
 await startService(

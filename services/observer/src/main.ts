@@ -1,16 +1,10 @@
 // The observer process: config, the fastest group backend, then the Nest application on Fastify.
 import { initFastestBackend } from '@hanpyo/crypto-native';
-import { ConfigError, Health, JsonLogger, Metrics, startService } from '@hanpyo/service-kit';
+import { Health, JsonLogger, Metrics, configOrExit, startService } from '@hanpyo/service-kit';
 import { observerConfig } from './config.js';
 import { ObserverModule } from './observer.module.js';
 
-let config;
-try {
-  config = observerConfig(process.env);
-} catch (e) {
-  process.stderr.write(`${e instanceof ConfigError ? e.message : String(e)}\n`);
-  process.exit(1);
-}
+const config = configOrExit(observerConfig);
 await initFastestBackend();
 const logger = new JsonLogger('observer', config.HANPYO_LOG_LEVEL);
 const health = new Health();

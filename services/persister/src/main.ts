@@ -1,15 +1,9 @@
 // The persister process: config, then the Nest application (metrics and health over HTTP only).
-import { ConfigError, Health, JsonLogger, Metrics, startService } from '@hanpyo/service-kit';
+import { Health, JsonLogger, Metrics, configOrExit, startService } from '@hanpyo/service-kit';
 import { persisterConfig } from './config.js';
 import { PersisterModule } from './persister.module.js';
 
-let config;
-try {
-  config = persisterConfig(process.env);
-} catch (e) {
-  process.stderr.write(`${e instanceof ConfigError ? e.message : String(e)}\n`);
-  process.exit(1);
-}
+const config = configOrExit(persisterConfig);
 const logger = new JsonLogger('persister', config.HANPYO_LOG_LEVEL);
 const health = new Health();
 await startService(

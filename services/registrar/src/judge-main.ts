@@ -9,18 +9,12 @@
 // "Judging while voting runs"). It exits when the registrar does (its IPC channel closes).
 import { writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { ConfigError, Health, JsonLogger } from '@hanpyo/service-kit';
+import { Health, JsonLogger, configOrExit } from '@hanpyo/service-kit';
 import { registrarConfig } from './config.js';
 import { ElectionsRepository } from './elections.repository.js';
 import { PrejudgeService } from './prejudge.service.js';
 
-let config;
-try {
-  config = registrarConfig(process.env);
-} catch (e) {
-  process.stderr.write(`${e instanceof ConfigError ? e.message : String(e)}\n`);
-  process.exit(1);
-}
+const config = configOrExit(registrarConfig);
 const logger = new JsonLogger('registrar-judge', config.HANPYO_LOG_LEVEL);
 // Before any worker thread exists: a thread starts at the nice of the thread that creates it.
 setPriority(19);

@@ -1,15 +1,9 @@
 // The registrar process: config, then the Nest application on Fastify.
-import { ConfigError, Health, JsonLogger, Metrics, startService } from '@hanpyo/service-kit';
+import { Health, JsonLogger, Metrics, configOrExit, startService } from '@hanpyo/service-kit';
 import { registrarConfig } from './config.js';
 import { RegistrarModule } from './registrar.module.js';
 
-let config;
-try {
-  config = registrarConfig(process.env);
-} catch (e) {
-  process.stderr.write(`${e instanceof ConfigError ? e.message : String(e)}\n`);
-  process.exit(1);
-}
+const config = configOrExit(registrarConfig);
 const logger = new JsonLogger('registrar', config.HANPYO_LOG_LEVEL);
 const health = new Health();
 await startService(
