@@ -57,9 +57,10 @@ function serialize(value: unknown, at: Step[]): string {
       for (let i = 0; i < keys.length; i++) {
         const k = keys[i]!;
         const v = (value as Record<string, unknown>)[k];
-        at.push(k);
-        if (v === undefined) throw new CryptoError('JCS_INVALID', `${pathOf(at)}: undefined value`);
-        at.pop();
+        if (v === undefined) {
+          at.push(k);
+          throw new CryptoError('JCS_INVALID', `${pathOf(at)}: undefined value`);
+        }
         const member = quote(k, at);
         at.push(k);
         out += `${i === 0 ? '' : ','}${member}:${serialize(v, at)}`;

@@ -79,17 +79,4 @@ describe('ThreadPool queue bound', () => {
       await pool.close();
     }
   });
-
-  it('runs a pool of background threads at a lower priority (niceIncrement), leaving the process as it is', async (t) => {
-    if (process.platform !== 'linux') return t.skip('thread priorities read from /proc (Linux)');
-    const pool = new ThreadPool({ filename, threads: 1 });
-    const background = new ThreadPool({ filename, threads: 1, niceIncrement: 19 });
-    try {
-      assert.equal(await pool.run('niceness', {}), 0);
-      assert.equal(await background.run('niceness', {}), 19);
-      assert.equal(await pool.run('niceness', {}), 0, 'the other pool is untouched');
-    } finally {
-      await Promise.all([pool.close(), background.close()]);
-    }
-  });
 });

@@ -24,12 +24,6 @@ export interface ThreadPoolOptions {
   readonly maxQueue?: number;
   /** Given to every thread (node:worker_threads `workerData`). */
   readonly workerData?: unknown;
-  /**
-   * Added to each thread's nice value (0..19; Linux and other Unixes, through piscina and its
-   * optional @napi-rs/nice; nothing where that module is missing): for background work that must
-   * take only the CPU that the service's real-time work leaves free.
-   */
-  readonly niceIncrement?: number;
 }
 
 /** A fixed set of worker threads running named tasks of one module. */
@@ -49,7 +43,6 @@ export class ThreadPool {
       idleTimeout: Number.POSITIVE_INFINITY,
       maxQueue: options.maxQueue ?? Number.POSITIVE_INFINITY,
       workerData: options.workerData,
-      niceIncrement: options.niceIncrement ?? 0,
     });
   }
 

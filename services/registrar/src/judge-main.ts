@@ -9,9 +9,9 @@
 // "Judging while voting runs"). It exits when the registrar does (its IPC channel closes).
 import { writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { Health, JsonLogger, configOrExit } from '@hanpyo/service-kit';
+import { connectCassandra, createCassandraClient } from '@hanpyo/cassandra';
+import { JsonLogger, configOrExit, connectOnce } from '@hanpyo/service-kit';
 import { registrarConfig } from './config.js';
-import { ElectionsRepository } from './elections.repository.js';
 import { PrejudgeService } from './prejudge.service.js';
 
 const config = configOrExit(registrarConfig);
@@ -26,8 +26,17 @@ try {
   // Not Linux, or autogroup off: per-thread nice is what orders the threads of the node then.
   sessionGroup = `unchanged (${(e as NodeJS.ErrnoException).code ?? 'error'})`;
 }
-const elections = new ElectionsRepository(config, new Health());
-const judge = new PrejudgeService(config, elections, logger);
+// Cassandra only, connected once: the registrar applies the schema migrations, and the judge needs
+// no Kafka. Until the registrar has migrated a new keyspace, a round fails and the next one retries.
+const client = createCassandraClient(config.cassandra);
+const connected = connectOnce(() => connectCassandra(client));
+const store = {
+  cassandra: async () => {
+    await connected();
+    return { client, config: config.cassandra };
+  },
+};
+const judge = new PrejudgeService(config, store, logger);
 judge.onApplicationBootstrap();
 logger.info('judge started', { pid: process.pid, nice: 19, sessionGroup });
 
@@ -36,7 +45,7 @@ const stop = (why: string) => {
   stopping ??= (async () => {
     logger.info('judge stopping', { why });
     await judge.beforeApplicationShutdown();
-    await elections.onApplicationShutdown();
+    await client.shutdown();
     process.exit(0);
   })();
 };

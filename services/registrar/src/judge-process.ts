@@ -46,7 +46,6 @@ export class JudgeProcess implements OnApplicationBootstrap, BeforeApplicationSh
   private start(): void {
     const child = fork(new URL('./judge-main.js', import.meta.url), [], {
       detached: true,
-      env: process.env,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child = child;

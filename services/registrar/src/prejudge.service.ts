@@ -58,7 +58,7 @@ export class PrejudgeService implements OnApplicationBootstrap, BeforeApplicatio
 
   constructor(
     @Inject(CONFIG) private readonly config: RegistrarConfig,
-    @Inject(ElectionsRepository) private readonly elections: ElectionsRepository,
+    @Inject(ElectionsRepository) private readonly elections: Pick<ElectionsRepository, 'cassandra'>,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {}
 
@@ -174,11 +174,9 @@ export class PrejudgeService implements OnApplicationBootstrap, BeforeApplicatio
       while (n < rows.length && rows[n]!.offset === from + n) n++;
       if (n === 0) return judged;
       const run = rows.slice(0, n);
-      // At the lowest priority: judging takes only the CPU that taking ballots leaves free on a
-      // shared node, and whatever it has not judged by the tally, the tally judges.
-      this.pool ??= new TallyPool(this.config.HANPYO_REGISTRAR_PREJUDGE_THREADS, {
-        niceIncrement: 19,
-      });
+      // Its threads start at the judge process's nice 19 (judge-main.ts): judging takes only the
+      // CPU that taking ballots leaves free, and what it has not judged by the tally, the tally does.
+      this.pool ??= new TallyPool(this.config.HANPYO_REGISTRAR_PREJUDGE_THREADS);
       const verdicts = await this.pool.prejudge(f.manifest, f.jointPublicKey, run);
       await putVerdicts(store, id, p, verdicts);
       await setVerdictProgress(store, id, p, from + n);

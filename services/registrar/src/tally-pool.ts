@@ -30,12 +30,10 @@ export interface TallyAggregation {
 export class TallyPool {
   private readonly pool: ThreadPool;
 
-  /** `niceIncrement`: lower the threads' priority (judging while voting runs, prejudge.service.ts). */
-  constructor(threads: number, options: { readonly niceIncrement?: number } = {}) {
+  constructor(threads: number) {
     this.pool = new ThreadPool({
       filename: new URL('./tally-worker.js', import.meta.url),
       threads,
-      ...(options.niceIncrement !== undefined ? { niceIncrement: options.niceIncrement } : {}),
     });
   }
 
