@@ -8,6 +8,7 @@ import {
   OFFSET_BUCKET,
   createCassandraClient,
   execute,
+  executeBatch,
   latestBlock,
   listElections,
   migrate,
@@ -38,25 +39,38 @@ export interface DeadLetterSlot {
 }
 
 /**
- * The upserts of a batch (CQL with `{ks}` for the keyspace, and parameters): each entry's row in
- * board_entries, receipts and voter_ballots, and a placeholder row for each dead-lettered offset.
- * Exported for the persister benchmark, whose raw baseline runs the same statements.
+ * One upsert: CQL with `{ks}` for the keyspace, its parameters, and, for a board_entries row, the
+ * Cassandra partition it lands in (kafka partition and offset bucket), so rows of one partition
+ * can travel as one unlogged batch. Receipts and voter_ballots rows are each in a partition of
+ * their own, so they go one statement each.
+ */
+export interface BoardStatement {
+  readonly cql: string;
+  readonly params: CqlValue[];
+  readonly boardPartition?: string;
+}
+
+/**
+ * The upserts of a batch: each entry's row in board_entries, receipts and voter_ballots, and a
+ * placeholder row for each dead-lettered offset. Exported for the persister benchmark, whose raw
+ * baseline runs the same statements.
  */
 export function boardStatements(
   electionId: string,
   entries: readonly BoardEntry[],
   deadLetters: readonly DeadLetterSlot[],
-): [string, CqlValue[]][] {
-  const statements: [string, CqlValue[]][] = [];
+): BoardStatement[] {
+  const statements: BoardStatement[] = [];
   for (const e of entries) {
     const receivedAt = new Date(e.receivedAt);
+    const bucket = Math.floor(e.offset / OFFSET_BUCKET);
     statements.push(
-      [
-        INSERT_ENTRY,
-        [
+      {
+        cql: INSERT_ENTRY,
+        params: [
           electionId,
           e.partition,
-          Math.floor(e.offset / OFFSET_BUCKET),
+          bucket,
           e.offset,
           e.ballot.districtId,
           e.trackingCode,
@@ -66,24 +80,63 @@ export function boardStatements(
           e.token ?? null,
           e.castSignature ?? null,
         ],
-      ],
-      [
-        INSERT_RECEIPT,
-        [electionId, e.trackingCode, e.partition, e.offset, e.ballot.districtId, receivedAt],
-      ],
-      [
-        INSERT_VOTER_BALLOT,
-        [electionId, e.ballot.nullifier, e.partition, e.offset, e.trackingCode],
-      ],
+        boardPartition: `${e.partition}/${bucket}`,
+      },
+      {
+        cql: INSERT_RECEIPT,
+        params: [
+          electionId,
+          e.trackingCode,
+          e.partition,
+          e.offset,
+          e.ballot.districtId,
+          receivedAt,
+        ],
+      },
+      {
+        cql: INSERT_VOTER_BALLOT,
+        params: [electionId, e.ballot.nullifier, e.partition, e.offset, e.trackingCode],
+      },
     );
   }
   for (const d of deadLetters) {
-    statements.push([
-      INSERT_DEAD_LETTER,
-      [electionId, d.partition, Math.floor(d.offset / OFFSET_BUCKET), d.offset, d.receivedAt],
-    ]);
+    const bucket = Math.floor(d.offset / OFFSET_BUCKET);
+    statements.push({
+      cql: INSERT_DEAD_LETTER,
+      params: [electionId, d.partition, bucket, d.offset, d.receivedAt],
+      boardPartition: `${d.partition}/${bucket}`,
+    });
   }
   return statements;
+}
+
+/**
+ * The writes of `statements`: board_entries rows grouped by Cassandra partition into unlogged
+ * batches of at most `batchRows` rows (one mutation each: Cassandra applies a single-partition
+ * batch atomically and does not size-check it), every other row a statement of its own. Each
+ * write is an idempotent upsert, so their order does not matter and a retry changes nothing.
+ */
+export function boardWrites(
+  statements: readonly BoardStatement[],
+  batchRows: number,
+): BoardStatement[][] {
+  const writes: BoardStatement[][] = [];
+  const open = new Map<string, BoardStatement[]>();
+  for (const s of statements) {
+    if (s.boardPartition === undefined || batchRows <= 1) {
+      writes.push([s]);
+      continue;
+    }
+    let batch = open.get(s.boardPartition);
+    if (batch === undefined) {
+      batch = [];
+      open.set(s.boardPartition, batch);
+      writes.push(batch);
+    }
+    batch.push(s);
+    if (batch.length >= batchRows) open.delete(s.boardPartition);
+  }
+  return writes;
 }
 
 @Injectable()
@@ -135,26 +188,32 @@ export class BoardRepository implements OnApplicationShutdown {
     deadLetters: readonly DeadLetterSlot[],
   ): Promise<void> {
     await this.ready();
-    const statements = boardStatements(electionId, entries, deadLetters);
-    await this.runAll(statements);
+    const writes = boardWrites(
+      boardStatements(electionId, entries, deadLetters),
+      this.config.HANPYO_PERSISTER_BATCH_ROWS,
+    );
+    await this.runAll(writes);
   }
 
-  /** Runs statements with at most the configured number in flight; rejects on the first failure. */
-  private async runAll(statements: readonly [string, CqlValue[]][]): Promise<void> {
+  /** Runs the writes with at most the configured number in flight; rejects on the first failure. */
+  private async runAll(writes: readonly BoardStatement[][]): Promise<void> {
     let next = 0;
     let failed = false;
     const worker = async () => {
-      while (!failed && next < statements.length) {
-        const [cql, params] = statements[next++]!;
+      while (!failed && next < writes.length) {
+        const write = writes[next++]!;
         try {
-          await execute(this.client, this.config.cassandra, cql, params, { idempotent: true });
+          if (write.length === 1) {
+            const [{ cql, params }] = write as [BoardStatement];
+            await execute(this.client, this.config.cassandra, cql, params, { idempotent: true });
+          } else await executeBatch(this.client, this.config.cassandra, write);
         } catch (e) {
           failed = true;
           throw e;
         }
       }
     };
-    const width = Math.min(this.config.HANPYO_PERSISTER_WRITE_CONCURRENCY, statements.length);
+    const width = Math.min(this.config.HANPYO_PERSISTER_WRITE_CONCURRENCY, writes.length);
     await Promise.all(Array.from({ length: width }, worker));
   }
 

@@ -11,8 +11,13 @@ const schema = z.object({
   HANPYO_PERSISTER_PORT: z.coerce.number().int().min(0).max(65535).default(8083),
   /** How often the election registry is read for elections to start consuming. */
   HANPYO_PERSISTER_POLL_MS: z.coerce.number().int().min(100).default(3000),
-  /** Cassandra statements in flight per batch (3 per board entry). */
+  /** Cassandra requests in flight per batch (a board_entries batch counts as one). */
   HANPYO_PERSISTER_WRITE_CONCURRENCY: z.coerce.number().int().min(1).max(4096).default(256),
+  /**
+   * board_entries rows of one Cassandra partition sent as one unlogged batch (1 = a statement per
+   * row). Receipts and voter_ballots rows always go one statement each (a partition each).
+   */
+  HANPYO_PERSISTER_BATCH_ROWS: z.coerce.number().int().min(1).max(500).default(32),
   /** Board partitions of one election processed at once by one persister. */
   HANPYO_PERSISTER_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(4),
   /** Kafka group session timeout: how long a dead persister holds its partitions. */

@@ -1,20 +1,26 @@
 // `hanpyo bench persister`: the persister's own write path against the real local Cassandra —
 // EntriesService.persist (services/persister/src/entries.service.ts: every board message decoded
 // with @hanpyo/contracts, then BoardRepository.write: a board_entries, a receipts and a
-// voter_ballots row per entry, prepared, idempotent, HANPYO_PERSISTER_WRITE_CONCURRENCY statements
-// in flight) — over batches of board messages as the consumer hands them over, as many batches at
-// once as it persists (HANPYO_PERSISTER_PARTITIONS_CONCURRENTLY). Baseline, same run: the same rows
-// as raw cassandra-driver prepared INSERTs (client.execute, parameters made beforehand) with the
-// same concurrency; four rounds on new rows, the order alternating (raw first, then the persister
-// first, …), medians compared. In a keyspace of
+// voter_ballots row per entry, prepared, idempotent, the board_entries rows of one Cassandra
+// partition in unlogged batches of HANPYO_PERSISTER_BATCH_ROWS, HANPYO_PERSISTER_WRITE_CONCURRENCY
+// requests in flight) — over batches of board messages as the consumer hands them over, as many
+// batches at once as it persists (HANPYO_PERSISTER_PARTITIONS_CONCURRENTLY). Baselines, same run:
+// the same rows as raw cassandra-driver prepared INSERTs, one per row (the issue's baseline), and
+// as raw writes grouped as the persister groups them (client.batch), parameters made beforehand,
+// same concurrency; four rounds on new rows in rotating order, medians compared. In a keyspace of
 // the benchmark's own, dropped at the end. Kafka reads and offset commits are not in the figure.
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createCassandraClient } from '@hanpyo/cassandra';
-import type { CassandraClient, CqlValue } from '@hanpyo/cassandra';
+import type { CassandraClient } from '@hanpyo/cassandra';
 import { decodeBoardMessage } from '@hanpyo/contracts';
-import { BoardRepository, boardStatements } from '@hanpyo/persister/dist/board.repository.js';
+import {
+  BoardRepository,
+  boardStatements,
+  boardWrites,
+} from '@hanpyo/persister/dist/board.repository.js';
+import type { BoardStatement } from '@hanpyo/persister/dist/board.repository.js';
 import type { BoardMessage } from '@hanpyo/persister/dist/board-message.js';
 import { persisterConfig } from '@hanpyo/persister/dist/config.js';
 import type { PersisterConfig } from '@hanpyo/persister/dist/config.js';
@@ -44,8 +50,14 @@ export interface PersisterBenchResult {
   readonly messageBytes: number;
   readonly writeConcurrency: number;
   readonly batchesConcurrently: number;
-  /** Entries/s of each round, raw and through the persister; figures use the medians. */
-  readonly rounds: { readonly raw: readonly number[]; readonly persister: readonly number[] };
+  /** board_entries rows per unlogged batch (HANPYO_PERSISTER_BATCH_ROWS). */
+  readonly batchRows: number;
+  /** Entries/s of each round, of each side; figures use the medians. */
+  readonly rounds: {
+    readonly raw: readonly number[];
+    readonly rawBatched: readonly number[];
+    readonly persister: readonly number[];
+  };
   readonly figures: readonly SuiteFigure[];
 }
 
@@ -87,16 +99,16 @@ function rawStatements(
   keyspace: string,
   electionId: string,
   batch: readonly BoardMessage[],
-): [string, CqlValue[]][] {
+): BoardStatement[] {
   const entries = batch.map((m) => {
     const decoded = decodeBoardMessage(m);
     if (!decoded.ok) throw new Error(`benchmark message does not decode: ${decoded.reason}`);
     return decoded.entry;
   });
-  return boardStatements(electionId, entries, []).map(([cql, params]) => [
-    cql.replaceAll('{ks}', keyspace),
-    params,
-  ]);
+  return boardStatements(electionId, entries, []).map((s) => ({
+    ...s,
+    cql: s.cql.replaceAll('{ks}', keyspace),
+  }));
 }
 
 /** Runs `work` over `items` with at most `width` at once; rejects on the first failure. */
@@ -112,17 +124,32 @@ async function inParallel<T>(
   await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
 }
 
-/** Raw prepared INSERTs of the batches' rows, as the persister's concurrency; entries/s. */
+/**
+ * Raw cassandra-driver writes of the batches' rows, as the persister's concurrency; entries/s.
+ * `batchRows` 1: every row a prepared INSERT of its own (the issue's baseline); more: the
+ * board_entries rows grouped as the persister groups them (boardWrites), as client.batch.
+ */
 async function raw(
   client: CassandraClient,
   config: PersisterConfig,
-  statements: readonly (readonly [string, CqlValue[]][])[],
+  statements: readonly (readonly BoardStatement[])[],
   entries: number,
+  batchRows = 1,
 ): Promise<number> {
+  const writes = statements.map((batch) => boardWrites(batch, batchRows));
   const t0 = performance.now();
-  await inParallel(statements, config.HANPYO_PERSISTER_PARTITIONS_CONCURRENTLY, (batch) =>
-    inParallel(batch, config.HANPYO_PERSISTER_WRITE_CONCURRENCY, async ([cql, params]) => {
-      await client.execute(cql, params, { prepare: true, isIdempotent: true });
+  await inParallel(writes, config.HANPYO_PERSISTER_PARTITIONS_CONCURRENTLY, (batch) =>
+    inParallel(batch, config.HANPYO_PERSISTER_WRITE_CONCURRENCY, async (write) => {
+      if (write.length === 1)
+        await client.execute(write[0]!.cql, write[0]!.params, {
+          prepare: true,
+          isIdempotent: true,
+        });
+      else
+        await client.batch(
+          write.map((w) => ({ query: w.cql, params: w.params })),
+          { prepare: true, logged: false, isIdempotent: true },
+        );
     }),
   );
   return entries / ((performance.now() - t0) / 1000);
@@ -176,43 +203,60 @@ export async function measurePersister(
       entries.persist('bench-warm-persister', 'bench', b, control),
     );
 
-    // Rounds of both, each on new rows, and the median of each: on a shared machine one pass can
-    // land in a burst of someone else's work, or of a Cassandra flush. The order alternates, so
-    // neither side always meets the flushes and compactions of the other's rows.
+    // Rounds of the three sides, each on new rows, and the median of each: on a shared machine one
+    // pass can land in a burst of someone else's work, or of a Cassandra flush. The order rotates,
+    // so no side always meets the flushes and compactions of another's rows.
+    const batchRows = config.HANPYO_PERSISTER_BATCH_ROWS;
     log(
-      `${ROUNDS} rounds of raw prepared INSERTs and of the persister's write path (EntriesService.persist), alternating which goes first: ${options.entries} entries (3 rows each), ${config.HANPYO_PERSISTER_PARTITIONS_CONCURRENTLY} batches × ${config.HANPYO_PERSISTER_WRITE_CONCURRENCY} statements in flight…`,
+      `${ROUNDS} rounds of raw prepared INSERTs, raw writes batched as the persister batches (board_entries rows of a partition in unlogged batches of ${batchRows}), and the persister's write path (EntriesService.persist), in rotating order: ${options.entries} entries (3 rows each), ${config.HANPYO_PERSISTER_PARTITIONS_CONCURRENTLY} batches × ${config.HANPYO_PERSISTER_WRITE_CONCURRENCY} requests in flight…`,
     );
-    const raws: number[] = [];
-    const persisters: number[] = [];
+    const rates = { raw: [] as number[], rawBatched: [] as number[], persister: [] as number[] };
     for (let round = 1; round <= ROUNDS; round++) {
-      const rawRun = () => raw(client, config, prepare(`bench-raw-${round}`), options.entries);
-      const persisterRun = persisted(`bench-persister-${round}`);
-      if (round % 2 === 1) {
-        raws.push(await rawRun());
-        persisters.push(await persisterRun());
-      } else {
-        persisters.push(await persisterRun());
-        raws.push(await rawRun());
+      const sides: [keyof typeof rates, () => Promise<number>][] = [
+        ['raw', () => raw(client, config, prepare(`bench-raw-${round}`), options.entries)],
+        [
+          'rawBatched',
+          () =>
+            raw(client, config, prepare(`bench-raw-batched-${round}`), options.entries, batchRows),
+        ],
+        ['persister', persisted(`bench-persister-${round}`)],
+      ];
+      for (let i = 0; i < sides.length; i++) {
+        const [side, run] = sides[(i + round - 1) % sides.length]!;
+        rates[side].push(await run());
       }
       log(
-        `  round ${round}: raw ${raws[round - 1]!.toFixed(0)} entries/s, persister ${persisters[round - 1]!.toFixed(0)} entries/s`,
+        `  round ${round}: raw ${rates.raw[round - 1]!.toFixed(0)}, raw batched ${rates.rawBatched[round - 1]!.toFixed(0)}, persister ${rates.persister[round - 1]!.toFixed(0)} entries/s`,
       );
     }
-    const perSecond = median(raws);
-    const persister = median(persisters);
+    const persister = median(rates.persister);
+    const name = `persister write path, ${options.entries.toLocaleString('en-US')} entries in batches of ${BATCH}`;
+    const note = `3 rows per entry, ${messageBytes} bytes per message; board_entries rows in unlogged single-partition batches of ${batchRows}`;
     const figures = [
       figure({
         bench: 'persister',
-        name: `persister write path, ${options.entries.toLocaleString('en-US')} entries in batches of ${BATCH}`,
+        name,
         value: persister,
         unit: 'entries/s',
         baseline: {
           name: 'raw cassandra-driver prepared INSERTs, same rows and concurrency',
-          value: perSecond,
+          value: median(rates.raw),
           unit: 'entries/s',
         },
         target: 0.8,
-        note: `3 rows per entry, ${messageBytes} bytes per message`,
+        note,
+      }),
+      figure({
+        bench: 'persister',
+        name: `${name}, against raw writes of the same grouping`,
+        value: persister,
+        unit: 'entries/s',
+        baseline: {
+          name: 'raw cassandra-driver writes batched as the persister batches, same rows and concurrency',
+          value: median(rates.rawBatched),
+          unit: 'entries/s',
+        },
+        note: "the persister's own cost (decoding, the stored ballot's JSON, the adapter) over its write pattern",
       }),
     ];
     return {
@@ -220,14 +264,15 @@ export async function measurePersister(
       at: new Date().toISOString(),
       node: process.version,
       method:
-        'EntriesService.persist (decode + BoardRepository.write) vs raw client.execute of the same prepared INSERTs with parameters made beforehand; same batches, same concurrency; 4 rounds on new rows, alternating which goes first, medians; local single-node Cassandra, own keyspace',
+        'EntriesService.persist (decode + BoardRepository.write) vs raw client.execute of the same prepared INSERTs with parameters made beforehand, and vs raw writes of the same rows grouped as the persister groups them (client.batch for board_entries rows of one partition); same batches, same concurrency; 4 rounds on new rows, rotating order, medians; local single-node Cassandra, own keyspace',
       entries: options.entries,
       batch: BATCH,
       partitions: PARTITIONS,
       messageBytes,
       writeConcurrency: config.HANPYO_PERSISTER_WRITE_CONCURRENCY,
       batchesConcurrently: config.HANPYO_PERSISTER_PARTITIONS_CONCURRENTLY,
-      rounds: { raw: raws, persister: persisters },
+      batchRows,
+      rounds: rates,
       figures,
     };
   } finally {
