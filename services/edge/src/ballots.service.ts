@@ -39,7 +39,10 @@ import type { EdgeConfig } from './config.js';
 
 /** What the edge derives once per manifest and reuses for every ballot. */
 interface ElectionPolicy {
+  /** Token checks, with verifications remembered: edge mode checks one token twice per vote. */
   readonly authorization: AuthorizationContext;
+  /** Cast signatures, each verified once per cast: nothing to gain from remembering them. */
+  readonly casts: AuthorizationContext;
   readonly edgeMode: boolean;
   readonly receiptKeyListed: boolean;
 }
@@ -61,7 +64,7 @@ export interface ElectionView {
 export class BallotsService implements BeforeApplicationShutdown {
   private readonly policies = new WeakMap<Manifest, ElectionPolicy>();
   private readonly ed25519 = new NativeEd25519();
-  /** Token and cast-signature verifications, each success remembered (verify-memo.ts). */
+  /** Token verifications, each success remembered (verify-memo.ts). */
   private readonly verify = memoizedVerify(this.ed25519.verify, 100_000);
   private readonly limiter: InFlightLimiter;
   /** Tracking codes of ballots this process encrypted lately (edge mode), not cast yet. */
@@ -164,12 +167,7 @@ export class BallotsService implements BeforeApplicationShutdown {
     const mismatch = voterRefusal(voter.claims, ballot);
     if (mismatch) throw refusalError(mismatch);
     const code = trackingCode(ballot);
-    const unsigned = castRefusal(
-      policy.authorization,
-      voter.deviceKey,
-      request.castSignature,
-      code,
-    );
+    const unsigned = castRefusal(policy.casts, voter.deviceKey, request.castSignature, code);
     if (unsigned) throw refusalError(unsigned);
     // A ballot this edge encrypted itself (edge mode, step 1) is valid by construction: the same
     // tracking code is the same ballot, so its proofs need not be checked a second time.
@@ -322,8 +320,10 @@ export class BallotsService implements BeforeApplicationShutdown {
   private policyOf(manifest: Manifest): ElectionPolicy {
     let policy = this.policies.get(manifest);
     if (!policy) {
+      const authorization = authorizationContext(manifest, { verify: this.verify });
       policy = {
-        authorization: authorizationContext(manifest, { verify: this.verify }),
+        authorization,
+        casts: { ...authorization, verify: this.ed25519.verify },
         edgeMode: manifest.encryptionModes.includes('edge'),
         receiptKeyListed: this.keys.listedIn(manifest.edgeSigners),
       };
