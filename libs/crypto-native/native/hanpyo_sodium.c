@@ -134,6 +134,19 @@ static napi_value js_is_valid(napi_env env, napi_callback_info info) {
   return r;
 }
 
+// isEd25519Key(bytes: unknown): boolean — SPEC §4's device-key rule (hv_ed25519_key_ok); false for
+// anything but 32 bytes.
+static napi_value js_is_ed25519_key(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  const unsigned char *p = NULL;
+  int ok = argc >= 1 && point_arg(env, argv[0], &p) == 0 && hv_ed25519_key_ok(p) == 1;
+  napi_value r;
+  CHECK(napi_get_boolean(env, ok, &r));
+  return r;
+}
+
 // mulBase(k: bigint): Uint8Array | undefined (undefined: k not in [0, l)).
 static napi_value js_mul_base(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -369,6 +382,7 @@ NAPI_MODULE_INIT() {
       {"isValid", js_is_valid}, {"mulBase", js_mul_base}, {"mul", js_mul},
       {"add", js_add},          {"sub", js_sub},        {"sum", js_sum},
       {"prepareVartime", js_prepare_vartime}, {"combineVartime", js_combine_vartime},
+      {"isEd25519Key", js_is_ed25519_key},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

@@ -511,3 +511,24 @@ done:
   free(prefix);
   return rc;
 }
+
+// SPEC §4's device key rule on an Ed25519 encoding (the rule of @hanpyo/crypto's
+// isEd25519PublicKey, noble's strict decoding and isSmallOrder): y < p (the canonical encoding),
+// a square root for x exists, no x = 0 with the sign bit set, and 8·A is not the identity. Public
+// data only (a device key travels in its token), so the early returns reveal nothing secret.
+int hv_ed25519_key_ok(const unsigned char s[32]) {
+  ge25519_p3 a;
+  ge25519_p2 q;
+  ge25519_p1p1 r;
+  fe25519 t;
+  if (!ge25519_is_canonical(s)) return 0;
+  if (ge25519_frombytes(&a, s) != 0) return 0;
+  if (fe25519_iszero(a.X) && (s[31] & 0x80) != 0) return 0;
+  ge25519_p3_to_p2(&q, &a);
+  for (int i = 0; i < 3; i++) {
+    ge25519_p2_dbl(&r, &q);
+    ge25519_p1p1_to_p2(&q, &r);
+  }
+  fe25519_sub(t, q.Y, q.Z);
+  return !(fe25519_iszero(q.X) && fe25519_iszero(t));
+}

@@ -35,4 +35,8 @@ typedef struct {
 int hv_combine(unsigned char *out, const hv_base *bases, size_t n_bases,
                const unsigned char *scalars, size_t n_rows);
 
+// 1 iff s is an Ed25519 public key SPEC §4 accepts as a device key: the canonical encoding of a
+// curve point (y < p, no x = 0 with the sign bit set) that is not of small order; else 0.
+int hv_ed25519_key_ok(const unsigned char s[32]);
+
 #endif

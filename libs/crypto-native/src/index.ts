@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 
 export { NativeEd25519, nativeSigner } from './ed25519.js';
 export { agreesWithNoble, nodeHashes } from './hashes.js';
+export { keyCheckAgreesWithNoble, keyCheckCases } from './device-keys.js';
 import {
   CryptoError,
   G,
@@ -14,8 +15,10 @@ import {
   bytesEqual,
   initCrypto,
   useBackend,
+  useEd25519KeyCheck,
   useHashFunctions,
 } from '@hanpyo/crypto';
+import { keyCheckAgreesWithNoble } from './device-keys.js';
 import { agreesWithNoble, nodeHashes } from './hashes.js';
 import type { CombinationBase, GroupBackend, Point, PreparedPoint, Scalar } from '@hanpyo/crypto';
 
@@ -43,6 +46,8 @@ interface Addon {
    * returns `Σ_j row[j]·bases[j]` per row, or undefined if a scalar is outside [0, ℓ).
    */
   combineVartime(bases: (Point | VartimeTable)[], scalars: Scalar[]): Point[] | undefined;
+  /** SPEC §4's device-key rule on an Ed25519 encoding (device-keys.ts); false if not 32 bytes. */
+  isEd25519Key(bytes: unknown): boolean;
 }
 
 /** The native backend: a GroupBackend over the system libsodium. */
@@ -57,6 +62,8 @@ export const ADDON_PATH = '../build/hanpyo_sodium.node';
 
 let cached: NativeBackend | undefined;
 let unavailable: string | undefined;
+/** The addon's device-key check, once the addon loaded and passed its self-checks. */
+let keyCheck: ((publicKey: Uint8Array) => boolean) | undefined;
 
 function outOfRange(): never {
   throw new CryptoError('SCALAR_NONCANONICAL', 'scalar out of range');
@@ -147,12 +154,22 @@ export function loadNativeBackend(): Promise<NativeBackend | undefined> {
     }
     cached = backend;
     unavailable = undefined;
+    const check = (publicKey: Uint8Array) => addon.isEd25519Key(publicKey);
+    keyCheck = keyCheckAgreesWithNoble(check) ? check : undefined;
     return Promise.resolve(backend);
   } catch (e) {
     // The first line only: Node appends the require stack to a missing-module message.
     unavailable = (e instanceof Error ? e.message : String(e)).split('\n')[0];
     return Promise.resolve(undefined);
   }
+}
+
+/**
+ * The addon's implementation of SPEC §4's device-key rule (device-keys.ts), once
+ * `loadNativeBackend()` loaded the addon and the check agreed with noble's; else undefined.
+ */
+export function nativeEd25519KeyCheck(): ((publicKey: Uint8Array) => boolean) | undefined {
+  return keyCheck;
 }
 
 /** Why the last `loadNativeBackend()` returned undefined (undefined if it did not). */
@@ -163,13 +180,15 @@ export function nativeUnavailableReason(): string | undefined {
 /**
  * Makes the fastest available backend active and returns it: native libsodium if the addon loads,
  * else libsodium WASM (`initCrypto()`). Also makes node:crypto's SHA-2 that of every hash
- * (hashes.ts), once it agrees with noble's.
+ * (hashes.ts), once it agrees with noble's, and the addon's device-key check that of
+ * isEd25519PublicKey (device-keys.ts), once it agrees with noble's.
  */
 export async function initFastestBackend(): Promise<GroupBackend> {
   if (agreesWithNoble(nodeHashes)) useHashFunctions(nodeHashes);
   const native = await loadNativeBackend();
   if (native) {
     useBackend(native);
+    if (keyCheck) useEd25519KeyCheck(keyCheck);
     return native;
   }
   return initCrypto();

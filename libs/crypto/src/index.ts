@@ -47,6 +47,8 @@ export type { CombinationBase, GroupBackend, Point, PreparedPoint } from './grou
 export {
   generateSigningKey,
   isEd25519PublicKey,
+  nobleEd25519KeyCheck,
+  useEd25519KeyCheck,
   sign,
   signatureFromText,
   signatureToText,

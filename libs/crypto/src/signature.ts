@@ -44,6 +44,33 @@ export function verifySignature(
 }
 
 /**
+ * SPEC §4's device-key rule on 32 bytes, by @noble/curves: strict decoding (zip215 = false) refuses
+ * y ≥ p and x = 0 with the sign bit set, so the encoding is canonical exactly when it decodes; then
+ * the point must not be of small order.
+ */
+export function nobleEd25519KeyCheck(publicKey: Uint8Array): boolean {
+  if (publicKey.length !== 32) return false;
+  try {
+    return !ed25519.Point.fromBytes(publicKey, false).isSmallOrder();
+  } catch {
+    return false;
+  }
+}
+
+/** The implementation of the device-key rule in use: noble's unless a service installs another. */
+let keyCheck: (publicKey: Uint8Array) => boolean = nobleEd25519KeyCheck;
+
+/**
+ * Makes `check` the implementation of isEd25519PublicKey's rule (the native backend installs its
+ * own, @hanpyo/crypto-native, after checking it against noble's on the rule's edge cases). It must
+ * give noble's answer on every input; the remembered answers are forgotten.
+ */
+export function useEd25519KeyCheck(check: (publicKey: Uint8Array) => boolean): void {
+  keyCheck = check;
+  deviceKeys.clear();
+}
+
+/**
  * True iff `publicKey` is an Ed25519 public key SPEC §4 accepts as a device key: 32 bytes, the
  * canonical encoding of a curve point (y < p, no x = 0 with the sign bit set), not of small order
  * (so no signature under it can verify for every message).
@@ -51,18 +78,11 @@ export function verifySignature(
 export function isEd25519PublicKey(publicKey: Uint8Array): boolean {
   if (publicKey.length !== 32) return false;
   // A device key comes with every request of its voter (edge mode: two per vote), and decoding it
-  // is a square root in BigInt arithmetic; the answer is a pure function of the 32 public bytes.
+  // in noble is a square root in BigInt arithmetic; the answer is a pure function of the 32 bytes.
   const hex = toHex(publicKey);
   const known = deviceKeys.get(hex);
   if (known !== undefined) return known;
-  let valid: boolean;
-  try {
-    // Strict decoding (zip215 = false) refuses y ≥ p and x = 0 with the sign bit set: the
-    // encoding is canonical exactly when it decodes.
-    valid = !ed25519.Point.fromBytes(publicKey, false).isSmallOrder();
-  } catch {
-    valid = false;
-  }
+  const valid = keyCheck(publicKey);
   if (deviceKeys.size >= DEVICE_KEYS_REMEMBERED) deviceKeys.delete(deviceKeys.keys().next().value!);
   deviceKeys.set(hex, valid);
   return valid;

@@ -136,7 +136,10 @@ describe('device keys (SPEC §4 cnf)', () => {
     // y = p (≡ 0) and y = p + 1 (≡ 1): values ≥ p are not canonical.
     const p = 'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f';
     const p1 = 'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f';
-    for (const hex of [p, p1]) assert.equal(isEd25519PublicKey(fromHex(hex, 32)), false, hex);
+    // y = p + 3 (≡ 3) would decode to a point of large order were the range not checked.
+    const p3 = 'f0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f';
+    assert.ok(!ed25519.Point.fromBytes(fromHex(p3, 32), true).isSmallOrder());
+    for (const hex of [p, p1, p3]) assert.equal(isEd25519PublicKey(fromHex(hex, 32)), false, hex);
   });
 
   it('judges a device key the same every time it is asked (its answers are remembered)', () => {
