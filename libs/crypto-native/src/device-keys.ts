@@ -6,18 +6,11 @@
 // Installed only after it agrees with noble on the rule's edge cases (keyCheckAgreesWithNoble);
 // device-keys.spec.ts compares the two on random and constructed inputs.
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { fromHex, nobleEd25519KeyCheck } from '@hanpyo/crypto';
+import { ED25519_SMALL_ORDER, fromHex, nobleEd25519KeyCheck } from '@hanpyo/crypto';
 
 /** Encodings of the 8 small-order points, and non-canonical or sign-flipped spellings of some. */
 export const SMALL_ORDER_ENCODINGS: readonly string[] = [
-  '0100000000000000000000000000000000000000000000000000000000000000',
-  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-  '0000000000000000000000000000000000000000000000000000000000000000',
-  '0000000000000000000000000000000000000000000000000000000000000080',
-  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
-  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa',
-  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
-  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
+  ...ED25519_SMALL_ORDER,
   // y = p (≡ 0) and y = p + 1 (≡ 1), not canonical; y = p with the sign bit.
   'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
   'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',

@@ -45,6 +45,7 @@ export {
 } from './group.js';
 export type { CombinationBase, GroupBackend, Point, PreparedPoint } from './group.js';
 export {
+  ED25519_SMALL_ORDER,
   generateSigningKey,
   isEd25519PublicKey,
   nobleEd25519KeyCheck,

@@ -57,6 +57,22 @@ export function nobleEd25519KeyCheck(publicKey: Uint8Array): boolean {
   }
 }
 
+/**
+ * The encodings of Ed25519's 8 points of small order, with the other spellings of two of them
+ * (sign bit set): inputs every implementation of the device-key rule must refuse (its tests and
+ * the native check's self-check use them).
+ */
+export const ED25519_SMALL_ORDER: readonly string[] = [
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '0000000000000000000000000000000000000000000000000000000000000080',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
+];
+
 /** The implementation of the device-key rule in use: noble's unless a service installs another. */
 let keyCheck: (publicKey: Uint8Array) => boolean = nobleEd25519KeyCheck;
 

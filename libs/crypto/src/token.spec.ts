@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import type { TokenClaims } from '@hanpyo/contracts';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { base64url, fromHex, utf8 } from './bytes.js';
-import { isEd25519PublicKey, signingKeyFromSeed } from './signature.js';
+import { ED25519_SMALL_ORDER, isEd25519PublicKey, signingKeyFromSeed } from './signature.js';
 import { TokenError, confirmationClaim, deviceKeyOf, signToken, verifyToken } from './token.js';
 import type { TokenPolicy } from './token.js';
 
@@ -92,16 +92,7 @@ describe('voter tokens (SPEC §4)', () => {
 });
 
 /** The eight points of small order (the torsion subgroup E[8]), canonically encoded (RFC 8032). */
-const SMALL_ORDER = [
-  '0100000000000000000000000000000000000000000000000000000000000000',
-  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-  '0000000000000000000000000000000000000000000000000000000000000000',
-  '0000000000000000000000000000000000000000000000000000000000000080',
-  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
-  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa',
-  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
-  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
-];
+const SMALL_ORDER = ED25519_SMALL_ORDER;
 
 describe('device keys (SPEC §4 cnf)', () => {
   const withCnf = (cnf: unknown) => signToken({ ...claims, cnf } as TokenClaims, key);
