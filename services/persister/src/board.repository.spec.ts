@@ -99,6 +99,32 @@ describe('boardWrites', () => {
     assert.equal(writes.filter((w) => table(w[0]!) !== 'board_entries').length, 100);
   });
 
+  it('keeps each batch under its byte bound, and writes a row bigger than it alone', () => {
+    const big = entry(0, 5);
+    const huge = {
+      ...big,
+      offset: 6,
+      ballot: { ...big.ballot, ballotStyleId: 'x'.repeat(2 * 1024 * 1024) },
+    };
+    const rows = boardStatements('e', [entry(0, 1), huge, entry(0, 2), entry(0, 3)], []);
+    const perRow = JSON.stringify(big.ballot).length;
+    // A bound of about two ordinary rows: batches of at most two, the huge row on its own.
+    const writes = boardWrites(rows, 32, 2 * perRow + 400).filter(
+      (w) => table(w[0]!) === 'board_entries',
+    );
+    assert.deepEqual(
+      writes.map((w) => w.map((s) => s.params[3])),
+      [[1, 2], [6], [3]],
+    );
+    assert.deepEqual(
+      boardWrites(rows, 32)
+        .filter((w) => table(w[0]!) === 'board_entries')
+        .map((w) => w.length),
+      [3, 1],
+      'the default bound (1 MiB) takes the three ordinary rows together, not the 2 MiB one',
+    );
+  });
+
   it('with batchRows 1 writes every statement on its own', () => {
     const writes = boardWrites(statements, 1);
     assert.equal(writes.length, statements.length);

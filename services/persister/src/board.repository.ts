@@ -111,30 +111,52 @@ export function boardStatements(
 }
 
 /**
+ * Largest batch, in bytes of its parameters: Cassandra refuses a request over its native
+ * transport frame (16 MiB by default), and a large mutation is slow to apply and to replicate.
+ * A row bigger than this on its own (anyone can write a huge message to the board) goes alone.
+ */
+export const BATCH_MAX_BYTES = 1024 * 1024;
+
+/** The bytes a statement's parameters take on the wire, about (strings as UTF-8, others 8). */
+function paramBytes(s: BoardStatement): number {
+  let n = 0;
+  for (const p of s.params) n += typeof p === 'string' ? Buffer.byteLength(p) : 8;
+  return n;
+}
+
+/**
  * The writes of `statements`: board_entries rows grouped by Cassandra partition into unlogged
- * batches of at most `batchRows` rows (one mutation each: Cassandra applies a single-partition
- * batch atomically and does not size-check it), every other row a statement of its own. Each
- * write is an idempotent upsert, so their order does not matter and a retry changes nothing.
+ * batches of at most `batchRows` rows and BATCH_MAX_BYTES (one mutation each: Cassandra applies a
+ * single-partition batch atomically and does not size-check it), every other row a statement of
+ * its own. Each write is an idempotent upsert, so their order does not matter and a retry changes
+ * nothing.
  */
 export function boardWrites(
   statements: readonly BoardStatement[],
   batchRows: number,
+  maxBytes = BATCH_MAX_BYTES,
 ): BoardStatement[][] {
   const writes: BoardStatement[][] = [];
-  const open = new Map<string, BoardStatement[]>();
+  const open = new Map<string, { rows: BoardStatement[]; bytes: number }>();
   for (const s of statements) {
-    if (s.boardPartition === undefined || batchRows <= 1) {
+    const bytes = paramBytes(s);
+    if (s.boardPartition === undefined || batchRows <= 1 || bytes >= maxBytes) {
       writes.push([s]);
       continue;
     }
     let batch = open.get(s.boardPartition);
-    if (batch === undefined) {
-      batch = [];
-      open.set(s.boardPartition, batch);
-      writes.push(batch);
+    if (batch !== undefined && batch.bytes + bytes > maxBytes) {
+      open.delete(s.boardPartition);
+      batch = undefined;
     }
-    batch.push(s);
-    if (batch.length >= batchRows) open.delete(s.boardPartition);
+    if (batch === undefined) {
+      batch = { rows: [], bytes: 0 };
+      open.set(s.boardPartition, batch);
+      writes.push(batch.rows);
+    }
+    batch.rows.push(s);
+    batch.bytes += bytes;
+    if (batch.rows.length >= batchRows) open.delete(s.boardPartition);
   }
   return writes;
 }
