@@ -99,7 +99,7 @@ function percentile(sorted, p) {
 // The voters' HTTP client: node:http on kept-alive connections, one per concurrent voter. It shares
 // the 2 cores with the stack it measures, so it should cost as little as it can: fetch (undici)
 // used ~25 % of a core for ~55 votes/s (two requests each).
-const agent = new Agent({ keepAlive: true, maxSockets: Number(values.concurrency) || 64 });
+const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
 
 function post(url, body, token) {
   const payload = Buffer.from(JSON.stringify(body));

@@ -6,7 +6,6 @@ import { createRequire } from 'node:module';
 
 export { NativeEd25519, nativeSigner } from './ed25519.js';
 export { agreesWithNoble, nodeHashes } from './hashes.js';
-export { keyCheckAgreesWithNoble, keyCheckCases } from './device-keys.js';
 import {
   CryptoError,
   G,

@@ -139,8 +139,10 @@ export function boardWrites(
   const writes: BoardStatement[][] = [];
   const open = new Map<string, { rows: BoardStatement[]; bytes: number }>();
   for (const s of statements) {
-    const bytes = paramBytes(s);
-    if (s.boardPartition === undefined || batchRows <= 1 || bytes >= maxBytes) {
+    // Only a board_entries row can join a batch, so only its size is counted.
+    const batchable = s.boardPartition !== undefined && batchRows > 1;
+    const bytes = batchable ? paramBytes(s) : 0;
+    if (!batchable || bytes >= maxBytes) {
       writes.push([s]);
       continue;
     }
