@@ -31,6 +31,11 @@ extern int crypto_core_ristretto255_sub(unsigned char *r, const unsigned char *p
 extern int crypto_scalarmult_ristretto255(unsigned char *q, const unsigned char *n,
                                           const unsigned char *p);
 extern int crypto_scalarmult_ristretto255_base(unsigned char *q, const unsigned char *n);
+extern int crypto_sign_ed25519_seed_keypair(unsigned char *pk, unsigned char *sk,
+                                            const unsigned char *seed);
+extern int crypto_sign_ed25519_detached(unsigned char *sig, unsigned long long *siglen_p,
+                                        const unsigned char *m, unsigned long long mlen,
+                                        const unsigned char *sk);
 
 #define BYTES 32
 
@@ -136,6 +141,88 @@ static napi_value js_is_valid(napi_env env, napi_callback_info info) {
 
 // isEd25519Key(bytes: unknown): boolean — SPEC §4's device-key rule (hv_ed25519_key_ok); false for
 // anything but 32 bytes.
+// Any Uint8Array: its bytes and length (no copy). -1 if v is not a Uint8Array.
+static int bytes_arg(napi_env env, napi_value v, const unsigned char **out, size_t *len) {
+  bool is_ta = false;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return -1;
+  napi_typedarray_type type;
+  void *data = NULL;
+  if (napi_get_typedarray_info(env, v, &type, len, &data, NULL, NULL) != napi_ok) return -1;
+  if (type != napi_uint8_array) return -1;
+  static const unsigned char empty[1] = {0};
+  *out = data != NULL ? (const unsigned char *)data : empty;
+  return 0;
+}
+
+static napi_value new_bytes(napi_env env, size_t n, unsigned char **out) {
+  napi_value buffer, array;
+  void *data = NULL;
+  if (napi_create_arraybuffer(env, n, &data, &buffer) != napi_ok) return NULL;
+  if (napi_create_typedarray(env, napi_uint8_array, n, buffer, 0, &array) != napi_ok) return NULL;
+  *out = (unsigned char *)data;
+  return array;
+}
+
+// ed25519Verify(publicKey, message, signature): boolean, by @hanpyo/crypto's rule
+// (hv_ed25519_verify); false for anything not a 32-byte key and a 64-byte signature.
+static napi_value js_ed25519_verify(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) return throw_type(env, "ed25519Verify(publicKey, message, signature)");
+  const unsigned char *pk = NULL, *m = NULL, *sig = NULL;
+  size_t pk_len = 0, m_len = 0, sig_len = 0;
+  if (bytes_arg(env, argv[1], &m, &m_len) != 0) return throw_type(env, "message must be a Uint8Array");
+  int ok = bytes_arg(env, argv[0], &pk, &pk_len) == 0 && pk_len == 32 &&
+           bytes_arg(env, argv[2], &sig, &sig_len) == 0 && sig_len == 64;
+  if (ok) {
+    int v = hv_ed25519_verify(sig, m, m_len, pk);
+    if (v < 0) {
+      napi_throw_error(env, "ERR_HANPYO_NATIVE_MEMORY", "out of memory");
+      return NULL;
+    }
+    ok = v == 1;
+  }
+  napi_value r;
+  CHECK(napi_get_boolean(env, ok, &r));
+  return r;
+}
+
+// ed25519SecretKey(seed): the 64-byte libsodium secret key (seed ‖ public key) of a 32-byte seed.
+static napi_value js_ed25519_secret_key(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  const unsigned char *seed = NULL;
+  size_t len = 0;
+  if (argc < 1 || bytes_arg(env, argv[0], &seed, &len) != 0 || len != 32)
+    return throw_type(env, "ed25519SecretKey(seed: 32-byte Uint8Array)");
+  unsigned char pk[32];
+  unsigned char *sk = NULL;
+  napi_value r = new_bytes(env, 64, &sk);
+  if (r == NULL) return NULL;
+  crypto_sign_ed25519_seed_keypair(pk, sk, seed);
+  return r;
+}
+
+// ed25519Sign(secretKey, message): RFC 8032 Ed25519 (deterministic) by libsodium, constant-time in
+// the key; secretKey is ed25519SecretKey's 64 bytes.
+static napi_value js_ed25519_sign(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  const unsigned char *sk = NULL, *m = NULL;
+  size_t sk_len = 0, m_len = 0;
+  if (argc < 2 || bytes_arg(env, argv[0], &sk, &sk_len) != 0 || sk_len != 64 ||
+      bytes_arg(env, argv[1], &m, &m_len) != 0)
+    return throw_type(env, "ed25519Sign(secretKey: 64-byte Uint8Array, message: Uint8Array)");
+  unsigned char *sig = NULL;
+  napi_value r = new_bytes(env, 64, &sig);
+  if (r == NULL) return NULL;
+  crypto_sign_ed25519_detached(sig, NULL, m, (unsigned long long)m_len, sk);
+  return r;
+}
+
 static napi_value js_is_ed25519_key(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -383,6 +470,9 @@ NAPI_MODULE_INIT() {
       {"add", js_add},          {"sub", js_sub},        {"sum", js_sum},
       {"prepareVartime", js_prepare_vartime}, {"combineVartime", js_combine_vartime},
       {"isEd25519Key", js_is_ed25519_key},
+      {"ed25519Verify", js_ed25519_verify},
+      {"ed25519SecretKey", js_ed25519_secret_key},
+      {"ed25519Sign", js_ed25519_sign},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

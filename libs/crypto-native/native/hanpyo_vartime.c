@@ -23,6 +23,10 @@
 #include "ed25519_ref10.c"
 #pragma GCC diagnostic pop
 
+// The system libsodium's SHA-512 (libsodium.so.23, declared by hand as in hanpyo_sodium.c).
+extern int crypto_hash_sha512(unsigned char *out, const unsigned char *in,
+                              unsigned long long inlen);
+
 // Width-8 NAF for prepared bases: digits odd in [-127, 127], 64 precomputed multiples per part of
 // the scalar (3 × 7.5 KiB per table, built once per election). Width-5 for bases seen once per call: 8 multiples, which is
 // what pays for a point used in two or four rows.
@@ -512,23 +516,90 @@ done:
   return rc;
 }
 
+// An Ed25519 encoding decoded as @noble/curves' strict mode does (zip215 = false): y < p (the
+// canonical encoding), a square root for x exists, and no x = 0 with the sign bit set. 0 on success.
+static int ed_decode_strict(ge25519_p3 *a, const unsigned char s[32]) {
+  if (!ge25519_is_canonical(s)) return -1;
+  if (ge25519_frombytes(a, s) != 0) return -1;
+  if (fe25519_iszero(a->X) && (s[31] & 0x80) != 0) return -1;
+  return 0;
+}
+
+// q := 8·q (the cofactor), by three doublings.
+static void ed_mul_cofactor(ge25519_p2 *q) {
+  ge25519_p1p1 r;
+  for (int i = 0; i < 3; i++) {
+    ge25519_p2_dbl(&r, q);
+    ge25519_p1p1_to_p2(q, &r);
+  }
+}
+
+// 1 iff the projective point q is the identity (X = 0, Y = Z).
+static int ed_p2_is_identity(const ge25519_p2 *q) {
+  fe25519 t;
+  fe25519_sub(t, q->Y, q->Z);
+  return fe25519_iszero(q->X) && fe25519_iszero(t);
+}
+
+// 1 iff the decoded point a is of small order (8·a is the identity).
+static int ed_small_order(const ge25519_p3 *a) {
+  ge25519_p2 q;
+  ge25519_p3_to_p2(&q, a);
+  ed_mul_cofactor(&q);
+  return ed_p2_is_identity(&q);
+}
+
 // SPEC §4's device key rule on an Ed25519 encoding (the rule of @hanpyo/crypto's
 // isEd25519PublicKey, noble's strict decoding and isSmallOrder): y < p (the canonical encoding),
 // a square root for x exists, no x = 0 with the sign bit set, and 8·A is not the identity. Public
 // data only (a device key travels in its token), so the early returns reveal nothing secret.
 int hv_ed25519_key_ok(const unsigned char s[32]) {
   ge25519_p3 a;
-  ge25519_p2 q;
-  ge25519_p1p1 r;
-  fe25519 t;
-  if (!ge25519_is_canonical(s)) return 0;
-  if (ge25519_frombytes(&a, s) != 0) return 0;
-  if (fe25519_iszero(a.X) && (s[31] & 0x80) != 0) return 0;
-  ge25519_p3_to_p2(&q, &a);
-  for (int i = 0; i < 3; i++) {
-    ge25519_p2_dbl(&r, &q);
-    ge25519_p1p1_to_p2(&q, &r);
-  }
-  fe25519_sub(t, q.Y, q.Z);
-  return !(fe25519_iszero(q.X) && fe25519_iszero(t));
+  if (ed_decode_strict(&a, s) != 0) return 0;
+  return !ed_small_order(&a);
+}
+
+// Ed25519 verification by @hanpyo/crypto's rule (verifySignature: @noble/curves' strict verify):
+// S < ℓ; A and R decode strictly; A is not of small order; k = SHA-512(R ‖ A ‖ M) mod ℓ; and the
+// cofactored equation 8·(S·B − k·A) = 8·R holds. Signatures, keys and messages are public (they
+// are on the board or in the manifest), so variable time is safe. k is computed by the system
+// libsodium's SHA-512 over a copy of R ‖ A ‖ M (the caller checked the sizes).
+int hv_ed25519_verify(const unsigned char sig[64], const unsigned char *m, size_t mlen,
+                      const unsigned char pk[32]) {
+  ge25519_p3 a, r;
+  if (!sc25519_is_canonical(sig + 32)) return 0;
+  if (ed_decode_strict(&a, pk) != 0 || ed_small_order(&a)) return 0;
+  if (ed_decode_strict(&r, sig) != 0) return 0;
+
+  unsigned char k[64];
+  unsigned char stack[1024];
+  size_t n = 64 + mlen;
+  unsigned char *buf = n <= sizeof stack ? stack : malloc(n);
+  if (buf == NULL) return -1;
+  memcpy(buf, sig, 32);
+  memcpy(buf + 32, pk, 32);
+  if (mlen > 0) memcpy(buf + 64, m, mlen);
+  crypto_hash_sha512(k, buf, (unsigned long long)n);
+  if (buf != stack) free(buf);
+  sc25519_reduce(k);
+
+  // q = k·(−A) + S·B.
+  ge25519_p3 neg_a = a;
+  fe25519_neg(neg_a.X, a.X);
+  fe25519_neg(neg_a.T, a.T);
+  ge25519_p2 q, rr;
+  ge25519_double_scalarmult_vartime(&q, k, &neg_a, sig + 32);
+  ge25519_p3_to_p2(&rr, &r);
+  ed_mul_cofactor(&q);
+  ed_mul_cofactor(&rr);
+  // Projective equality: X1·Z2 = X2·Z1 and Y1·Z2 = Y2·Z1.
+  fe25519 l, rt, d;
+  fe25519_mul(l, q.X, rr.Z);
+  fe25519_mul(rt, rr.X, q.Z);
+  fe25519_sub(d, l, rt);
+  if (!fe25519_iszero(d)) return 0;
+  fe25519_mul(l, q.Y, rr.Z);
+  fe25519_mul(rt, rr.Y, q.Z);
+  fe25519_sub(d, l, rt);
+  return fe25519_iszero(d);
 }

@@ -39,4 +39,9 @@ int hv_combine(unsigned char *out, const hv_base *bases, size_t n_bases,
 // curve point (y < p, no x = 0 with the sign bit set) that is not of small order; else 0.
 int hv_ed25519_key_ok(const unsigned char s[32]);
 
+// Ed25519 verification by @hanpyo/crypto's rule (strict decoding of A and R, A not of small order,
+// S < ℓ, the cofactored equation): 1 valid, 0 not, -1 on allocation failure. Public inputs only.
+int hv_ed25519_verify(const unsigned char sig[64], const unsigned char *m, size_t mlen,
+                      const unsigned char pk[32]);
+
 #endif

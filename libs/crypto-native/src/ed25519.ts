@@ -1,50 +1,59 @@
-// Ed25519 by Node's own OpenSSL instead of the pure-JS reference, for the two signature operations
-// every ballot costs: verifying its token (injected into `verifyToken`; one KeyObject per issuer
-// key, built once from the manifest's raw 32-byte key through a JWK) and signing its receipt.
-// Ed25519 signing is deterministic (RFC 8032), so both implementations give identical signatures.
-import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
-import type { KeyObject } from 'node:crypto';
-import { base64url } from '@hanpyo/crypto';
+// Ed25519 signing for the signature every ballot costs the edge (its receipt, SPEC §7) and every
+// device of `hanpyo cast`: by the addon's libsodium (crypto_sign_ed25519_detached, constant-time in
+// the key; ~24 µs on the 2-core machine) when the addon is built and signs RFC 8032 §7.1's vectors
+// exactly, else by Node's OpenSSL (~60 µs, and OpenSSL 3's per-call key lookups on top). Ed25519
+// signing is deterministic (RFC 8032), so every implementation gives identical signatures.
+//
+// Verification is not here: it is @hanpyo/crypto's verifySignature, whose rule the addon's
+// implementation takes over once it passes signature-cases.ts (initFastestBackend). OpenSSL's
+// verification is not used: it checks the cofactorless equation, which is not that rule.
+import { createPrivateKey, sign } from 'node:crypto';
+import { base64url, bytesEqual, fromHex } from '@hanpyo/crypto';
 import type { SigningKey } from '@hanpyo/crypto';
+import { loadAddon } from './addon.js';
+import type { Addon } from './addon.js';
+import { SIGNATURE_CASES, caseBytes } from './signature-cases.js';
 
-/** Signs with `key` through OpenSSL; returns the 64-byte RFC 8032 signature. */
+/** The addon, if it loads and signs the RFC 8032 vectors of SIGNATURE_CASES exactly. */
+let signing: Addon | null | undefined;
+
+function signingAddon(): Addon | undefined {
+  if (signing === undefined) {
+    try {
+      const addon = loadAddon();
+      const good = SIGNATURE_CASES.filter((c) => c.seed !== undefined).every((c) => {
+        const { message, signature } = caseBytes(c);
+        const secretKey = addon.ed25519SecretKey(fromHex(c.seed!, 32));
+        return bytesEqual(addon.ed25519Sign(secretKey, message), signature);
+      });
+      signing = good ? addon : null;
+    } catch {
+      signing = null;
+    }
+  }
+  return signing ?? undefined;
+}
+
+/** What nativeSigner signs with in this process. */
+export function signerImplementation(): 'libsodium' | 'openssl' {
+  return signingAddon() ? 'libsodium' : 'openssl';
+}
+
+/** Signs with `key` (libsodium, else OpenSSL); returns the 64-byte RFC 8032 signature. */
 export function nativeSigner(key: SigningKey): (message: Uint8Array) => Uint8Array {
+  const addon = signingAddon();
+  if (addon) {
+    const secretKey = addon.ed25519SecretKey(key.seed);
+    return (message) => addon.ed25519Sign(secretKey, message);
+  }
+  return opensslSigner(key);
+}
+
+/** nativeSigner's fallback when the addon is not built: Node's OpenSSL. */
+export function opensslSigner(key: SigningKey): (message: Uint8Array) => Uint8Array {
   const privateKey = createPrivateKey({
     key: { kty: 'OKP', crv: 'Ed25519', d: base64url(key.seed), x: base64url(key.publicKey) },
     format: 'jwk',
   });
   return (message) => new Uint8Array(sign(null, message, privateKey));
-}
-
-/** Ed25519 verification with a cache of imported public keys. */
-export class NativeEd25519 {
-  private readonly keys = new Map<string, KeyObject>();
-
-  /** `maxKeys` bounds the cache; issuer keys come from manifests, so it is never reached in use. */
-  constructor(private readonly maxKeys = 1024) {}
-
-  /** RFC 8032 verification; false (never a throw) for a malformed key or signature. */
-  readonly verify = (
-    publicKey: Uint8Array,
-    message: Uint8Array,
-    signature: Uint8Array,
-  ): boolean => {
-    if (publicKey.length !== 32 || signature.length !== 64) return false;
-    try {
-      return verify(null, message, this.key(publicKey), signature);
-    } catch {
-      return false;
-    }
-  };
-
-  private key(publicKey: Uint8Array): KeyObject {
-    const x = base64url(publicKey);
-    let key = this.keys.get(x);
-    if (!key) {
-      key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' });
-      if (this.keys.size >= this.maxKeys) this.keys.clear();
-      this.keys.set(x, key);
-    }
-    return key;
-  }
 }

@@ -2,9 +2,7 @@
 // build/hanpyo_sodium.node, made by `node build.mjs`) behind @hanpyo/crypto's GroupBackend.
 // Node only. When the addon is missing or broken, loading yields undefined and callers keep the
 // WASM backend: nothing here ever makes a process fail to start.
-import { createRequire } from 'node:module';
-
-export { NativeEd25519, nativeSigner } from './ed25519.js';
+export { nativeSigner } from './ed25519.js';
 export { agreesWithNoble, nodeHashes } from './hashes.js';
 import {
   CryptoError,
@@ -15,39 +13,15 @@ import {
   initCrypto,
   useBackend,
   useEd25519KeyCheck,
+  useEd25519Verify,
   useHashFunctions,
 } from '@hanpyo/crypto';
+import { ADDON_PATH, loadAddon } from './addon.js';
+import type { Addon, VartimeTable } from './addon.js';
 import { keyCheckAgreesWithNoble } from './device-keys.js';
 import { agreesWithNoble, nodeHashes } from './hashes.js';
+import { verifyAgreesWithCases } from './signature-cases.js';
 import type { CombinationBase, GroupBackend, Point, PreparedPoint, Scalar } from '@hanpyo/crypto';
-
-/** An addon-owned table of odd multiples of a public fixed base (an N-API external). */
-type VartimeTable = { readonly __brand: 'VartimeTable' };
-
-/**
- * The addon's exports (native/hanpyo_sodium.c). Scalars are bigints; a multiplication returns
- * undefined for a scalar outside [0, ℓ). Wrong argument types throw TypeError; a non-canonical
- * point throws an Error with code POINT_INVALID.
- */
-interface Addon {
-  readonly sodiumVersion: string;
-  isValid(bytes: unknown): boolean;
-  mulBase(k: Scalar): Point | undefined;
-  mul(k: Scalar, p: Point): Point | undefined;
-  add(p: Point, q: Point): Point;
-  sub(p: Point, q: Point): Point;
-  /** Σ of the n encodings packed in `points` (n × 32 bytes), each decoded once, encoded once. */
-  sum(points: Uint8Array): Point;
-  /** VARIABLE TIME, public points only: the table a combination uses for a fixed base. */
-  prepareVartime(p: Point): VartimeTable;
-  /**
-   * VARIABLE TIME, public inputs only: `scalars` holds rows of one scalar per base, row after row;
-   * returns `Σ_j row[j]·bases[j]` per row, or undefined if a scalar is outside [0, ℓ).
-   */
-  combineVartime(bases: (Point | VartimeTable)[], scalars: Scalar[]): Point[] | undefined;
-  /** SPEC §4's device-key rule on an Ed25519 encoding (device-keys.ts); false if not 32 bytes. */
-  isEd25519Key(bytes: unknown): boolean;
-}
 
 /** The native backend: a GroupBackend over the system libsodium. */
 export interface NativeBackend extends GroupBackend {
@@ -56,13 +30,15 @@ export interface NativeBackend extends GroupBackend {
   readonly sodiumVersion: string;
 }
 
-/** Where the addon is looked for, relative to this module (dist/index.js). */
-export const ADDON_PATH = '../build/hanpyo_sodium.node';
+export { ADDON_PATH };
 
 let cached: NativeBackend | undefined;
 let unavailable: string | undefined;
 /** The addon's device-key check, once the addon loaded and passed its self-checks. */
 let keyCheck: ((publicKey: Uint8Array) => boolean) | undefined;
+/** The addon's Ed25519 verification, once the addon loaded and passed its self-checks. */
+let verify:
+  ((publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean) | undefined;
 
 function outOfRange(): never {
   throw new CryptoError('SCALAR_NONCANONICAL', 'scalar out of range');
@@ -127,7 +103,7 @@ function makeNativeBackend(addon: Addon): NativeBackend {
 export function loadNativeBackend(): Promise<NativeBackend | undefined> {
   if (cached) return Promise.resolve(cached);
   try {
-    const addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
+    const addon = loadAddon();
     const backend = makeNativeBackend(addon);
     // Self-check: 1·G is the generator, 2·G = G + G, and 0·G is the identity; the variable-time
     // path agrees: 1·G + 1·G and (ℓ−1)·G + 3·G are 2·G; and so does the sum of G, 0, G.
@@ -155,6 +131,9 @@ export function loadNativeBackend(): Promise<NativeBackend | undefined> {
     unavailable = undefined;
     const check = (publicKey: Uint8Array) => addon.isEd25519Key(publicKey);
     keyCheck = keyCheckAgreesWithNoble(check) ? check : undefined;
+    const verifyNative = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) =>
+      addon.ed25519Verify(publicKey, message, signature);
+    verify = verifyAgreesWithCases(verifyNative) ? verifyNative : undefined;
     return Promise.resolve(backend);
   } catch (e) {
     // The first line only: Node appends the require stack to a missing-module message.
@@ -171,6 +150,15 @@ export function nativeEd25519KeyCheck(): ((publicKey: Uint8Array) => boolean) | 
   return keyCheck;
 }
 
+/**
+ * The addon's Ed25519 verification by @hanpyo/crypto's rule (signature-cases.ts), once
+ * `loadNativeBackend()` loaded the addon and it gave every case's verdict; else undefined.
+ */
+export function nativeEd25519Verify():
+  ((publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean) | undefined {
+  return verify;
+}
+
 /** Why the last `loadNativeBackend()` returned undefined (undefined if it did not). */
 export function nativeUnavailableReason(): string | undefined {
   return unavailable;
@@ -179,8 +167,9 @@ export function nativeUnavailableReason(): string | undefined {
 /**
  * Makes the fastest available backend active and returns it: native libsodium if the addon loads,
  * else libsodium WASM (`initCrypto()`). Also makes node:crypto's SHA-2 that of every hash
- * (hashes.ts), once it agrees with noble's, and the addon's device-key check that of
- * isEd25519PublicKey (device-keys.ts), once it agrees with noble's.
+ * (hashes.ts), once it agrees with noble's, the addon's device-key check that of
+ * isEd25519PublicKey (device-keys.ts), once it agrees with noble's, and the addon's Ed25519
+ * verification that of verifySignature (signature-cases.ts), once it gives every case's verdict.
  */
 export async function initFastestBackend(): Promise<GroupBackend> {
   if (agreesWithNoble(nodeHashes)) useHashFunctions(nodeHashes);
@@ -188,6 +177,7 @@ export async function initFastestBackend(): Promise<GroupBackend> {
   if (native) {
     useBackend(native);
     if (keyCheck) useEd25519KeyCheck(keyCheck);
+    if (verify) useEd25519Verify(verify);
     return native;
   }
   return initCrypto();

@@ -54,6 +54,8 @@ export {
   signatureFromText,
   signatureToText,
   signingKeyFromSeed,
+  nobleVerifySignature,
+  useEd25519Verify,
   verifySignature,
 } from './signature.js';
 export type { SigningKey } from './signature.js';

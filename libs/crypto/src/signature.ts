@@ -27,10 +27,15 @@ export function sign(key: SigningKey, message: Uint8Array): Uint8Array {
 }
 
 /**
- * Verifies an Ed25519 signature under RFC 8032's cofactorless equation with canonical `S` and
- * canonical `A`/`R` encodings (noble's default strict mode); never throws on malformed input.
+ * The rule of every Ed25519 verification in Hanpyo (tokens, cast signatures, receipts, blocks,
+ * cosignatures), by @noble/curves' strict verify (`zip215: false`): `S < ℓ`; `A` and `R` decode
+ * strictly (`y < p`, no `x = 0` with the sign bit set); `A` is not of small order; and the
+ * cofactored equation `8·S·B = 8·R + 8·k·A` holds, `k = SHA-512(R ‖ A ‖ M) mod ℓ`. RFC 8032
+ * §5.1.7 allows the cofactored or the cofactorless equation, and they differ on signatures made
+ * with a torsion component in `A` or `R` (docs/spec-notes.md), so every service, command and
+ * verifier must use this one. Never throws on malformed input.
  */
-export function verifySignature(
+export function nobleVerifySignature(
   publicKey: Uint8Array,
   message: Uint8Array,
   signature: Uint8Array,
@@ -41,6 +46,31 @@ export function verifySignature(
   } catch {
     return false;
   }
+}
+
+/** The implementation of verifySignature's rule in use: noble's unless a service installs another. */
+let verifyImpl: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean =
+  nobleVerifySignature;
+
+/**
+ * Makes `verify` the implementation of verifySignature's rule (the native backend installs its
+ * own, @hanpyo/crypto-native, after checking it on the rule's edge cases). It must give
+ * nobleVerifySignature's answer on every input.
+ */
+export function useEd25519Verify(
+  verify: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean,
+): void {
+  verifyImpl = verify;
+}
+
+/** Verifies an Ed25519 signature by nobleVerifySignature's rule, with the implementation in use. */
+export function verifySignature(
+  publicKey: Uint8Array,
+  message: Uint8Array,
+  signature: Uint8Array,
+): boolean {
+  if (publicKey.length !== 32 || signature.length !== 64) return false;
+  return verifyImpl(publicKey, message, signature);
 }
 
 /**

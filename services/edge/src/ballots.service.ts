@@ -12,9 +12,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { BeforeApplicationShutdown } from '@nestjs/common';
 import { ContractError, parseEncryptedBallot, parsePlaintextSelections } from '@hanpyo/contracts';
 import type { EncryptedBallot, Manifest, Receipt } from '@hanpyo/contracts';
-import { fromBase64url, trackingCode } from '@hanpyo/crypto';
+import { fromBase64url, trackingCode, verifySignature } from '@hanpyo/crypto';
 import type { ElectionContext } from '@hanpyo/crypto';
-import { NativeEd25519 } from '@hanpyo/crypto-native';
 import {
   authorizationContext,
   castRefusal,
@@ -63,9 +62,8 @@ export interface ElectionView {
 @Injectable()
 export class BallotsService implements BeforeApplicationShutdown {
   private readonly policies = new WeakMap<Manifest, ElectionPolicy>();
-  private readonly ed25519 = new NativeEd25519();
   /** Token verifications, each success remembered (verify-memo.ts). */
-  private readonly verify = memoizedVerify(this.ed25519.verify, 100_000);
+  private readonly verify = memoizedVerify(verifySignature, 100_000);
   private readonly limiter: InFlightLimiter;
   /** Tracking codes of ballots this process encrypted lately (edge mode), not cast yet. */
   private readonly encrypted = new RecentSet(50_000);
@@ -323,7 +321,7 @@ export class BallotsService implements BeforeApplicationShutdown {
       const authorization = authorizationContext(manifest, { verify: this.verify });
       policy = {
         authorization,
-        casts: { ...authorization, verify: this.ed25519.verify },
+        casts: { ...authorization, verify: verifySignature },
         edgeMode: manifest.encryptionModes.includes('edge'),
         receiptKeyListed: this.keys.listedIn(manifest.edgeSigners),
       };

@@ -1,7 +1,7 @@
 // A worker thread of the observer's ballot-check pool (a @hanpyo/worker-pool task module): builds
 // each election's rules once (manifest and joint key K, checked by the main thread) and checks
 // batches of board messages against them.
-import { NativeEd25519, initFastestBackend } from '@hanpyo/crypto-native';
+import { initFastestBackend } from '@hanpyo/crypto-native';
 import { authorizationContext } from '@hanpyo/counting';
 import { ContextCache, electionOf } from '@hanpyo/worker-pool';
 import type { ElectionTask } from '@hanpyo/worker-pool';
@@ -9,7 +9,6 @@ import { checkBoardRecord } from './entry-check.js';
 import type { BoardRecord, CheckedEntry, EntryRules } from './entry-check.js';
 
 await initFastestBackend();
-const ed25519 = new NativeEd25519();
 const elections = new ContextCache<{ rules: EntryRules; skip: ReadonlySet<string> | undefined }>();
 
 /** Checks board messages of one election, in order. */
@@ -22,7 +21,7 @@ export function check(task: { election: ElectionTask; records: BoardRecord[] }):
     return {
       rules: {
         election,
-        authorization: authorizationContext(manifest, { verify: ed25519.verify }),
+        authorization: authorizationContext(manifest),
       },
       skip: followed
         ? new Set(manifest.districts.map((d) => d.districtId).filter((id) => !followed.has(id)))

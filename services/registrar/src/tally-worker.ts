@@ -10,7 +10,7 @@ import { ContractError, parseBoardEntry } from '@hanpyo/contracts';
 import type { BoardEntry } from '@hanpyo/contracts';
 import { bytesEqual } from '@hanpyo/crypto';
 import type { ElectionContext } from '@hanpyo/crypto';
-import { NativeEd25519, initFastestBackend } from '@hanpyo/crypto-native';
+import { initFastestBackend } from '@hanpyo/crypto-native';
 import { Aggregates, authorizationContext, judgeEntry } from '@hanpyo/counting';
 import type {
   AuthorizationContext,
@@ -55,7 +55,6 @@ export type RowVerdict =
   | { readonly kind: 'entry'; readonly verdict: EntryVerdict };
 
 await initFastestBackend();
-const ed25519 = new NativeEd25519();
 const elections = new ContextCache<{
   election: ElectionContext;
   authorization: AuthorizationContext;
@@ -64,7 +63,7 @@ const elections = new ContextCache<{
 const rulesOf = (e: ElectionTask) =>
   elections.get(e.key, () => {
     const { manifest, election } = electionOf(e);
-    return { election, authorization: authorizationContext(manifest, { verify: ed25519.verify }) };
+    return { election, authorization: authorizationContext(manifest) };
   });
 
 /** The SPEC §6 board entry of a stored row, or undefined when the row does not form one. */

@@ -1,10 +1,12 @@
 // Picks the fastest group backend this process can load: native libsodium when its addon is built,
 // else libsodium's WASM build; or the one asked for. Every backend gives the same bytes.
-import { initCrypto, useBackend } from '@hanpyo/crypto';
+import { initCrypto, useBackend, useEd25519KeyCheck, useEd25519Verify } from '@hanpyo/crypto';
 import type { GroupBackend } from '@hanpyo/crypto';
 import {
   initFastestBackend,
   loadNativeBackend,
+  nativeEd25519KeyCheck,
+  nativeEd25519Verify,
   nativeUnavailableReason,
 } from '@hanpyo/crypto-native';
 
@@ -23,6 +25,10 @@ export async function initFastest(name?: string): Promise<GroupBackend> {
           `the native backend is unavailable: ${nativeUnavailableReason() ?? 'unknown reason'}`,
         );
       useBackend(native);
+      const keyCheck = nativeEd25519KeyCheck();
+      const verify = nativeEd25519Verify();
+      if (keyCheck) useEd25519KeyCheck(keyCheck);
+      if (verify) useEd25519Verify(verify);
       return native;
     }
     default:

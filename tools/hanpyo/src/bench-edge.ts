@@ -51,7 +51,7 @@ import {
   systemRandom,
   trackingCode,
 } from '@hanpyo/crypto';
-import { NativeEd25519, nativeSigner } from '@hanpyo/crypto-native';
+import { nativeSigner } from '@hanpyo/crypto-native';
 import { createKafka, kafkaConfigFromEnv, topicNames } from '@hanpyo/kafka';
 import { cassandraConfigFromEnv } from '@hanpyo/cassandra';
 import { initFastest } from './backend.js';
@@ -320,7 +320,7 @@ export async function measureEdge(
 
     // The crypto-bound rate: the edge's per-cast checks, one core (this thread), same casts.
     log('timing the per-cast checks on one core (token with cnf, cast signature, proofs)…');
-    const authorization = authorizationContext(full, { verify: new NativeEd25519().verify });
+    const authorization = authorizationContext(full);
     const checkOne = (c: PreparedCast) => {
       const checked = checkToken(authorization, c.token, Date.now());
       if ('refusal' in checked) throw new Error(`bench token refused: ${checked.refusal.code}`);

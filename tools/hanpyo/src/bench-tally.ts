@@ -18,7 +18,6 @@ import { parseBoardEntry } from '@hanpyo/contracts';
 import type { BoardEntry } from '@hanpyo/contracts';
 import { electionContext, pointFromText } from '@hanpyo/crypto';
 import type { ElectionContext } from '@hanpyo/crypto';
-import { NativeEd25519 } from '@hanpyo/crypto-native';
 import { CountingPass, countingOrder } from '@hanpyo/counting';
 import { TallyPool } from '@hanpyo/registrar/dist/tally-pool.js';
 import type { StoredRow as PoolRow } from '@hanpyo/registrar/dist/tally-pool.js';
@@ -44,10 +43,7 @@ function aggregate(
   rows: readonly StoredRow[],
   checkProofs: boolean,
 ): CountingPass {
-  const pass = new CountingPass(election, {
-    verify: new NativeEd25519().verify,
-    ...(checkProofs ? {} : { validBallot: () => true }),
-  });
+  const pass = new CountingPass(election, checkProofs ? {} : { validBallot: () => true });
   const ordered = pass.order === 'reverse' ? [...rows].reverse() : rows;
   for (const row of ordered) {
     pass.add(parseBoardEntry({ ...row.entry, ballot: JSON.parse(row.ballot) as unknown }));

@@ -26,7 +26,6 @@ import {
   toHex,
   withBackend,
 } from '@hanpyo/crypto';
-import { NativeEd25519 } from '@hanpyo/crypto-native';
 import { authorizationContext, castRefusal, checkToken } from '@hanpyo/counting';
 import type { GroupBackend, Point, Scalar } from '@hanpyo/crypto';
 import { ristretto255 } from '@noble/curves/ed25519.js';
@@ -380,8 +379,7 @@ function edgeCastChecks(
       { kty: 'OKP', crv: 'Ed25519', kid: 'registrar-1', x: base64url(registrar.publicKey) },
     ],
   });
-  const native = new NativeEd25519();
-  const context = authorizationContext(withIssuer, { verify: native.verify });
+  const context = authorizationContext(withIssuer);
   const election = electionContext(withIssuer, group().mulBase(rng.scalar()));
   const at = Date.parse(withIssuer.opens) + 3600_000;
   // 2,048 voters, more than the verifier's key cache holds: every cast imports its device key.

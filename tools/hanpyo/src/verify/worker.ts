@@ -4,7 +4,6 @@ import { workerData } from 'node:worker_threads';
 import { parseManifest } from '@hanpyo/contracts';
 import { electionContext, pointFromText } from '@hanpyo/crypto';
 import type { PartialAggregates } from '@hanpyo/counting';
-import { NativeEd25519 } from '@hanpyo/crypto-native';
 import { authorizationContext } from '@hanpyo/counting';
 import { checkEntryLine, sumCounted } from './entries.js';
 import { initFastest } from '../backend.js';
@@ -13,9 +12,9 @@ const data = workerData as { manifest: unknown; jointPublicKey: string; backend?
 await initFastest(data.backend);
 const manifest = parseManifest(data.manifest);
 const election = electionContext(manifest, pointFromText(data.jointPublicKey));
-// Ed25519 (tokens, cast signatures) through node:crypto: the same RFC 8032 rules as the reference
-// verifier (differentially tested in @hanpyo/crypto-native), much faster.
-const authorization = authorizationContext(manifest, { verify: new NativeEd25519().verify });
+// Ed25519 (tokens, cast signatures) by verifySignature, natively once initFastest installed the
+// addon's implementation of its rule (@hanpyo/crypto-native signature-cases.ts).
+const authorization = authorizationContext(manifest);
 
 /** Judges lines of ballots.ndjson, numbered from `firstLine`. */
 export function check(task: { firstLine: number; texts: string[] }) {
