@@ -8,5 +8,7 @@ export type { TopicNames, TopicReport } from './topics.js';
 export { DISTRICT_HEADER, boardPartition, districtPartitioner } from './partitioner.js';
 export { createBoardProducer, createKafka } from './client.js';
 export { GroupConsumer } from './group-consumer.js';
+export { TopicScanError, scanTopic } from './scan.js';
+export type { ScannedMessage } from './scan.js';
 export type { GroupRunOptions, TopicSubscription } from './group-consumer.js';
 export type { KafkaLogger } from './client.js';

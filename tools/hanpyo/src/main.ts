@@ -8,6 +8,7 @@ import { electionExport, electionTally, trusteeDecrypt } from './tally-commands.
 import { runInit } from './init.js';
 import { runCast } from './cast.js';
 import { runReceiptsCheck } from './receipts-check.js';
+import { runAudit } from './audit.js';
 import {
   ceremonyLocal,
   electionCeremony,
@@ -71,6 +72,10 @@ commands:
   receipts check --election ID --receipts FILE
         check every receipt's edge signature, and prove its ballot is in a signed block
         (inclusion proof, ledger signature)
+  audit --election ID --receipts FILE [--json]
+        reconcile every receipt with the board (Kafka), its Cassandra row and the signed blocks:
+        counts of included, pending, lost, duplicated, refused and forged; exit 0 only when
+        nothing is lost, duplicated or forged (HANPYO_KAFKA_*, HANPYO_CASSANDRA_* reach the servers)
   init --manifest FILE
         create the election's Kafka topics (partition layout from the manifest) and apply the
         Cassandra migrations, idempotently (HANPYO_KAFKA_*, HANPYO_CASSANDRA_* configure them)
@@ -340,6 +345,20 @@ async function main(argv: string[]): Promise<number> {
       if (sub !== 'check' || !values.election || !values.receipts)
         throw new UsageError('receipts check --election ID --receipts FILE');
       return runReceiptsCheck(values.election, values.receipts);
+    }
+    case 'audit': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          election: { type: 'string' },
+          receipts: { type: 'string' },
+          json: { type: 'boolean', default: false },
+        },
+        strict: true,
+      });
+      if (!values.election || !values.receipts)
+        throw new UsageError('audit --election ID --receipts FILE [--json]');
+      return runAudit(values.election, values.receipts, values.json);
     }
     case 'init': {
       const { values } = parseArgs({
