@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { base64url, fromHex, signReceipt, signingKeyFromSeed } from '@hanpyo/crypto';
 import { createBoardProducer, createKafka, kafkaConfigFromEnv, topicNames } from '@hanpyo/kafka';
+import { setUpElection } from '../support/election.js';
 import { uniqueName } from '../support/env.js';
 import { contest } from '../support/manifest.js';
 import { readTopic } from '../support/read-topic.js';
@@ -59,9 +60,9 @@ describe('hanpyo audit (real services and servers)', () => {
     // A short window: the final block is cut after `closes` (and the grace), not at the close.
     const now = Date.now();
     const closes = now + 40_000;
-    await writeFile(
-      join(state, 'manifest.json'),
-      JSON.stringify({
+    await setUpElection(
+      local,
+      {
         spec: 'hanpyo/1',
         electionId,
         title: 'audit',
@@ -79,20 +80,10 @@ describe('hanpyo audit (real services and servers)', () => {
           registeredVoters: 50,
         })),
         trustees: { count: 1, threshold: 1 },
-      }),
+      },
+      { roll: 20, open: true },
     );
     const cli = (...args: string[]) => local.cli(...args);
-    await cli('election', 'create', '--manifest', join(state, 'manifest.json'));
-    await cli('ceremony', 'local', '--election', electionId, '--out', join(state, 'ceremony'));
-    await cli(
-      'election',
-      'ceremony',
-      electionId,
-      '--record',
-      join(state, 'ceremony', 'ceremony.json'),
-    );
-    await cli('roll', 'synth', '--election', electionId, '--count', '20');
-    await cli('election', 'open', electionId);
     await cli(
       'tokens',
       '--election',

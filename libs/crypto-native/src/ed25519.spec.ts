@@ -8,14 +8,21 @@ import {
   base64url,
   fromHex,
   generateSigningKey,
+  nobleSign,
   receiptDigest,
   sign,
   signReceipt,
   signingKeyFromSeed,
 } from '@hanpyo/crypto';
 import type { SigningKey } from '@hanpyo/crypto';
-import { nativeSigner, opensslSigner, signerImplementation } from './ed25519.js';
-import { loadNativeBackend } from './index.js';
+import {
+  nativeSign,
+  nativeSigner,
+  nativeSigningKey,
+  opensslSigner,
+  signerImplementation,
+} from './ed25519.js';
+import { initFastestBackend, loadNativeBackend } from './index.js';
 import { SIGNATURE_CASES, caseBytes } from './signature-cases.js';
 
 const native = await loadNativeBackend();
@@ -65,8 +72,29 @@ for (const [name, signer] of [
   });
 }
 
-describe('nativeSigner with the addon', { skip: native ? false : 'addon not built' }, () => {
+describe('native signing with the addon', { skip: native ? false : 'addon not built' }, () => {
   it('signs through libsodium once the addon signed the RFC vectors', () => {
     assert.equal(signerImplementation(), 'libsodium');
+  });
+
+  it('becomes sign’s implementation with the fastest backend, with noble’s bytes', async () => {
+    const signNative = nativeSign();
+    assert.ok(signNative);
+    await initFastestBackend();
+    for (let n = 0; n < 30; n++) {
+      const key = generateSigningKey('k');
+      const msg = randomBytes(n * 11);
+      assert.deepEqual(signNative(key, msg), nobleSign(key, msg));
+      assert.deepEqual(sign(key, msg), nobleSign(key, msg));
+    }
+  });
+
+  it('derives a seed’s public key as noble does', () => {
+    for (let n = 0; n < 30; n++) {
+      const seed = randomBytes(32);
+      const key = nativeSigningKey('device', seed);
+      assert.deepEqual(key.publicKey, signingKeyFromSeed('device', seed).publicKey);
+      assert.equal(key.seed, seed);
+    }
   });
 });

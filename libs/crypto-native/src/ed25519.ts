@@ -8,7 +8,7 @@
 // implementation takes over once it passes signature-cases.ts (initFastestBackend). OpenSSL's
 // verification is not used: it checks the cofactorless equation, which is not that rule.
 import { createPrivateKey, sign } from 'node:crypto';
-import { base64url, bytesEqual, fromHex } from '@hanpyo/crypto';
+import { base64url, bytesEqual, fromHex, signingKeyFromSeed } from '@hanpyo/crypto';
 import type { SigningKey } from '@hanpyo/crypto';
 import { loadAddon } from './addon.js';
 import type { Addon } from './addon.js';
@@ -37,6 +37,35 @@ function signingAddon(): Addon | undefined {
 /** What nativeSigner signs with in this process. */
 export function signerImplementation(): 'libsodium' | 'openssl' {
   return signingAddon() ? 'libsodium' : 'openssl';
+}
+
+/**
+ * libsodium's signing as @hanpyo/crypto's `sign` (useEd25519Sign), once the addon signs RFC 8032's
+ * vectors exactly; undefined otherwise. Each key's 64-byte libsodium secret key is derived once.
+ */
+export function nativeSign(): ((key: SigningKey, message: Uint8Array) => Uint8Array) | undefined {
+  const addon = signingAddon();
+  if (!addon) return undefined;
+  const secretKeys = new WeakMap<SigningKey, Uint8Array>();
+  return (key, message) => {
+    let secretKey = secretKeys.get(key);
+    if (!secretKey) {
+      secretKey = addon.ed25519SecretKey(key.seed);
+      secretKeys.set(key, secretKey);
+    }
+    return addon.ed25519Sign(secretKey, message);
+  };
+}
+
+/**
+ * The key pair of a 32-byte seed, its public key derived by libsodium (~20 µs) when the addon is
+ * there, else by noble (`signingKeyFromSeed`): the same bytes, for processes that make many keys
+ * (device keys of `hanpyo tokens` and `hanpyo loadgen prepare`).
+ */
+export function nativeSigningKey(keyId: string, seed: Uint8Array): SigningKey {
+  const addon = signingAddon();
+  if (!addon || seed.length !== 32) return signingKeyFromSeed(keyId, seed);
+  return { keyId, seed, publicKey: addon.ed25519SecretKey(seed).slice(32) };
 }
 
 /** Signs with `key` (libsodium, else OpenSSL); returns the 64-byte RFC 8032 signature. */

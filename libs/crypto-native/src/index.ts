@@ -2,7 +2,8 @@
 // build/hanpyo_sodium.node, made by `node build.mjs`) behind @hanpyo/crypto's GroupBackend.
 // Node only. When the addon is missing or broken, loading yields undefined and callers keep the
 // WASM backend: nothing here ever makes a process fail to start.
-export { nativeSigner } from './ed25519.js';
+export { nativeSign, nativeSigner, nativeSigningKey } from './ed25519.js';
+import { nativeSign } from './ed25519.js';
 export { agreesWithNoble, nodeHashes } from './hashes.js';
 import {
   CryptoError,
@@ -13,6 +14,7 @@ import {
   initCrypto,
   useBackend,
   useEd25519KeyCheck,
+  useEd25519Sign,
   useEd25519Verify,
   useHashFunctions,
 } from '@hanpyo/crypto';
@@ -169,7 +171,8 @@ export function nativeUnavailableReason(): string | undefined {
  * else libsodium WASM (`initCrypto()`). Also makes node:crypto's SHA-2 that of every hash
  * (hashes.ts), once it agrees with noble's, the addon's device-key check that of
  * isEd25519PublicKey (device-keys.ts), once it agrees with noble's, and the addon's Ed25519
- * verification that of verifySignature (signature-cases.ts), once it gives every case's verdict.
+ * verification that of verifySignature (signature-cases.ts), once it gives every case's verdict,
+ * and libsodium's signing that of sign (ed25519.ts), once it signs RFC 8032's vectors exactly.
  */
 export async function initFastestBackend(): Promise<GroupBackend> {
   if (agreesWithNoble(nodeHashes)) useHashFunctions(nodeHashes);
@@ -178,6 +181,8 @@ export async function initFastestBackend(): Promise<GroupBackend> {
     useBackend(native);
     if (keyCheck) useEd25519KeyCheck(keyCheck);
     if (verify) useEd25519Verify(verify);
+    const signNative = nativeSign();
+    if (signNative) useEd25519Sign(signNative);
     return native;
   }
   return initCrypto();

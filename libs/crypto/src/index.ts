@@ -54,7 +54,9 @@ export {
   signatureFromText,
   signatureToText,
   signingKeyFromSeed,
+  nobleSign,
   nobleVerifySignature,
+  useEd25519Sign,
   useEd25519Verify,
   verifySignature,
 } from './signature.js';

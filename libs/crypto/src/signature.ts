@@ -21,9 +21,28 @@ export function generateSigningKey(keyId: string): SigningKey {
   return signingKeyFromSeed(keyId, ed25519.utils.randomSecretKey());
 }
 
+/** RFC 8032 Ed25519 signing by @noble/curves (constant-time in the key): the reference. */
+export function nobleSign(key: SigningKey, message: Uint8Array): Uint8Array {
+  return ed25519.sign(message, key.seed);
+}
+
+/** The implementation of sign in use: noble's unless a service installs another. */
+let signImpl: (key: SigningKey, message: Uint8Array) => Uint8Array = nobleSign;
+
+/**
+ * Makes `implementation` the signer of `sign` (the native backend installs libsodium's,
+ * @hanpyo/crypto-native, after it signs RFC 8032's vectors exactly). Ed25519 signing is
+ * deterministic, so it must give nobleSign's bytes on every input, and be constant-time in the key.
+ */
+export function useEd25519Sign(
+  implementation: (key: SigningKey, message: Uint8Array) => Uint8Array,
+): void {
+  signImpl = implementation;
+}
+
 /** Ed25519 signature (64 bytes) of `message`. */
 export function sign(key: SigningKey, message: Uint8Array): Uint8Array {
-  return ed25519.sign(message, key.seed);
+  return signImpl(key, message);
 }
 
 /**

@@ -1,12 +1,19 @@
 // Picks the fastest group backend this process can load: native libsodium when its addon is built,
 // else libsodium's WASM build; or the one asked for. Every backend gives the same bytes.
-import { initCrypto, useBackend, useEd25519KeyCheck, useEd25519Verify } from '@hanpyo/crypto';
+import {
+  initCrypto,
+  useBackend,
+  useEd25519KeyCheck,
+  useEd25519Sign,
+  useEd25519Verify,
+} from '@hanpyo/crypto';
 import type { GroupBackend } from '@hanpyo/crypto';
 import {
   initFastestBackend,
   loadNativeBackend,
   nativeEd25519KeyCheck,
   nativeEd25519Verify,
+  nativeSign,
   nativeUnavailableReason,
 } from '@hanpyo/crypto-native';
 
@@ -29,6 +36,8 @@ export async function initFastest(name?: string): Promise<GroupBackend> {
       const verify = nativeEd25519Verify();
       if (keyCheck) useEd25519KeyCheck(keyCheck);
       if (verify) useEd25519Verify(verify);
+      const signNative = nativeSign();
+      if (signNative) useEd25519Sign(signNative);
       return native;
     }
     default:

@@ -8,7 +8,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { parseEncryptedBallot, parseManifest } from '@hanpyo/contracts';
-import type { EncryptedBallot, Manifest, Receipt } from '@hanpyo/contracts';
+import type { EncryptedBallot, Manifest, PlaintextSelections, Receipt } from '@hanpyo/contracts';
 import {
   deterministicRandom,
   electionContext,
@@ -24,7 +24,7 @@ import {
   trackingCode,
   verifyReceipt,
 } from '@hanpyo/crypto';
-import type { SigningKey } from '@hanpyo/crypto';
+import type { ElectionContext, SigningKey } from '@hanpyo/crypto';
 import { nativeSigner } from '@hanpyo/crypto-native';
 import { initFastest } from './backend.js';
 import { call, readLocal, ServiceCallError } from './local.js';
@@ -143,17 +143,21 @@ export async function cast(
       const choices = randomSelections(rng, election, v.districtId);
       const clientMode = options.mode === 'client' || (options.mode === 'mixed' && k % 2 === 0);
       try {
-        const ballot = clientMode
-          ? encryptBallot(
-              election,
-              { districtId: v.districtId, nullifier: nullifierOf(v.token) },
-              choices,
-              randomBallotNonces(systemRandom),
-            )
-          : await retrying(() => encryptAtEdge(v, choices));
-        // SPEC §5: the device signs the cast of exactly this ballot.
-        const code = trackingCode(ballot);
-        const castSignature = base64url(deviceOf(v)(castDigest(manifest.electionId, code)));
+        let ballot: EncryptedBallot;
+        let code: string;
+        let castSignature: string;
+        if (clientMode) {
+          ({
+            ballot,
+            trackingCode: code,
+            castSignature,
+          } = signedClientCast(election, v, choices, deviceOf(v)));
+        } else {
+          ballot = await retrying(() => encryptAtEdge(v, choices));
+          // SPEC §5: the device signs the cast of exactly this ballot.
+          code = trackingCode(ballot);
+          castSignature = base64url(deviceOf(v)(castDigest(manifest.electionId, code)));
+        }
         const { receipt } = await retrying(() =>
           call<{ receipt: Receipt }>(`${local.edge.url}/v1/elections/${id}/ballots`, {
             body: { ballot, castSignature },
@@ -213,6 +217,31 @@ export async function cast(
     await once(choicesOut, 'finish');
   }
   return { accepted, rejected, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * A client-mode cast as a voter's app makes it (SPEC §5): the selections encrypted and proved for
+ * the token's voter with fresh nonces, and the device's signature of the cast of exactly this
+ * ballot. `hanpyo cast` and `hanpyo loadgen prepare` make every client-mode cast with it.
+ */
+export function signedClientCast(
+  election: ElectionContext,
+  voter: { readonly districtId: string; readonly token: string },
+  selections: PlaintextSelections,
+  sign: (message: Uint8Array) => Uint8Array,
+): { ballot: EncryptedBallot; trackingCode: string; castSignature: string } {
+  const ballot = encryptBallot(
+    election,
+    { districtId: voter.districtId, nullifier: nullifierOf(voter.token) },
+    selections,
+    randomBallotNonces(systemRandom),
+  );
+  const code = trackingCode(ballot);
+  return {
+    ballot,
+    trackingCode: code,
+    castSignature: base64url(sign(castDigest(election.manifest.electionId, code))),
+  };
 }
 
 /** The claims of a token (read, not verified: the device got it from the registrar). */

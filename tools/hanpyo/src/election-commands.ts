@@ -1,12 +1,14 @@
 // `hanpyo election …`, `hanpyo ceremony local`, `hanpyo tokens`: election operations against the
 // running stack (registrar API), reading .hanpyo/local.json by default.
+import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import type { CeremonyRecord, Manifest } from '@hanpyo/contracts';
 import { parseManifest } from '@hanpyo/contracts';
-import { base64url, generateSigningKey, scalarToText, systemRandom } from '@hanpyo/crypto';
+import { base64url, scalarToText, systemRandom } from '@hanpyo/crypto';
+import { nativeSigningKey } from '@hanpyo/crypto-native';
 import { call, readLocal } from './local.js';
 import { synthCeremony } from './synth.js';
 
@@ -120,6 +122,35 @@ export interface TokenLine {
 }
 
 /**
+ * Tokens for `voters` (at most 1,000, entries of the election's committed roll) from the registrar
+ * at `base` (…/v1/elections/ID), each bound to a new device key made here (SPEC §4 `cnf`): the
+ * lines `hanpyo tokens` and `hanpyo loadgen prepare` write, in the voters' order.
+ */
+export async function mintTokens(
+  base: string,
+  adminToken: string,
+  voters: readonly { voterId: string; districtId: string }[],
+): Promise<TokenLine[]> {
+  const devices = voters.map(() => nativeSigningKey('device', randomBytes(32)));
+  const { tokens } = await call<{ tokens: string[] }>(`${base}/tokens/bulk`, {
+    body: {
+      voters: voters.map((v, k) => ({
+        voterId: v.voterId,
+        districtId: v.districtId,
+        voterKey: base64url(devices[k]!.publicKey),
+      })),
+    },
+    token: adminToken,
+  });
+  return voters.map((v, k) => ({
+    voterId: v.voterId,
+    districtId: v.districtId,
+    token: tokens[k]!,
+    deviceSecret: base64url(devices[k]!.seed),
+  }));
+}
+
+/**
  * `hanpyo tokens --election ID --count N --out FILE`: mints tokens for the first N voters of the
  * election's committed roll, each bound to a device key made here (SPEC §4 `cnf`), and writes one
  * JSON line each `{voterId, districtId, token, deviceSecret}` — a file of secrets (mode 0600), for
@@ -142,26 +173,8 @@ export async function tokensBulk(
         token,
       });
     if (page.voters.length === 0) break;
-    const devices = page.voters.map(() => generateSigningKey('device'));
-    const { tokens } = await call<{ tokens: string[] }>(`${base}/tokens/bulk`, {
-      body: {
-        voters: page.voters.map((v, k) => ({
-          voterId: v.voterId,
-          districtId: v.districtId,
-          voterKey: base64url(devices[k]!.publicKey),
-        })),
-      },
-      token,
-    });
-    page.voters.forEach((v, k) => {
-      const line: TokenLine = {
-        voterId: v.voterId,
-        districtId: v.districtId,
-        token: tokens[k]!,
-        deviceSecret: base64url(devices[k]!.seed),
-      };
+    for (const line of await mintTokens(base, token, page.voters))
       file.write(`${JSON.stringify(line)}\n`);
-    });
     written += page.voters.length;
     from = page.next;
   }

@@ -9,6 +9,7 @@ import { runInit } from './init.js';
 import { runCast } from './cast.js';
 import { runReceiptsCheck } from './receipts-check.js';
 import { runAudit } from './audit.js';
+import { runLoadgenPrepare } from './loadgen.js';
 import {
   ceremonyLocal,
   electionCeremony,
@@ -72,6 +73,11 @@ commands:
   receipts check --election ID --receipts FILE
         check every receipt's edge signature, and prove its ballot is in a signed block
         (inclusion proof, ledger signature)
+  loadgen prepare --election ID --voters N --mode client|edge|mixed --out DIR [--shard-size 100000]
+       [--threads T]
+        everything a load tool needs for N voters of the committed roll, in shards (loadtest/FORMAT.md):
+        tokens with device secrets, pre-encrypted and pre-signed client-mode casts, edge-mode
+        selections; all cores, bounded memory, progress; resumes where a stopped run left off
   audit --election ID --receipts FILE [--json]
         reconcile every receipt with the board (Kafka), its Cassandra row and the signed blocks:
         counts of included, pending, lost, duplicated, refused and forged; exit 0 only when
@@ -345,6 +351,34 @@ async function main(argv: string[]): Promise<number> {
       if (sub !== 'check' || !values.election || !values.receipts)
         throw new UsageError('receipts check --election ID --receipts FILE');
       return runReceiptsCheck(values.election, values.receipts);
+    }
+    case 'loadgen': {
+      const [sub, ...more] = rest;
+      const { values } = parseArgs({
+        args: more,
+        options: {
+          election: { type: 'string' },
+          voters: { type: 'string' },
+          mode: { type: 'string', default: 'client' },
+          out: { type: 'string' },
+          'shard-size': { type: 'string', default: '100000' },
+          threads: { type: 'string' },
+        },
+        strict: true,
+      });
+      const usage =
+        'loadgen prepare --election ID --voters N --mode client|edge|mixed --out DIR [--shard-size S] [--threads T]';
+      if (sub !== 'prepare' || !values.election || !values.voters || !values.out)
+        throw new UsageError(usage);
+      if (!['client', 'edge', 'mixed'].includes(values.mode)) throw new UsageError(usage);
+      return runLoadgenPrepare({
+        electionId: values.election,
+        voters: positiveInt(values.voters, '--voters'),
+        mode: values.mode as 'client' | 'edge' | 'mixed',
+        out: values.out,
+        shardSize: positiveInt(values['shard-size'], '--shard-size'),
+        ...(values.threads ? { threads: positiveInt(values.threads, '--threads') } : {}),
+      });
     }
     case 'audit': {
       const { values } = parseArgs({
