@@ -68,16 +68,22 @@ static napi_value throw_invalid(napi_env env) {
 static int top_bit_set(const unsigned char *p) { return (p[BYTES - 1] & 0x80) != 0; }
 
 // Borrows the bytes of a Uint8Array (or Buffer) of exactly 32 bytes; 0 on success.
-static int point_arg(napi_env env, napi_value v, const unsigned char **out) {
+// Any Uint8Array: its bytes and length (no copy). -1 if v is not a Uint8Array.
+static int bytes_arg(napi_env env, napi_value v, const unsigned char **out, size_t *len) {
   bool is_ta = false;
   if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return -1;
   napi_typedarray_type type;
-  size_t length = 0;
   void *data = NULL;
-  if (napi_get_typedarray_info(env, v, &type, &length, &data, NULL, NULL) != napi_ok) return -1;
-  if (type != napi_uint8_array || length != BYTES || data == NULL) return -1;
-  *out = (const unsigned char *)data;
+  if (napi_get_typedarray_info(env, v, &type, len, &data, NULL, NULL) != napi_ok) return -1;
+  if (type != napi_uint8_array) return -1;
+  static const unsigned char empty[1] = {0};
+  *out = data != NULL ? (const unsigned char *)data : empty;
   return 0;
+}
+
+static int point_arg(napi_env env, napi_value v, const unsigned char **out) {
+  size_t length = 0;
+  return bytes_arg(env, v, out, &length) == 0 && length == BYTES ? 0 : -1;
 }
 
 // Reads a bigint scalar into 32 little-endian bytes.
@@ -111,13 +117,18 @@ static int scalar_arg(napi_env env, napi_value v, unsigned char out[BYTES]) {
 }
 
 // A fresh Uint8Array(32) and a pointer to its bytes.
+// A fresh Uint8Array of n bytes; *out points at them. NULL (an exception pending) on failure.
+static napi_value new_bytes(napi_env env, size_t n, unsigned char **out) {
+  napi_value buffer, array;
+  void *data = NULL;
+  if (napi_create_arraybuffer(env, n, &data, &buffer) != napi_ok) return NULL;
+  if (napi_create_typedarray(env, napi_uint8_array, n, buffer, 0, &array) != napi_ok) return NULL;
+  *out = (unsigned char *)data;
+  return array;
+}
+
 static napi_value new_point(napi_env env, unsigned char **data) {
-  napi_value ab, ta;
-  void *p = NULL;
-  CHECK(napi_create_arraybuffer(env, BYTES, &p, &ab));
-  CHECK(napi_create_typedarray(env, napi_uint8_array, BYTES, ab, 0, &ta));
-  *data = (unsigned char *)p;
-  return ta;
+  return new_bytes(env, BYTES, data);
 }
 
 static napi_value undefined_value(napi_env env) {
@@ -137,30 +148,6 @@ static napi_value js_is_valid(napi_env env, napi_callback_info info) {
   napi_value r;
   CHECK(napi_get_boolean(env, ok, &r));
   return r;
-}
-
-// isEd25519Key(bytes: unknown): boolean — SPEC §4's device-key rule (hv_ed25519_key_ok); false for
-// anything but 32 bytes.
-// Any Uint8Array: its bytes and length (no copy). -1 if v is not a Uint8Array.
-static int bytes_arg(napi_env env, napi_value v, const unsigned char **out, size_t *len) {
-  bool is_ta = false;
-  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return -1;
-  napi_typedarray_type type;
-  void *data = NULL;
-  if (napi_get_typedarray_info(env, v, &type, len, &data, NULL, NULL) != napi_ok) return -1;
-  if (type != napi_uint8_array) return -1;
-  static const unsigned char empty[1] = {0};
-  *out = data != NULL ? (const unsigned char *)data : empty;
-  return 0;
-}
-
-static napi_value new_bytes(napi_env env, size_t n, unsigned char **out) {
-  napi_value buffer, array;
-  void *data = NULL;
-  if (napi_create_arraybuffer(env, n, &data, &buffer) != napi_ok) return NULL;
-  if (napi_create_typedarray(env, napi_uint8_array, n, buffer, 0, &array) != napi_ok) return NULL;
-  *out = (unsigned char *)data;
-  return array;
 }
 
 // ed25519Verify(publicKey, message, signature): boolean, by @hanpyo/crypto's rule
@@ -223,6 +210,8 @@ static napi_value js_ed25519_sign(napi_env env, napi_callback_info info) {
   return r;
 }
 
+// isEd25519Key(bytes: unknown): boolean — SPEC §4's device-key rule (hv_ed25519_key_ok); false for
+// anything but 32 bytes.
 static napi_value js_is_ed25519_key(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
