@@ -169,8 +169,13 @@ export async function auditReceipts(
       byPartition.set(l.receipt.partition, list);
     }
     for (const [partition, offsets] of byPartition) {
-      const lo = Math.min(...offsets);
-      const hi = Math.max(...offsets) + 1;
+      // A loop, not Math.min(...offsets): a million receipts are too many arguments for a call.
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const o of offsets) {
+        lo = Math.min(lo, o);
+        hi = Math.max(hi, o + 1);
+      }
       for (const [from, to] of boardRanges(lo, hi)) {
         const rows = await readBoardRange(
           { client, config: cassandraConfig },
