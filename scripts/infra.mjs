@@ -16,7 +16,11 @@ Environment (defaults): HANPYO_KAFKA_PORT (9092), HANPYO_KAFKA_CONTROLLER_PORT (
 HANPYO_CASSANDRA_PORT (9042), HANPYO_CASSANDRA_STORAGE_PORT (7000), HANPYO_CASSANDRA_JMX_PORT (7199),
 HANPYO_KAFKA_HEAP (512m), HANPYO_CASSANDRA_HEAP (1g), HANPYO_INFRA_DIR (<repo>/.infra),
 HANPYO_KAFKA_DATA_DIR, HANPYO_CASSANDRA_DATA_DIR (<infra dir>/data/<server>),
-HANPYO_INFRA_START_TIMEOUT (seconds; 60 for Kafka, 180 for Cassandra), JAVA_HOME, MAVEN_OPTS.`;
+HANPYO_INFRA_START_TIMEOUT (seconds; 60 for Kafka, 180 for Cassandra), JAVA_HOME, MAVEN_OPTS,
+HANPYO_INFRA_JARS_DIR (<infra dir>: where <server>/lib is cached).
+A secured pair (docs/security.md): HANPYO_INFRA_SECURE=true (Kafka SASL_SSL with SCRAM and ACLs,
+Cassandra with passwords and TLS; CA, keystores and passwords made in <infra dir>/security/),
+HANPYO_INFRA_KAFKA_USERS (SCRAM users created at format time, e.g. edge,ledger).`;
 
 function mib(bytes) {
   return bytes == null ? '?' : `${Math.round(bytes / 2 ** 20)} MiB`;
@@ -88,7 +92,7 @@ async function main() {
         else
           console.log(
             `${head} pid ${v.pid}  127.0.0.1:${v.port}  up ${duration(v.uptimeSeconds)}  ` +
-              `RSS ${mib(v.rssBytes)}  heap ${v.heap}  ${name} ${v.version}`,
+              `RSS ${mib(v.rssBytes)}  heap ${v.heap}  ${name} ${v.version}${v.secure ? '  secured' : ''}`,
           );
       }
       return 0;

@@ -53,6 +53,29 @@ function seconds(env, name) {
   return n * 1000;
 }
 
+function flag(env, name) {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw new InfraError('CONFIG_INVALID', `${name}=${raw} is not true or false`);
+}
+
+/** SCRAM users to create when a secured Kafka's storage is formatted (names only: the passwords are generated). */
+function kafkaUsers(env, secure) {
+  const name = 'HANPYO_INFRA_KAFKA_USERS';
+  const raw = env[name];
+  if (raw === undefined || raw === '') return [];
+  if (!secure) throw new InfraError('CONFIG_INVALID', `${name} needs HANPYO_INFRA_SECURE=true`);
+  const users = raw.split(',').map((u) => u.trim());
+  for (const u of users)
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(u) || u === 'admin')
+      throw new InfraError(
+        'CONFIG_INVALID',
+        `${name}: '${u}' is not a user name (letters, digits, _ . -; not admin, which is the broker's own)`,
+      );
+  return [...new Set(users)].sort();
+}
+
 function dir(env, name, fallback) {
   const raw = env[name];
   return raw === undefined || raw === '' ? fallback : resolve(raw);
@@ -64,15 +87,20 @@ function dir(env, name, fallback) {
  */
 export function loadConfig(env = process.env) {
   const infraDir = dir(env, 'HANPYO_INFRA_DIR', join(REPO_ROOT, '.infra'));
+  // The jar cache can be another infra directory's, so a second pair of servers (the secured
+  // ones of test/integration/secure.spec.ts) fetches nothing.
+  const jarsDir = dir(env, 'HANPYO_INFRA_JARS_DIR', infraDir);
   const logsDir = join(infraDir, 'logs');
   const runDir = join(infraDir, 'run');
   const timeout = seconds(env, 'HANPYO_INFRA_START_TIMEOUT');
+  const secure = flag(env, 'HANPYO_INFRA_SECURE');
+  const securityDir = join(infraDir, 'security');
   const server = (name, fields) => {
     const home = join(infraDir, name);
     return Object.freeze({
       name,
       home,
-      libDir: join(home, 'lib'),
+      libDir: join(jarsDir, name, 'lib'),
       confDir: join(home, 'conf'),
       templateDir: join(REPO_ROOT, 'infra', name),
       pom: join(REPO_ROOT, 'infra', name, 'pom.xml'),
@@ -80,6 +108,8 @@ export function loadConfig(env = process.env) {
       pidFile: join(runDir, `${name}.pid`),
       stateFile: join(runDir, `${name}.json`),
       lockFile: join(runDir, `${name}.lock`),
+      secure,
+      securityDir,
       ...fields,
       ports: Object.freeze(fields.ports),
     });
@@ -89,6 +119,7 @@ export function loadConfig(env = process.env) {
     heap: heap(env, 'HANPYO_KAFKA_HEAP', '512m'),
     dataDir: dir(env, 'HANPYO_KAFKA_DATA_DIR', join(infraDir, 'data', 'kafka')),
     startTimeoutMs: timeout ?? 60_000,
+    users: Object.freeze(kafkaUsers(env, secure)),
     ports: {
       HANPYO_KAFKA_PORT: port(env, 'HANPYO_KAFKA_PORT', 9092),
       HANPYO_KAFKA_CONTROLLER_PORT: port(env, 'HANPYO_KAFKA_CONTROLLER_PORT', 9093),
@@ -116,6 +147,9 @@ export function loadConfig(env = process.env) {
   return Object.freeze({
     root: REPO_ROOT,
     infraDir,
+    jarsDir,
+    secure,
+    securityDir,
     logsDir,
     runDir,
     java: javaHome ? join(javaHome, 'bin', 'java') : 'java',

@@ -13,7 +13,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { InfraError, displayPath } from './config.mjs';
 
 const PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies';
@@ -67,7 +67,7 @@ export async function ensureJars(config, server, log) {
   const version = pomVersion(server);
   const staging = `${server.libDir}.partial`;
   rmSync(staging, { recursive: true, force: true });
-  mkdirSync(server.home, { recursive: true });
+  mkdirSync(dirname(server.libDir), { recursive: true });
   log(
     `${server.name}: fetching ${server.name} ${version} and its runtime dependencies with Maven ` +
       `(${displayPath(config, server.pom)} → ${displayPath(config, server.libDir)})…`,

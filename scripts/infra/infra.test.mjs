@@ -3,15 +3,18 @@
 // the integration tier.
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { createServer as createTlsServer } from 'node:tls';
 import { InfraError, REPO_ROOT, loadConfig, serverNames } from './config.mjs';
 import { tailLines } from './lib.mjs';
 import { probeCassandra, probeKafka, tcpOpen } from './probe.mjs';
 import { describeCommand, isPortFree } from './proc.mjs';
+import { ensureSecurity } from './security.mjs';
 import { readJvmOptions, render } from './servers.mjs';
 
 /** A TCP server on an ephemeral loopback port answering each request with `reply(request)`. */
@@ -71,6 +74,44 @@ describe('loadConfig', () => {
         (e) => e instanceof InfraError && e.code === 'CONFIG_INVALID' && e.message.includes(name),
       ));
 
+  it('is plaintext by default; HANPYO_INFRA_SECURE=true secures both servers', () => {
+    const plain = loadConfig({});
+    assert.equal(plain.secure, false);
+    assert.equal(plain.servers.kafka.secure, false);
+    assert.deepEqual(plain.servers.kafka.users, []);
+    const c = loadConfig({
+      HANPYO_INFRA_DIR: '/tmp/s',
+      HANPYO_INFRA_SECURE: 'true',
+      HANPYO_INFRA_KAFKA_USERS: 'ledger, edge,edge',
+    });
+    assert.equal(c.servers.cassandra.secure, true);
+    assert.equal(c.servers.kafka.securityDir, '/tmp/s/security');
+    assert.deepEqual(c.servers.kafka.users, ['edge', 'ledger']);
+  });
+
+  it('takes the jar cache from HANPYO_INFRA_JARS_DIR, the rest from HANPYO_INFRA_DIR', () => {
+    const c = loadConfig({ HANPYO_INFRA_DIR: '/tmp/s', HANPYO_INFRA_JARS_DIR: '/tmp/j' });
+    assert.equal(c.servers.kafka.libDir, '/tmp/j/kafka/lib');
+    assert.equal(c.servers.kafka.confDir, '/tmp/s/kafka/conf');
+    assert.equal(c.servers.cassandra.dataDir, '/tmp/s/data/cassandra');
+    assert.equal(
+      loadConfig({ HANPYO_INFRA_DIR: '/tmp/s' }).servers.kafka.libDir,
+      '/tmp/s/kafka/lib',
+    );
+  });
+
+  for (const [env, pattern] of [
+    [{ HANPYO_INFRA_SECURE: 'yes' }, /HANPYO_INFRA_SECURE=yes/],
+    [{ HANPYO_INFRA_KAFKA_USERS: 'edge' }, /needs HANPYO_INFRA_SECURE=true/],
+    [{ HANPYO_INFRA_SECURE: 'true', HANPYO_INFRA_KAFKA_USERS: 'admin' }, /'admin'/],
+    [{ HANPYO_INFRA_SECURE: 'true', HANPYO_INFRA_KAFKA_USERS: 'a b' }, /'a b'/],
+  ])
+    it(`refuses ${JSON.stringify(env)}`, () =>
+      assert.throws(
+        () => loadConfig(env),
+        (e) => e instanceof InfraError && e.code === 'CONFIG_INVALID' && pattern.test(e.message),
+      ));
+
   it('refuses two servers on one port', () =>
     assert.throws(
       () => loadConfig({ HANPYO_CASSANDRA_PORT: '9092' }),
@@ -93,7 +134,18 @@ describe('serverNames', () => {
 
 describe('templates', () => {
   it('fill every placeholder of the shipped templates and leave none behind', () => {
-    const values = { PORT: 1, CONTROLLER_PORT: 2, STORAGE_PORT: 3, DATA_DIR: '/d' };
+    const values = {
+      PORT: 1,
+      CONTROLLER_PORT: 2,
+      STORAGE_PORT: 3,
+      DATA_DIR: '/d',
+      CLIENT_PROTOCOL: 'SASL_SSL',
+      CONTROLLER_PROTOCOL: 'SASL_SSL',
+      ADMIN_PASSWORD: 'p',
+      KEYSTORE: '/k.p12',
+      STORE_PASSWORD: 's',
+      CA_FILE: '/ca.pem',
+    };
     for (const server of ['kafka', 'cassandra'])
       for (const file of readdirSync(join(REPO_ROOT, 'infra', server))) {
         if (file === 'pom.xml' || file === 'jvm.options') continue;
@@ -163,6 +215,65 @@ describe('probes', () => {
       assert.equal(await tcpOpen(closed.port), false);
     } finally {
       await silent.close();
+    }
+  });
+});
+
+const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+
+describe('security material (openssl)', { skip: !hasOpenssl && 'openssl is not installed' }, () => {
+  it('makes a CA and keystores once, keeps passwords, adds a new user, leaves no loose key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hanpyo-infra-security-'));
+    const quiet = () => undefined;
+    try {
+      const env = { HANPYO_INFRA_DIR: dir, HANPYO_INFRA_SECURE: 'true' };
+      const first = await ensureSecurity(
+        loadConfig({ ...env, HANPYO_INFRA_KAFKA_USERS: 'edge' }),
+        quiet,
+      );
+      const security = join(dir, 'security');
+      assert.equal(statSync(security).mode & 0o777, 0o700);
+      assert.equal(statSync(join(security, 'credentials.json')).mode & 0o777, 0o600);
+      assert.deepEqual(readdirSync(security).sort(), [
+        'ca.pem',
+        'cassandra.p12',
+        'cassandra.pem',
+        'credentials.json',
+        'kafka.p12',
+        'kafka.pem',
+      ]);
+      assert.match(first.kafka.users.edge, /^[0-9a-f]{36}$/);
+      const again = await ensureSecurity(
+        loadConfig({ ...env, HANPYO_INFRA_KAFKA_USERS: 'edge,ledger' }),
+        quiet,
+      );
+      assert.equal(again.storePassword, first.storePassword);
+      assert.equal(again.kafka.users.edge, first.kafka.users.edge);
+      assert.match(again.kafka.users.ledger, /^[0-9a-f]{36}$/);
+      assert.equal(readFileSync(again.caFile, 'utf8'), readFileSync(first.caFile, 'utf8'));
+
+      // The TLS probe: answers only over a certificate that verifies against the CA.
+      const server = createTlsServer(
+        { pfx: readFileSync(first.kafka.keystore), passphrase: first.storePassword },
+        (socket) =>
+          socket.once('data', (request) => {
+            const reply = Buffer.alloc(10);
+            request.copy(reply, 4, 8, 12);
+            socket.write(reply);
+          }),
+      );
+      await new Promise((r) => server.listen(0, '127.0.0.1', r));
+      const { port } = server.address();
+      try {
+        const ca = readFileSync(first.caFile);
+        assert.equal(await probeKafka(port, 2000, { ca }), true);
+        assert.equal(await probeKafka(port, 2000, {}), false, 'an unknown CA is no reply');
+        assert.equal(await probeKafka(port), false, 'plaintext to a TLS port is no reply');
+      } finally {
+        await new Promise((r) => server.close(r));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -233,7 +233,8 @@ async function checkPorts(config, server) {
 function sameSetup(state, server) {
   return (
     state.dataDir === server.dataDir &&
-    JSON.stringify(state.ports ?? {}) === JSON.stringify(server.ports)
+    JSON.stringify(state.ports ?? {}) === JSON.stringify(server.ports) &&
+    (state.secure ?? false) === server.secure
   );
 }
 
@@ -273,8 +274,9 @@ async function startOne(config, server, log) {
     if (!sameSetup(running, server))
       throw new InfraError(
         'CONFIG_MISMATCH',
-        `${server.name}: already running (pid ${running.pid}) with other ports or data directory ` +
-          `than the environment asks for (${JSON.stringify(running.ports)}, ${running.dataDir}); ` +
+        `${server.name}: already running (pid ${running.pid}) with other ports, data directory or ` +
+          `security than the environment asks for (${JSON.stringify(running.ports)}, ` +
+          `${running.dataDir}, secure ${running.secure ?? false}); ` +
           `stop it first: npm run infra -- down ${server.name}`,
       );
     if (await kind.probe(server)) {
@@ -314,7 +316,7 @@ async function startOne(config, server, log) {
   if (existsSync(server.logFile)) renameSync(server.logFile, `${server.logFile}.1`);
   const version = pomVersion(server);
   log(
-    `${server.name}: starting ${server.name} ${version} on 127.0.0.1:${server.port} ` +
+    `${server.name}: starting ${server.secure ? 'a secured ' : ''}${server.name} ${version} on 127.0.0.1:${server.port} ` +
       `(heap ${server.heap}, data ${show(config, server.dataDir)}, log ${show(config, server.logFile)})`,
   );
   const started = Date.now();
@@ -351,6 +353,7 @@ async function startOne(config, server, log) {
     ports: server.ports,
     heap: server.heap,
     dataDir: server.dataDir,
+    secure: server.secure,
     logFile: server.logFile,
     startedAt: new Date(started).toISOString(),
   });
@@ -509,6 +512,7 @@ export async function status(names, opts) {
         port: running.port ?? server.port,
         ports: running.ports,
         heap: running.heap,
+        secure: running.secure ?? false,
         version: running.version ?? base.version,
         startedAt: running.startedAt,
         uptimeSeconds: running.startedAt

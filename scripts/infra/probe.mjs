@@ -3,14 +3,18 @@
 import { Buffer } from 'node:buffer';
 import { connect } from 'node:net';
 import { clearTimeout, setTimeout } from 'node:timers';
+import { connect as connectTls } from 'node:tls';
 
 /**
  * Sends `request` to 127.0.0.1:port and resolves with the first `want` bytes of the reply, or
- * undefined on refusal, reset, or silence for `timeoutMs`.
+ * undefined on refusal, reset, or silence for `timeoutMs`. With `tls` (node:tls options, a CA for
+ * one) it speaks TLS, and a certificate that does not verify is no reply.
  */
-function exchange(port, request, want, timeoutMs) {
+function exchange(port, request, want, timeoutMs, tls) {
   return new Promise((resolvePromise) => {
-    const socket = connect({ host: '127.0.0.1', port });
+    const socket = tls
+      ? connectTls({ host: '127.0.0.1', port, ...tls })
+      : connect({ host: '127.0.0.1', port });
     const chunks = [];
     let length = 0;
     const finish = (value) => {
@@ -19,7 +23,7 @@ function exchange(port, request, want, timeoutMs) {
       resolvePromise(value);
     };
     const timer = setTimeout(() => finish(undefined), timeoutMs);
-    socket.once('connect', () => socket.write(request));
+    socket.once(tls ? 'secureConnect' : 'connect', () => socket.write(request));
     socket.on('data', (chunk) => {
       chunks.push(chunk);
       length += chunk.length;
@@ -48,9 +52,10 @@ export function tcpOpen(port, timeoutMs = 1000) {
 /**
  * Kafka: ApiVersions v0 (api key 18). Any well-formed reply with our correlation id means the
  * broker's request handlers are serving; a broker that dropped v0 still answers it (with
- * UNSUPPORTED_VERSION), which is just as good a sign of life.
+ * UNSUPPORTED_VERSION), which is just as good a sign of life. A SASL_SSL listener (`tls`) answers
+ * it too, before any authentication (KIP-35).
  */
-export async function probeKafka(port, timeoutMs = 2000) {
+export async function probeKafka(port, timeoutMs = 2000, tls = undefined) {
   const clientId = Buffer.from('hanpyo-infra');
   const correlationId = 0x68616e70; // "hanp"
   const body = Buffer.alloc(2 + 2 + 4 + 2 + clientId.length);
@@ -62,16 +67,17 @@ export async function probeKafka(port, timeoutMs = 2000) {
   const size = Buffer.alloc(4);
   size.writeInt32BE(body.length, 0);
   // Reply: int32 size, int32 correlation_id, int16 error_code, ...
-  const reply = await exchange(port, Buffer.concat([size, body]), 10, timeoutMs);
+  const reply = await exchange(port, Buffer.concat([size, body]), 10, timeoutMs, tls);
   return reply !== undefined && reply.readInt32BE(4) === correlationId;
 }
 
 /**
  * Cassandra: a native-protocol v4 OPTIONS frame (opcode 0x05); the server answers SUPPORTED
- * (opcode 0x06) in a response frame (version byte 0x84) once it accepts CQL clients.
+ * (opcode 0x06) in a response frame (version byte 0x84) once it accepts CQL clients, over TLS
+ * (`tls`) too, before any authentication.
  */
-export async function probeCassandra(port, timeoutMs = 2000) {
+export async function probeCassandra(port, timeoutMs = 2000, tls = undefined) {
   const frame = Buffer.from([0x04, 0x00, 0x00, 0x01, 0x05, 0x00, 0x00, 0x00, 0x00]);
-  const reply = await exchange(port, frame, 9, timeoutMs);
+  const reply = await exchange(port, frame, 9, timeoutMs, tls);
   return reply !== undefined && reply[0] === 0x84 && reply[4] === 0x06;
 }

@@ -1,6 +1,6 @@
 // Processes and ports: is a recorded pid still our java server, how big is it, who holds a port.
 // Linux reads /proc; elsewhere `ps` answers the same questions (lsof is not assumed).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout } from 'node:timers';
@@ -173,4 +173,23 @@ export async function waitForExit(pid, timeoutMs) {
 
 export function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Runs a command to completion without blocking the event loop (the other server is starting);
+ * resolves `{ code, output }` (stdout and stderr together). `env` is added to this process's.
+ */
+export function run(command, args, cwd, env = {}) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.once('error', reject);
+    child.once('exit', (code) => resolvePromise({ code, output }));
+  });
 }

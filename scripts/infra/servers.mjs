@@ -1,11 +1,13 @@
 // What differs between Kafka and Cassandra: configuration files, java command line, one-time
 // preparation, the log line that says "ready" and the protocol probe.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InfraError } from './config.mjs';
 import { probeCassandra, probeKafka } from './probe.mjs';
+import { run } from './proc.mjs';
+import { ensureSecurity } from './security.mjs';
 
 /** Replaces every {{NAME}} in a template; an unknown name is a bug in the template. */
 export function render(template, values, source) {
@@ -23,24 +25,59 @@ export function readJvmOptions(file) {
     .filter((l) => l !== '' && !l.startsWith('#'));
 }
 
-function renderFile(server, name, values) {
-  const source = join(server.templateDir, name);
+/**
+ * Renders template `name` into conf/, followed by the template `appendix` when given (a secured
+ * pair's settings). A file that holds passwords is readable by its owner only.
+ */
+function renderFile(server, name, values, appendix) {
+  const text = (file) => {
+    const source = join(server.templateDir, file);
+    return render(readFileSync(source, 'utf8'), values, source);
+  };
   mkdirSync(server.confDir, { recursive: true });
   const target = join(server.confDir, name);
-  writeFileSync(target, render(readFileSync(source, 'utf8'), values, source));
+  writeFileSync(target, text(name) + (appendix ? text(appendix) : ''), {
+    mode: appendix ? 0o600 : 0o644,
+  });
   return target;
 }
 
-/** Runs a command to completion without blocking the event loop (the other server is starting). */
-function run(command, args, cwd) {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    child.once('error', reject);
-    child.once('exit', (code) => resolvePromise({ code, output }));
-  });
+/** TLS options of a secured server's probe: its CA, which names 127.0.0.1 too. */
+function probeTls(server) {
+  return server.secure ? { ca: readFileSync(join(server.securityDir, 'ca.pem')) } : undefined;
+}
+
+/** In a Kafka data directory formatted for a secured pair: the SCRAM users it was formatted with. */
+const SECURE_MARKER = '.hanpyo-secure.json';
+
+/**
+ * Refuses a formatted Kafka data directory that does not fit the configuration: plaintext storage
+ * for a secured broker (no SCRAM credentials in its metadata) or the reverse, or users that were not
+ * created at format time. Resolves true when the directory is formatted and fits.
+ */
+function checkFormatted(server) {
+  if (!existsSync(join(server.dataDir, 'meta.properties'))) return false;
+  let marker;
+  try {
+    marker = JSON.parse(readFileSync(join(server.dataDir, SECURE_MARKER), 'utf8'));
+  } catch {
+    marker = undefined;
+  }
+  const fix = `npm run infra -- reset kafka, or another HANPYO_KAFKA_DATA_DIR`;
+  if (server.secure !== (marker !== undefined))
+    throw new InfraError(
+      'CONFIG_MISMATCH',
+      `kafka: ${server.dataDir} was formatted for a ${marker ? 'secured' : 'plaintext'} broker, ` +
+        `and HANPYO_INFRA_SECURE is ${server.secure}; ${fix}`,
+    );
+  const missing = server.users.filter((u) => !marker?.users.includes(u));
+  if (missing.length > 0)
+    throw new InfraError(
+      'CONFIG_MISMATCH',
+      `kafka: SCRAM users are created when the storage is formatted, and ${missing.join(', ')} ` +
+        `were not (HANPYO_INFRA_KAFKA_USERS); ${fix}`,
+    );
+  return true;
 }
 
 function heapFlags(heap) {
@@ -55,23 +92,53 @@ function markerFlags(server) {
 const kafka = {
   mainClass: 'kafka.Kafka',
   readyLine: /Kafka Server started|started \(kafka\.server\.KafkaRaftServer\)/,
-  probe: (server) => probeKafka(server.port),
+  probe: (server) => probeKafka(server.port, undefined, probeTls(server)),
 
-  /** Writes conf/, then formats the storage directory once (KRaft needs a cluster id on disk). */
+  /**
+   * Writes conf/, then formats the storage directory once (KRaft needs a cluster id on disk). A
+   * secured broker's SCRAM credentials (admin and HANPYO_INFRA_KAFKA_USERS) are written into the
+   * metadata by the format: the broker needs its own before it can serve anyone.
+   */
   async prepare(config, server, log) {
-    const properties = renderFile(server, 'server.properties', {
-      PORT: server.ports.HANPYO_KAFKA_PORT,
-      CONTROLLER_PORT: server.ports.HANPYO_KAFKA_CONTROLLER_PORT,
-      DATA_DIR: server.dataDir,
-    });
+    const security = server.secure ? await ensureSecurity(config, log) : undefined;
+    const properties = renderFile(
+      server,
+      'server.properties',
+      {
+        PORT: server.ports.HANPYO_KAFKA_PORT,
+        CONTROLLER_PORT: server.ports.HANPYO_KAFKA_CONTROLLER_PORT,
+        DATA_DIR: server.dataDir,
+        CLIENT_PROTOCOL: security ? 'SASL_SSL' : 'PLAINTEXT',
+        CONTROLLER_PROTOCOL: security ? 'SASL_SSL' : 'PLAINTEXT',
+        ...(security && {
+          ADMIN_PASSWORD: security.kafka.admin.password,
+          KEYSTORE: security.kafka.keystore,
+          STORE_PASSWORD: security.storePassword,
+          CA_FILE: security.caFile,
+        }),
+      },
+      security && 'server-secure.properties',
+    );
     const log4j = renderFile(server, 'log4j2.properties', {});
-    if (existsSync(join(server.dataDir, 'meta.properties'))) return;
+    if (checkFormatted(server)) return;
     // A Kafka Uuid: 16 random bytes, URL-safe base64 without padding; not starting with '-' so
     // that the command line does not read it as an option.
     let clusterId;
     do clusterId = randomBytes(16).toString('base64url');
     while (clusterId.startsWith('-'));
     log(`kafka: formatting ${server.dataDir} (KRaft cluster id ${clusterId})`);
+    // The passwords are hex, which the --add-scram syntax takes as they are.
+    const scram = security
+      ? Object.entries({
+          [security.kafka.admin.username]: security.kafka.admin.password,
+          ...Object.fromEntries(server.users.map((u) => [u, security.kafka.users[u]])),
+        }).flatMap(([name, password]) =>
+          ['SCRAM-SHA-512', 'SCRAM-SHA-256'].flatMap((m) => [
+            '--add-scram',
+            `${m}=[name=${name},password=${password}]`,
+          ]),
+        )
+      : [];
     const r = await run(
       config.java,
       [
@@ -86,6 +153,7 @@ const kafka = {
         '--config',
         properties,
         '--ignore-formatted',
+        ...scram,
       ],
       server.home,
     );
@@ -94,6 +162,11 @@ const kafka = {
         'START_FAILED',
         `kafka: formatting ${server.dataDir} failed (exit ${r.code}):\n` +
           `${r.output.trim().split('\n').slice(-20).join('\n')}`,
+      );
+    if (security)
+      writeFileSync(
+        join(server.dataDir, SECURE_MARKER),
+        `${JSON.stringify({ users: server.users })}\n`,
       );
   },
 
@@ -117,14 +190,24 @@ const kafka = {
 const cassandra = {
   mainClass: 'org.apache.cassandra.service.CassandraDaemon',
   readyLine: /Starting listening for CQL clients/,
-  probe: (server) => probeCassandra(server.port),
+  probe: (server) => probeCassandra(server.port, undefined, probeTls(server)),
 
-  prepare(config, server) {
-    renderFile(server, 'cassandra.yaml', {
-      PORT: server.ports.HANPYO_CASSANDRA_PORT,
-      STORAGE_PORT: server.ports.HANPYO_CASSANDRA_STORAGE_PORT,
-      DATA_DIR: server.dataDir,
-    });
+  async prepare(config, server, log) {
+    const security = server.secure ? await ensureSecurity(config, log) : undefined;
+    renderFile(
+      server,
+      'cassandra.yaml',
+      {
+        PORT: server.ports.HANPYO_CASSANDRA_PORT,
+        STORAGE_PORT: server.ports.HANPYO_CASSANDRA_STORAGE_PORT,
+        DATA_DIR: server.dataDir,
+        ...(security && {
+          KEYSTORE: security.cassandra.keystore,
+          STORE_PASSWORD: security.storePassword,
+        }),
+      },
+      security && 'cassandra-secure.yaml',
+    );
     renderFile(server, 'logback.xml', {});
     mkdirSync(join(server.home, 'triggers'), { recursive: true });
   },
@@ -146,6 +229,8 @@ const cassandra = {
       `-Dcassandra.logdir=${join(server.home, 'logs')}`,
       `-Dcassandra.triggers_dir=${join(server.home, 'triggers')}`,
       `-Dlogback.configurationFile=${join(server.confDir, 'logback.xml')}`,
+      // A secured node creates its default superuser at once instead of after 10 s.
+      ...(server.secure ? ['-Dcassandra.superuser_setup_delay_ms=0'] : []),
       // JMX (nodetool) on loopback only, as cassandra-env.sh does when LOCAL_JMX=yes.
       `-Dcassandra.jmx.local.port=${server.ports.HANPYO_CASSANDRA_JMX_PORT}`,
       '-Dcom.sun.management.jmxremote.authenticate=false',

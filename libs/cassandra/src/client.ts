@@ -1,12 +1,13 @@
 // Client setup and the one way statements are executed: prepared, with the configured
 // consistency, idempotence declared so the driver may retry, errors classified.
+import type { ConnectionOptions } from 'node:tls';
 import cassandra from 'cassandra-driver';
 import type { CassandraConfig } from './config.js';
 import { CassandraAdapterError, classifyCassandraError } from './errors.js';
 import { MIGRATIONS, migrationChecksum } from './migrations.js';
 import type { Migration } from './migrations.js';
 
-const { Client, types } = cassandra;
+const { Client, auth, types } = cassandra;
 export type CassandraClient = InstanceType<typeof Client>;
 /** A CQL parameter value as the driver accepts it. */
 export type CqlValue =
@@ -21,11 +22,24 @@ export type CqlValue =
   | Record<string, number>
   | readonly unknown[];
 
-/** A client for the configured cluster, not bound to a keyspace (migrations create it). */
+/**
+ * A client for the configured cluster, not bound to a keyspace (migrations create it), with the
+ * configured credentials and TLS. The only place a cassandra-driver Client is built
+ * (docs/security.md).
+ */
 export function createCassandraClient(config: CassandraConfig): CassandraClient {
   return new Client({
     contactPoints: [...config.contactPoints],
     localDataCenter: config.localDataCenter,
+    ...(config.auth !== undefined
+      ? {
+          authProvider: new auth.PlainTextAuthProvider(
+            config.auth.username,
+            config.auth.password.reveal(),
+          ),
+        }
+      : {}),
+    ...(config.tls !== undefined ? { sslOptions: sslOptions(config.tls) } : {}),
     // Cassandra 5.0 speaks v5, which the Node driver does not: start at v4 (docs/infrastructure.md).
     protocolOptions: { maxVersion: types.protocolVersion.v4 },
     socketOptions: { readTimeout: config.requestTimeoutMs, connectTimeout: 5000 },
@@ -34,6 +48,18 @@ export function createCassandraClient(config: CassandraConfig): CassandraClient 
       prepare: true,
     },
   });
+}
+
+/**
+ * Node TLS options. The driver's own default is `rejectUnauthorized: false`, which would accept
+ * any certificate: ours always verifies, against the CA when given.
+ */
+function sslOptions(tls: NonNullable<CassandraConfig['tls']>): ConnectionOptions {
+  return {
+    rejectUnauthorized: true,
+    ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+    ...(tls.servername !== undefined ? { servername: tls.servername } : {}),
+  };
 }
 
 /**

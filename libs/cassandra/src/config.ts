@@ -1,5 +1,25 @@
 // Cassandra client configuration, parsed once from the environment into a frozen object.
+// Authentication, TLS and their rules: docs/security.md.
 import { z } from 'zod';
+import { caBundleFromFile, secretFromEnv } from '@hanpyo/secrets';
+import type { Secret } from '@hanpyo/secrets';
+
+/** An optional variable: unset and empty are the same (a Kubernetes manifest may set it to ""). */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+const flag = z.preprocess(
+  (v) => (v === '' ? undefined : v),
+  z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+);
+const dnsName = z
+  .string()
+  .regex(
+    /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/,
+    'expected a DNS name',
+  );
 
 const schema = z.object({
   HANPYO_CASSANDRA_CONTACT_POINTS: z
@@ -39,7 +59,28 @@ const schema = z.object({
     .enum(['LOCAL_QUORUM', 'QUORUM', 'LOCAL_ONE', 'ONE', 'ALL'])
     .default('LOCAL_QUORUM'),
   HANPYO_CASSANDRA_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(10).default(12000),
+  HANPYO_CASSANDRA_USERNAME: optional(z.string()),
+  HANPYO_CASSANDRA_PASSWORD: optional(z.string()),
+  HANPYO_CASSANDRA_PASSWORD_FILE: optional(z.string()),
+  HANPYO_CASSANDRA_ALLOW_PLAINTEXT_AUTH: flag,
+  HANPYO_CASSANDRA_TLS: flag,
+  HANPYO_CASSANDRA_TLS_CA_FILE: optional(z.string()),
+  HANPYO_CASSANDRA_TLS_SERVERNAME: optional(dnsName),
 });
+
+/** Credentials for the cluster's PasswordAuthenticator (a role with LOGIN). */
+export interface CassandraAuth {
+  readonly username: string;
+  readonly password: Secret;
+}
+
+/** TLS to the nodes' native port; the node's certificate is always verified. */
+export interface CassandraTls {
+  /** PEM CA bundle; absent: Node's default trust store (Mozilla's roots, plus NODE_EXTRA_CA_CERTS). */
+  readonly ca?: string;
+  /** The name every node's certificate is checked against (and sent as SNI), instead of its address. */
+  readonly servername?: string;
+}
 
 /** Validated Cassandra settings. */
 export interface CassandraConfig {
@@ -50,6 +91,10 @@ export interface CassandraConfig {
   readonly replication: Readonly<Record<string, string | number>>;
   readonly consistency: 'LOCAL_QUORUM' | 'QUORUM' | 'LOCAL_ONE' | 'ONE' | 'ALL';
   readonly requestTimeoutMs: number;
+  /** Absent: no authentication. */
+  readonly auth?: CassandraAuth;
+  /** Absent: plaintext. */
+  readonly tls?: CassandraTls;
 }
 
 /** Thrown for configuration that does not validate; the message names every bad variable. */
@@ -69,6 +114,22 @@ export function cassandraConfigFromEnv(
     );
   }
   const v = r.data;
+  const problems: string[] = [];
+  const auth = authFromEnv(v, problems);
+  const tls = tlsFromEnv(v, problems);
+  // PasswordAuthenticator is SASL PLAIN: without TLS the password itself crosses the network.
+  if (
+    v.HANPYO_CASSANDRA_USERNAME !== undefined &&
+    !v.HANPYO_CASSANDRA_TLS &&
+    !v.HANPYO_CASSANDRA_ALLOW_PLAINTEXT_AUTH
+  )
+    problems.push(
+      'HANPYO_CASSANDRA_USERNAME: a password without TLS is refused (it would cross the network ' +
+        'in clear): set HANPYO_CASSANDRA_TLS=true, or HANPYO_CASSANDRA_ALLOW_PLAINTEXT_AUTH=true ' +
+        'on a network you trust',
+    );
+  if (problems.length > 0)
+    throw new CassandraConfigError(`invalid Cassandra configuration: ${problems.join('; ')}`);
   const [strategy, spec] = v.HANPYO_CASSANDRA_REPLICATION.split(':') as [string, string];
   const replication: Record<string, string | number> =
     strategy === 'SimpleStrategy'
@@ -86,5 +147,51 @@ export function cassandraConfigFromEnv(
     replication: Object.freeze(replication),
     consistency: v.HANPYO_CASSANDRA_CONSISTENCY,
     requestTimeoutMs: v.HANPYO_CASSANDRA_REQUEST_TIMEOUT_MS,
+    ...(auth ? { auth } : {}),
+    ...(tls ? { tls } : {}),
+  });
+}
+
+type Parsed = z.infer<typeof schema>;
+
+/** Credentials when a username is given; a password without a username is a mistake. */
+function authFromEnv(v: Parsed, problems: string[]): CassandraAuth | undefined {
+  const username = v.HANPYO_CASSANDRA_USERNAME;
+  if (username === undefined) {
+    for (const name of ['HANPYO_CASSANDRA_PASSWORD', 'HANPYO_CASSANDRA_PASSWORD_FILE'] as const)
+      if (v[name] !== undefined)
+        problems.push(`${name}: set, but HANPYO_CASSANDRA_USERNAME is not`);
+    return undefined;
+  }
+  const password = secretFromEnv(
+    {
+      valueVar: 'HANPYO_CASSANDRA_PASSWORD',
+      fileVar: 'HANPYO_CASSANDRA_PASSWORD_FILE',
+      requiredBy: 'HANPYO_CASSANDRA_USERNAME',
+    },
+    v.HANPYO_CASSANDRA_PASSWORD,
+    v.HANPYO_CASSANDRA_PASSWORD_FILE,
+    problems,
+  );
+  return password === undefined ? undefined : Object.freeze({ username, password });
+}
+
+/** TLS settings when HANPYO_CASSANDRA_TLS=true; a CA or server name without it is a mistake. */
+function tlsFromEnv(v: Parsed, problems: string[]): CassandraTls | undefined {
+  if (!v.HANPYO_CASSANDRA_TLS) {
+    for (const name of ['HANPYO_CASSANDRA_TLS_CA_FILE', 'HANPYO_CASSANDRA_TLS_SERVERNAME'] as const)
+      if (v[name] !== undefined)
+        problems.push(`${name}: set, but HANPYO_CASSANDRA_TLS is not true`);
+    return undefined;
+  }
+  const caFile = v.HANPYO_CASSANDRA_TLS_CA_FILE;
+  const ca =
+    caFile === undefined
+      ? undefined
+      : caBundleFromFile('HANPYO_CASSANDRA_TLS_CA_FILE', caFile, problems);
+  const servername = v.HANPYO_CASSANDRA_TLS_SERVERNAME;
+  return Object.freeze({
+    ...(ca !== undefined ? { ca } : {}),
+    ...(servername !== undefined ? { servername } : {}),
   });
 }

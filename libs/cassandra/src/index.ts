@@ -1,6 +1,7 @@
 // @hanpyo/cassandra: the only package that imports cassandra-driver.
 export { CassandraConfigError, cassandraConfigFromEnv } from './config.js';
-export type { CassandraConfig } from './config.js';
+export type { CassandraAuth, CassandraConfig, CassandraTls } from './config.js';
+export { Secret } from '@hanpyo/secrets';
 export { CassandraAdapterError, classifyCassandraError } from './errors.js';
 export type { CassandraErrorCode } from './errors.js';
 export { MIGRATIONS, NODE_CHUNK, OFFSET_BUCKET, migrationChecksum } from './migrations.js';

@@ -1,7 +1,8 @@
 // Client setup from validated config: one Kafka instance per process, a producer with the
 // board's guarantees (acks=all, idempotent), and a logger bridge that never logs message values.
 import kafkajs from 'kafkajs';
-import type { Kafka, LogEntry, Producer } from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
+import type { Kafka, LogEntry, Producer, SASLOptions } from 'kafkajs';
 import type { KafkaConfig } from './config.js';
 
 const { Kafka: KafkaClient, Partitioners, logLevel } = kafkajs;
@@ -12,13 +13,18 @@ export interface KafkaLogger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-/** A kafkajs client for the configured brokers; driver warnings and errors go to `logger`. */
+/**
+ * A kafkajs client for the configured brokers, with the configured SASL and TLS; driver warnings
+ * and errors go to `logger`. The only place a kafkajs client is built (docs/security.md).
+ */
 export function createKafka(config: KafkaConfig, logger?: KafkaLogger): Kafka {
   return new KafkaClient({
     clientId: config.clientId,
     brokers: [...config.brokers],
     connectionTimeout: config.connectionTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
+    ssl: tlsOptions(config),
+    sasl: saslOptions(config),
     logLevel: logger ? logLevel.WARN : logLevel.NOTHING,
     logCreator: () => (entry: LogEntry) => {
       if (!logger) return;
@@ -32,6 +38,26 @@ export function createKafka(config: KafkaConfig, logger?: KafkaLogger): Kafka {
       else logger.warn(text, fields);
     },
   });
+}
+
+/** Node TLS options from config: the certificate is always verified, against the CA when given. */
+function tlsOptions(config: Pick<KafkaConfig, 'tls'>): ConnectionOptions | false {
+  if (config.tls === undefined) return false;
+  return {
+    rejectUnauthorized: true,
+    ...(config.tls.ca !== undefined ? { ca: config.tls.ca } : {}),
+    // kafkajs sends each broker's host as SNI; this replaces it for every broker.
+    ...(config.tls.servername !== undefined ? { servername: config.tls.servername } : {}),
+  };
+}
+
+function saslOptions(config: Pick<KafkaConfig, 'sasl'>): SASLOptions | undefined {
+  const sasl = config.sasl;
+  if (sasl === undefined) return undefined;
+  const credentials = { username: sasl.username, password: sasl.password.reveal() };
+  return sasl.mechanism === 'scram-sha-512'
+    ? { mechanism: 'scram-sha-512', ...credentials }
+    : { mechanism: 'scram-sha-256', ...credentials };
 }
 
 /**

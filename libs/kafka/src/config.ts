@@ -1,7 +1,26 @@
 // Kafka client configuration, parsed once from the environment into a frozen object (STYLE.md §4).
+// Security (SASL/SCRAM, TLS) and its rules: docs/security.md.
 import { z } from 'zod';
+import { caBundleFromFile, secretFromEnv } from '@hanpyo/secrets';
+import type { Secret } from '@hanpyo/secrets';
 
 const hostPort = z.string().regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, 'expected host:port');
+/** An optional variable: unset and empty are the same (a Kubernetes manifest may set it to ""). */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+const flag = z.preprocess(
+  (v) => (v === '' ? undefined : v),
+  z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+);
+const dnsName = z
+  .string()
+  .regex(
+    /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/,
+    'expected a DNS name',
+  );
 
 const schema = z.object({
   HANPYO_KAFKA_BROKERS: z
@@ -23,7 +42,35 @@ const schema = z.object({
   HANPYO_KAFKA_MIN_INSYNC_REPLICAS: z.coerce.number().int().min(1).default(1),
   HANPYO_KAFKA_CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(100).default(3000),
   HANPYO_KAFKA_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30000),
+  HANPYO_KAFKA_SASL_MECHANISM: optional(
+    z
+      .string()
+      .transform((s) => s.toLowerCase())
+      .pipe(z.enum(['scram-sha-512', 'scram-sha-256'])),
+  ),
+  HANPYO_KAFKA_SASL_USERNAME: optional(z.string()),
+  HANPYO_KAFKA_SASL_PASSWORD: optional(z.string()),
+  HANPYO_KAFKA_SASL_PASSWORD_FILE: optional(z.string()),
+  HANPYO_KAFKA_ALLOW_PLAINTEXT_SASL: flag,
+  HANPYO_KAFKA_TLS: flag,
+  HANPYO_KAFKA_TLS_CA_FILE: optional(z.string()),
+  HANPYO_KAFKA_TLS_SERVERNAME: optional(dnsName),
 });
+
+/** SASL/SCRAM credentials of the client (the broker's listener must offer the mechanism). */
+export interface KafkaSasl {
+  readonly mechanism: 'scram-sha-512' | 'scram-sha-256';
+  readonly username: string;
+  readonly password: Secret;
+}
+
+/** TLS to the brokers; the broker's certificate is always verified. */
+export interface KafkaTls {
+  /** PEM CA bundle; absent: Node's default trust store (Mozilla's roots, plus NODE_EXTRA_CA_CERTS). */
+  readonly ca?: string;
+  /** The name every broker's certificate is checked against (and sent as SNI), instead of its host. */
+  readonly servername?: string;
+}
 
 /** Validated Kafka settings. */
 export interface KafkaConfig {
@@ -37,6 +84,10 @@ export interface KafkaConfig {
   readonly minInsyncReplicas: number;
   readonly connectionTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  /** Absent: no SASL. */
+  readonly sasl?: KafkaSasl;
+  /** Absent: plaintext. */
+  readonly tls?: KafkaTls;
 }
 
 /** Thrown for configuration that does not validate; the message names every bad variable. */
@@ -54,11 +105,25 @@ export function kafkaConfigFromEnv(env: Readonly<Record<string, string | undefin
     );
   }
   const v = r.data;
-  if (v.HANPYO_KAFKA_MIN_INSYNC_REPLICAS > v.HANPYO_KAFKA_REPLICATION_FACTOR) {
-    throw new KafkaConfigError(
-      'invalid Kafka configuration: HANPYO_KAFKA_MIN_INSYNC_REPLICAS exceeds the replication factor',
+  const problems: string[] = [];
+  if (v.HANPYO_KAFKA_MIN_INSYNC_REPLICAS > v.HANPYO_KAFKA_REPLICATION_FACTOR)
+    problems.push('HANPYO_KAFKA_MIN_INSYNC_REPLICAS exceeds the replication factor');
+  const sasl = saslFromEnv(v, problems);
+  const tls = tlsFromEnv(v, problems);
+  // SCRAM never sends the password itself, but without TLS the board's messages travel in clear,
+  // an eavesdropper can attack the password offline from the exchange, and the authenticated
+  // connection can be taken over: only on purpose.
+  if (
+    v.HANPYO_KAFKA_SASL_MECHANISM !== undefined &&
+    !v.HANPYO_KAFKA_TLS &&
+    !v.HANPYO_KAFKA_ALLOW_PLAINTEXT_SASL
+  )
+    problems.push(
+      'HANPYO_KAFKA_SASL_MECHANISM: SASL without TLS is refused: set HANPYO_KAFKA_TLS=true, ' +
+        'or HANPYO_KAFKA_ALLOW_PLAINTEXT_SASL=true on a network you trust',
     );
-  }
+  if (problems.length > 0)
+    throw new KafkaConfigError(`invalid Kafka configuration: ${problems.join('; ')}`);
   return Object.freeze({
     brokers: Object.freeze([...v.HANPYO_KAFKA_BROKERS]),
     clientId: v.HANPYO_KAFKA_CLIENT_ID,
@@ -67,5 +132,60 @@ export function kafkaConfigFromEnv(env: Readonly<Record<string, string | undefin
     minInsyncReplicas: v.HANPYO_KAFKA_MIN_INSYNC_REPLICAS,
     connectionTimeoutMs: v.HANPYO_KAFKA_CONNECTION_TIMEOUT_MS,
     requestTimeoutMs: v.HANPYO_KAFKA_REQUEST_TIMEOUT_MS,
+    ...(sasl ? { sasl } : {}),
+    ...(tls ? { tls } : {}),
+  });
+}
+
+type Parsed = z.infer<typeof schema>;
+
+/** SASL settings when a mechanism is named; credentials without one are a mistake, not ignored. */
+function saslFromEnv(v: Parsed, problems: string[]): KafkaSasl | undefined {
+  const mechanism = v.HANPYO_KAFKA_SASL_MECHANISM;
+  if (mechanism === undefined) {
+    for (const name of [
+      'HANPYO_KAFKA_SASL_USERNAME',
+      'HANPYO_KAFKA_SASL_PASSWORD',
+      'HANPYO_KAFKA_SASL_PASSWORD_FILE',
+    ] as const)
+      if (v[name] !== undefined)
+        problems.push(
+          `${name}: set, but HANPYO_KAFKA_SASL_MECHANISM is not (scram-sha-512 or scram-sha-256)`,
+        );
+    return undefined;
+  }
+  const username = v.HANPYO_KAFKA_SASL_USERNAME;
+  if (username === undefined)
+    problems.push('HANPYO_KAFKA_SASL_USERNAME: required with HANPYO_KAFKA_SASL_MECHANISM');
+  const password = secretFromEnv(
+    {
+      valueVar: 'HANPYO_KAFKA_SASL_PASSWORD',
+      fileVar: 'HANPYO_KAFKA_SASL_PASSWORD_FILE',
+      requiredBy: 'HANPYO_KAFKA_SASL_MECHANISM',
+    },
+    v.HANPYO_KAFKA_SASL_PASSWORD,
+    v.HANPYO_KAFKA_SASL_PASSWORD_FILE,
+    problems,
+  );
+  if (username === undefined || password === undefined) return undefined;
+  return Object.freeze({ mechanism, username, password });
+}
+
+/** TLS settings when HANPYO_KAFKA_TLS=true; a CA or server name without it is a mistake. */
+function tlsFromEnv(v: Parsed, problems: string[]): KafkaTls | undefined {
+  if (!v.HANPYO_KAFKA_TLS) {
+    for (const name of ['HANPYO_KAFKA_TLS_CA_FILE', 'HANPYO_KAFKA_TLS_SERVERNAME'] as const)
+      if (v[name] !== undefined) problems.push(`${name}: set, but HANPYO_KAFKA_TLS is not true`);
+    return undefined;
+  }
+  const caFile = v.HANPYO_KAFKA_TLS_CA_FILE;
+  const ca =
+    caFile === undefined
+      ? undefined
+      : caBundleFromFile('HANPYO_KAFKA_TLS_CA_FILE', caFile, problems);
+  const servername = v.HANPYO_KAFKA_TLS_SERVERNAME;
+  return Object.freeze({
+    ...(ca !== undefined ? { ca } : {}),
+    ...(servername !== undefined ? { servername } : {}),
   });
 }

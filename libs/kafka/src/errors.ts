@@ -8,6 +8,8 @@ export type KafkaErrorCode =
   | 'KAFKA_NOT_ENOUGH_REPLICAS'
   | 'KAFKA_REJECTED'
   | 'KAFKA_TOPIC_LAYOUT_MISMATCH'
+  | 'KAFKA_AUTHENTICATION_FAILED'
+  | 'KAFKA_NOT_AUTHORIZED'
   | 'KAFKA_UNKNOWN';
 
 /** A Kafka failure with its code and retriability; `cause` keeps the driver's error. */
@@ -24,17 +26,62 @@ export class KafkaAdapterError extends Error {
 }
 
 const {
+  KafkaJSAggregateError,
   KafkaJSError,
+  KafkaJSNonRetriableError,
+  KafkaJSSASLAuthenticationError,
   KafkaJSProtocolError,
   KafkaJSConnectionError,
   KafkaJSRequestTimeoutError,
   KafkaJSNumberOfRetriesExceeded,
 } = kafkajs;
 
+/** Protocol errors of a principal the broker's ACLs refuse (KIP-11). */
+const NOT_AUTHORIZED = new Set([
+  'TOPIC_AUTHORIZATION_FAILED',
+  'GROUP_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
+  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+  'DELEGATION_TOKEN_AUTHORIZATION_FAILED',
+]);
+/** Protocol errors of a failed SASL exchange (wrong password, unknown user, mechanism not offered). */
+const AUTHENTICATION = new Set([
+  'SASL_AUTHENTICATION_FAILED',
+  'UNSUPPORTED_SASL_MECHANISM',
+  'ILLEGAL_SASL_STATE',
+]);
+
+/**
+ * Whether the broker refused the credentials or the ACLs refused the request, anywhere in the
+ * error: kafkajs wraps a refusal in a KafkaJSNonRetriableError (a producer's metadata), in
+ * "retries exceeded", or gathers one per topic in a KafkaJSAggregateError (createTopics).
+ */
+function securityRefusal(
+  error: unknown,
+  depth: number,
+): 'KAFKA_AUTHENTICATION_FAILED' | 'KAFKA_NOT_AUTHORIZED' | undefined {
+  if (depth > 5 || !(error instanceof Error)) return undefined;
+  if (error instanceof KafkaJSSASLAuthenticationError) return 'KAFKA_AUTHENTICATION_FAILED';
+  if (error instanceof KafkaJSProtocolError) {
+    if (AUTHENTICATION.has(error.type)) return 'KAFKA_AUTHENTICATION_FAILED';
+    if (NOT_AUTHORIZED.has(error.type)) return 'KAFKA_NOT_AUTHORIZED';
+    return undefined;
+  }
+  if (error instanceof KafkaJSAggregateError) {
+    const found = error.errors.map((e) => securityRefusal(e, depth + 1));
+    return found.length > 0 && found.every((f) => f === found[0]) ? found[0] : undefined;
+  }
+  return error instanceof KafkaJSNonRetriableError
+    ? securityRefusal(error.cause, depth + 1)
+    : undefined;
+}
+
 /**
  * Classifies any error thrown by kafkajs. Retriable: the broker or the network may recover (a
  * produce can be retried; the idempotent producer keeps it exactly-once). Not retriable: the
- * request itself is wrong (too large, unauthorized, invalid topic) — retrying cannot help.
+ * request itself is wrong (too large, invalid topic), the credentials are refused
+ * (KAFKA_AUTHENTICATION_FAILED) or the ACLs do not allow it (KAFKA_NOT_AUTHORIZED) — retrying
+ * cannot help.
  */
 export function classifyKafkaError(error: unknown): KafkaAdapterError {
   if (error instanceof KafkaAdapterError) return error;
@@ -42,6 +89,9 @@ export function classifyKafkaError(error: unknown): KafkaAdapterError {
   // Unwrap "retries exceeded" to the error that kept happening.
   const inner =
     error instanceof KafkaJSNumberOfRetriesExceeded && error.cause ? error.cause : error;
+  const refused = securityRefusal(error, 0);
+  if (refused !== undefined)
+    return new KafkaAdapterError(refused, false, message, { cause: error });
   if (inner instanceof KafkaJSProtocolError) {
     const type = inner.type;
     if (type === 'NOT_ENOUGH_REPLICAS' || type === 'NOT_ENOUGH_REPLICAS_AFTER_APPEND') {

@@ -1,6 +1,7 @@
 // @hanpyo/kafka: the only package that imports kafkajs.
 export { KafkaConfigError, kafkaConfigFromEnv } from './config.js';
-export type { KafkaConfig } from './config.js';
+export type { KafkaConfig, KafkaSasl, KafkaTls } from './config.js';
+export { Secret } from '@hanpyo/secrets';
 export { KafkaAdapterError, classifyKafkaError } from './errors.js';
 export type { KafkaErrorCode } from './errors.js';
 export { TOPIC_SAFE, endOffsets, ensureTopics, topicNames } from './topics.js';
