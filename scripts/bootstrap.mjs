@@ -32,5 +32,20 @@ if (!existsSync(join(root, 'libs', 'crypto-native', 'build', 'hanpyo_sodium.node
     process.exit(1);
   }
 }
+// The manifests test (scripts/k8s-manifests.test.mjs) renders deploy/k8s with kustomize: kubectl or
+// kustomize from the machine, else Debian's kubectl, extracted into .infra/tools/ (scripts/k8s).
+if (testing) {
+  const { findAll, installKubectl } = await import('./k8s/kustomize.mjs');
+  if (findAll(root).length === 0) {
+    console.log('[bootstrap] no kubectl or kustomize found: installing Debian’s kubectl…');
+    try {
+      installKubectl(root, (message) => console.log(`[bootstrap] ${message}`));
+    } catch (e) {
+      console.error(
+        `[bootstrap] could not install kubectl (${e.message}); the manifests test will fail`,
+      );
+    }
+  }
+}
 console.log('[bootstrap] building (tsc -b)…');
 run('npm run --silent build');

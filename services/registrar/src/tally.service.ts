@@ -22,7 +22,7 @@ import { boardRanges } from '@hanpyo/cassandra';
 import { countingOrder } from '@hanpyo/counting';
 import type { DistrictAggregate } from '@hanpyo/counting';
 import { compareUtf8 } from '@hanpyo/ledger';
-import { ApiError, CLOCK, JsonLogger } from '@hanpyo/service-kit';
+import { ApiError, CLOCK, JsonLogger, Metrics } from '@hanpyo/service-kit';
 import { podCores } from '@hanpyo/worker-pool';
 import type { Clock } from '@hanpyo/service-kit';
 import { ElectionsService } from './elections.service.js';
@@ -77,6 +77,14 @@ export class TallyError extends Error {
 
 @Injectable()
 export class TallyService {
+  /**
+   * What an operator alerts on (deploy/k8s PrometheusRule HanpyoTallyStalled, HanpyoTallyFailed):
+   * aggregations running in this process, board rows they have read, and the ones that failed,
+   * by code (TallyError codes and TALLY_FAILED: a bounded set).
+   */
+  private readonly running: ReturnType<Metrics['gauge']>;
+  private readonly rowsRead: ReturnType<Metrics['counter']>;
+  private readonly failed: ReturnType<Metrics['counter']>;
   private readonly jobs = new Map<string, Promise<void>>();
   private readonly failures = new Map<string, { code: string; message: string }>();
   private readonly verdicts = new Map<string, { prejudged: number; judged: number }>();
@@ -88,7 +96,22 @@ export class TallyService {
     @Inject(JsonLogger) private readonly logger: JsonLogger,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CONFIG) private readonly config: RegistrarConfig,
-  ) {}
+    @Inject(Metrics) metrics: Metrics,
+  ) {
+    this.running = metrics.gauge(
+      'hanpyo_registrar_tally_running',
+      'Tally aggregations running in this process',
+    );
+    this.rowsRead = metrics.counter(
+      'hanpyo_registrar_tally_rows_read_total',
+      'Board rows read by tally aggregations (their progress)',
+    );
+    this.failed = metrics.counter(
+      'hanpyo_registrar_tally_failures_total',
+      'Tally aggregations that failed, by code',
+      ['code'],
+    );
+  }
 
   /** Starts the aggregation (idempotent); 409 ELECTION_STATE until the final block exists. */
   async start(electionId: string): Promise<TallyStatusView> {
@@ -105,9 +128,11 @@ export class TallyService {
     const row = await this.repository.tally(electionId);
     if ((!row || row.status === 'aggregating') && !this.jobs.has(electionId)) {
       this.failures.delete(electionId);
+      this.running.inc();
       const job = this.aggregate(election.manifest, election.ceremony!, block)
         .catch((e: unknown) => {
           const code = e instanceof TallyError ? e.code : 'TALLY_FAILED';
+          this.failed.inc({ code });
           this.failures.set(electionId, { code, message: (e as Error).message });
           this.logger.error('tally aggregation failed', {
             electionId,
@@ -115,7 +140,10 @@ export class TallyService {
             error: (e as Error).message,
           });
         })
-        .finally(() => this.jobs.delete(electionId));
+        .finally(() => {
+          this.running.dec();
+          this.jobs.delete(electionId);
+        });
       this.jobs.set(electionId, job);
     }
     return this.status(electionId);
@@ -227,6 +255,7 @@ export class TallyService {
           return v ? { ...r, judged: { digest: v.digest, verdict: v.verdict } } : r;
         });
         if (reverse) rows.reverse();
+        this.rowsRead.inc(rows.length);
         yield rows;
       }
     }
