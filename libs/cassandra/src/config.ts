@@ -1,25 +1,8 @@
 // Cassandra client configuration, parsed once from the environment into a frozen object.
 // Authentication, TLS and their rules: docs/security.md.
 import { z } from 'zod';
-import { caBundleFromFile, secretFromEnv } from '@hanpyo/secrets';
+import { caBundleFromFile, dnsName, flag, optional, secretFromEnv } from '@hanpyo/secrets';
 import type { Secret } from '@hanpyo/secrets';
-
-/** An optional variable: unset and empty are the same (a Kubernetes manifest may set it to ""). */
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
-const flag = z.preprocess(
-  (v) => (v === '' ? undefined : v),
-  z
-    .enum(['true', 'false'])
-    .default('false')
-    .transform((v) => v === 'true'),
-);
-const dnsName = z
-  .string()
-  .regex(
-    /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/,
-    'expected a DNS name',
-  );
 
 const schema = z.object({
   HANPYO_CASSANDRA_CONTACT_POINTS: z

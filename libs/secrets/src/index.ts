@@ -5,6 +5,27 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
+import { z } from 'zod';
+
+// The shapes of the security variables, shared by both adapters' config schemas.
+/** An optional variable: unset and empty are the same (a Kubernetes manifest may set it to ""). */
+export const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+/** A boolean variable, "true" or "false" (default false); empty is unset. */
+export const flag = z.preprocess(
+  (v) => (v === '' ? undefined : v),
+  z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+);
+/** A server name to check a certificate against. */
+export const dnsName = z
+  .string()
+  .regex(
+    /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/,
+    'expected a DNS name',
+  );
 
 /** A password: `reveal()` for the driver's options; a log, JSON or util.inspect shows `[redacted]`. */
 export class Secret {
