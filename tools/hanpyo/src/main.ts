@@ -78,6 +78,12 @@ commands:
         everything a load tool needs for N voters of the committed roll, in shards (loadtest/FORMAT.md):
         tokens with device secrets, pre-encrypted and pre-signed client-mode casts, edge-mode
         selections; all cores, bounded memory, progress; resumes where a stopped run left off
+  loadtest <profile> [--force] [--election ID --prepared DIR] [--out FILE] [--no-close] [--margin S]
+        run a load profile (loadtest/profiles/: smoke, city-local) against the local stack: a fresh
+        election with its votes prepared (or --election/--prepared), an open-model arrival rate with
+        at most maxVUs in flight (arrivals beyond are dropped), 503s retried after Retry-After; HDR
+        latency histogram, the profile's thresholds, then close, final block and an audit of every
+        receipt. Exit 0 only when every threshold holds and the audit is clean. npm run loadtest
   audit --election ID --receipts FILE [--json]
         reconcile every receipt with the board (Kafka), its Cassandra row and the signed blocks:
         counts of included, pending, lost, duplicated, refused and forged; exit 0 only when
@@ -380,6 +386,9 @@ async function main(argv: string[]): Promise<number> {
         ...(values.threads ? { threads: positiveInt(values.threads, '--threads') } : {}),
       });
     }
+    case 'loadtest':
+      // Loaded on demand: undici and the HDR histogram serve this command only.
+      return (await import('./loadtest.js')).runLoadtest(rest);
     case 'audit': {
       const { values } = parseArgs({
         args: rest,

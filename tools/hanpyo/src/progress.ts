@@ -27,3 +27,26 @@ export function terminalProgress(enabled = process.stderr.isTTY === true): {
     },
   };
 }
+
+/**
+ * A status line that changes in place on a terminal (stderr), redrawn at most every `everyMs`;
+ * elsewhere (CI, a log file) printed as a plain line every `plainEveryMs`.
+ */
+export function statusLine(
+  tty = process.stderr.isTTY === true,
+  everyMs = 500,
+  plainEveryMs = 10_000,
+): { show(line: () => string): void; done(): void } {
+  let last = 0;
+  return {
+    show(line) {
+      const now = Date.now();
+      if (now - last < (tty ? everyMs : plainEveryMs)) return;
+      last = now;
+      process.stderr.write(tty ? `\r\x1b[K${line()}` : `${line()}\n`);
+    },
+    done() {
+      if (tty) process.stderr.write('\r\x1b[K');
+    },
+  };
+}
