@@ -2,9 +2,9 @@
 // project's own libraries (@hanpyo/crypto, @hanpyo/contracts), exactly as the edge writes them:
 // the cast request (SPEC §5 ballot and cast signature; the token in the Authorization header), the
 // board message (services/edge/src/board.repository.ts: key = the 32 raw nullifier bytes, value =
-// UTF-8 JSON {trackingCode, ballot, token, castSignature}) and the signed receipt (SPEC §7).
+// @hanpyo/contracts boardValueText, UTF-8) and the signed receipt (SPEC §7).
 // Deterministic: a fixed seed and fixed times, so the capacity document reproduces byte for byte.
-import { parseManifest } from '@hanpyo/contracts';
+import { boardValueText, parseManifest } from '@hanpyo/contracts';
 import {
   base64url,
   confirmationClaim,
@@ -149,7 +149,7 @@ export function encodedSizes(shape, samples = 4) {
     sum.castBody += Buffer.byteLength(JSON.stringify({ ballot, castSignature }));
     sum.boardKey += nullifier.length;
     sum.boardValue += Buffer.byteLength(
-      JSON.stringify({ trackingCode: code, ballot, token, castSignature }),
+      boardValueText({ trackingCode: code, ballot, token, castSignature }),
     );
     sum.receipt += Buffer.byteLength(JSON.stringify({ receipt }));
   }

@@ -1,7 +1,7 @@
 // Client setup and the one way statements are executed: prepared, with the configured
 // consistency, idempotence declared so the driver may retry, errors classified.
-import type { ConnectionOptions } from 'node:tls';
 import cassandra from 'cassandra-driver';
+import { verifiedTlsOptions } from '@hanpyo/secrets';
 import type { CassandraConfig } from './config.js';
 import { CassandraAdapterError, classifyCassandraError } from './errors.js';
 import { MIGRATIONS, migrationChecksum } from './migrations.js';
@@ -39,7 +39,7 @@ export function createCassandraClient(config: CassandraConfig): CassandraClient 
           ),
         }
       : {}),
-    ...(config.tls !== undefined ? { sslOptions: sslOptions(config.tls) } : {}),
+    ...(config.tls !== undefined ? { sslOptions: verifiedTlsOptions(config.tls) } : {}),
     // Cassandra 5.0 speaks v5, which the Node driver does not: start at v4 (docs/infrastructure.md).
     protocolOptions: { maxVersion: types.protocolVersion.v4 },
     socketOptions: { readTimeout: config.requestTimeoutMs, connectTimeout: 5000 },
@@ -48,18 +48,6 @@ export function createCassandraClient(config: CassandraConfig): CassandraClient 
       prepare: true,
     },
   });
-}
-
-/**
- * Node TLS options. The driver's own default is `rejectUnauthorized: false`, which would accept
- * any certificate: ours always verifies, against the CA when given.
- */
-function sslOptions(tls: NonNullable<CassandraConfig['tls']>): ConnectionOptions {
-  return {
-    rejectUnauthorized: true,
-    ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
-    ...(tls.servername !== undefined ? { servername: tls.servername } : {}),
-  };
 }
 
 /**

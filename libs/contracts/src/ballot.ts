@@ -83,6 +83,25 @@ export const BOARD_VALUE_MEMBERS: readonly string[] = [
   'castSignature',
 ];
 
+/**
+ * The text of a board message's value (UTF-8 on the wire), the one way it is written: the edge's
+ * board writer, and the benchmarks and the capacity model that measure what the edge writes.
+ * decodeBoardMessage reads it back.
+ */
+export function boardValueText(entry: {
+  readonly trackingCode: string;
+  readonly ballot: EncryptedBallot;
+  readonly token?: string;
+  readonly castSignature?: string;
+}): string {
+  return JSON.stringify({
+    trackingCode: entry.trackingCode,
+    ballot: entry.ballot,
+    token: entry.token,
+    castSignature: entry.castSignature,
+  });
+}
+
 /** Why a board message is not a board entry; stable codes (dead-letter reasons, observer alarms). */
 export type BoardMessageProblem = 'ENTRY_EMPTY' | 'ENTRY_NOT_JSON' | 'ENTRY_MALFORMED';
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { decodeBoardMessage } from './ballot.js';
+import { boardValueText, decodeBoardMessage } from './ballot.js';
 
 type BoardMessage = Parameters<typeof decodeBoardMessage>[0];
 
@@ -56,6 +56,21 @@ describe('decodeBoardMessage', () => {
     assert.ok(d.ok);
     assert.equal(d.entry.token, token);
     assert.equal(d.entry.castSignature, castSignature);
+  });
+
+  it('reads back what boardValueText writes, with and without the token and signature', () => {
+    const token = 'h.p.s';
+    const castSignature = 'A'.repeat(86);
+    const signed = boardValueText({ trackingCode: code, ballot, token, castSignature });
+    assert.equal(signed, JSON.stringify({ trackingCode: code, ballot, token, castSignature }));
+    const d = decodeBoardMessage(message(signed));
+    assert.ok(d.ok);
+    assert.deepEqual(
+      [d.entry.trackingCode, d.entry.token, d.entry.castSignature],
+      [code, token, castSignature],
+    );
+    const bare = boardValueText({ trackingCode: code, ballot });
+    assert.equal(bare, JSON.stringify({ trackingCode: code, ballot }));
   });
 
   it('takes text as well as bytes', () => {

@@ -16,6 +16,7 @@ export {
   BOARD_VALUE_MEMBERS,
   MAX_TOKEN_LENGTH,
   boardEntrySchema,
+  boardValueText,
   confirmationSchema,
   decodeBoardMessage,
   encryptedBallotSchema,

@@ -1,8 +1,8 @@
 // Client setup from validated config: one Kafka instance per process, a producer with the
 // board's guarantees (acks=all, idempotent), and a logger bridge that never logs message values.
 import kafkajs from 'kafkajs';
-import type { ConnectionOptions } from 'node:tls';
 import type { Kafka, LogEntry, Producer, SASLOptions } from 'kafkajs';
+import { verifiedTlsOptions } from '@hanpyo/secrets';
 import type { KafkaConfig } from './config.js';
 
 const { Kafka: KafkaClient, Partitioners, logLevel } = kafkajs;
@@ -23,7 +23,8 @@ export function createKafka(config: KafkaConfig, logger?: KafkaLogger): Kafka {
     brokers: [...config.brokers],
     connectionTimeout: config.connectionTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
-    ssl: tlsOptions(config),
+    // kafkajs sends each broker's host as SNI; a configured servername replaces it for every broker.
+    ssl: config.tls === undefined ? false : verifiedTlsOptions(config.tls),
     sasl: saslOptions(config),
     logLevel: logger ? logLevel.WARN : logLevel.NOTHING,
     logCreator: () => (entry: LogEntry) => {
@@ -38,17 +39,6 @@ export function createKafka(config: KafkaConfig, logger?: KafkaLogger): Kafka {
       else logger.warn(text, fields);
     },
   });
-}
-
-/** Node TLS options from config: the certificate is always verified, against the CA when given. */
-function tlsOptions(config: Pick<KafkaConfig, 'tls'>): ConnectionOptions | false {
-  if (config.tls === undefined) return false;
-  return {
-    rejectUnauthorized: true,
-    ...(config.tls.ca !== undefined ? { ca: config.tls.ca } : {}),
-    // kafkajs sends each broker's host as SNI; this replaces it for every broker.
-    ...(config.tls.servername !== undefined ? { servername: config.tls.servername } : {}),
-  };
 }
 
 function saslOptions(config: Pick<KafkaConfig, 'sasl'>): SASLOptions | undefined {

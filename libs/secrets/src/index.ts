@@ -4,6 +4,7 @@
 // One implementation for both drivers' configs (@hanpyo/kafka and @hanpyo/cassandra).
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
 import { inspect } from 'node:util';
 import { z } from 'zod';
 
@@ -116,4 +117,23 @@ export function caBundleFromFile(
     }
   }
   return text;
+}
+
+/** TLS settings of a client: a CA bundle (else Node's default trust store) and a server name. */
+export interface TlsSettings {
+  readonly ca?: string;
+  readonly servername?: string;
+}
+
+/**
+ * Node TLS options for a driver: the server's certificate is always verified (cassandra-driver's
+ * own default is `rejectUnauthorized: false`), against the CA when given, and checked against
+ * `servername` (also sent as SNI) instead of each host when given.
+ */
+export function verifiedTlsOptions(tls: TlsSettings): ConnectionOptions {
+  return {
+    rejectUnauthorized: true,
+    ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+    ...(tls.servername !== undefined ? { servername: tls.servername } : {}),
+  };
 }

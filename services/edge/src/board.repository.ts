@@ -5,6 +5,7 @@
 // (LogAppendTime topics).
 import { Inject, Injectable } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { boardValueText } from '@hanpyo/contracts';
 import type { EncryptedBallot } from '@hanpyo/contracts';
 import {
   DISTRICT_HEADER,
@@ -121,15 +122,7 @@ export class BoardRepository implements OnApplicationBootstrap, OnApplicationShu
     const message: BoardMessage = {
       partition: boardPartition(election.layout, entry.districtId, entry.nullifier),
       key: Buffer.from(entry.nullifier),
-      value: Buffer.from(
-        JSON.stringify({
-          trackingCode: entry.trackingCode,
-          ballot: entry.ballot,
-          token: entry.token,
-          castSignature: entry.castSignature,
-        }),
-        'utf8',
-      ),
+      value: Buffer.from(boardValueText(entry), 'utf8'),
       headers: { [DISTRICT_HEADER]: entry.districtId },
       timestamp: String(entry.now.getTime()),
     };

@@ -2,7 +2,7 @@
 // options, choose 1, as in `hanpyo bench crypto`), and board messages exactly as the edge writes
 // them (services/edge/src/board.repository.ts: key = the 32 raw nullifier bytes, value = UTF-8
 // JSON {trackingCode, ballot, token, castSignature}, header hanpyo-district).
-import { parseManifest } from '@hanpyo/contracts';
+import { boardValueText, parseManifest } from '@hanpyo/contracts';
 import type { EncryptedBallot } from '@hanpyo/contracts';
 import {
   base64url,
@@ -73,7 +73,7 @@ export function boardMessage(
     districtId: ballot.districtId,
     key: Buffer.from(ballot.nullifier, 'base64url'),
     value: Buffer.from(
-      JSON.stringify({ trackingCode: code, ballot, token, castSignature }),
+      boardValueText({ trackingCode: code, ballot, token, castSignature }),
       'utf8',
     ),
     headers: { [DISTRICT_HEADER]: ballot.districtId },
