@@ -95,7 +95,8 @@ describe('hanpyo loadtest (real services and servers)', () => {
     assert.equal(f.receipted, f.arrivals - f.dropped, 'every started voter has a receipt');
     assert.ok(f.receipted > 0);
     assert.equal(f.byStatus['201'], f.receipted);
-    assert.ok(result.verdicts.length === 4 && result.verdicts.every((v) => v.ok));
+    assert.ok(result.verdicts.length === 5 && result.verdicts.every((v) => v.ok));
+    assert.match(result.verdicts[4]!.threshold, /^dropped_iterations count<\d+$/);
 
     const receipts = (await readFile(result.files.receipts, 'utf8')).trim().split('\n');
     assert.equal(receipts.length, f.receipted);
