@@ -7,22 +7,36 @@
 // few seconds, every receipt's inclusion proof checked, close, the final block, the tally by 3 of
 // 5 trustees, the exported election record verified from the files alone. Then it keeps
 // serving until Ctrl-C. `npm start -- --no-demo` brings the stack up without the demo; `npm stop`
-// stops all of it.
+// stops what npm start started from this state directory. With a local cluster recorded
+// (.infra/cluster.json, `npm run infra -- up --nodes 3`) it uses the cluster's three nodes of each.
+//
+// Ctrl-C (or SIGTERM) stops only what THIS run started: the services it started (not those a
+// first npm start is running) and the servers whose record says this run started them
+// (startedBy: 'npm start' with this process's pid), never servers someone else started.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { down, up } from './infra/lib.mjs';
+import { down, readCluster, up } from './infra/lib.mjs';
 import { ROOT, STATE_DIR, recordDemoElection, startServices, stopServices } from './stack/lib.mjs';
 
 const args = new Set(process.argv.slice(2));
 const hanpyo = join(ROOT, 'tools', 'hanpyo', 'bin', 'hanpyo.js');
 const voters = Number(process.env.HANPYO_DEMO_VOTERS ?? 2000);
 const started = { infra: [], services: [] };
+// Recorded with every server this run starts; the shutdown stops only servers recorded so.
+const startedBy = { by: 'npm start', pid: process.pid, stateDir: STATE_DIR };
+const nodes = readCluster()?.nodes ?? 1;
 
 async function shutdown(code) {
-  console.log('\nstopping what npm start started…');
+  console.log('\nstopping what this npm start started…');
   await stopServices(started.services).catch((e) => console.error(e.message));
-  await down(started.infra).catch((e) => console.error(e.message));
+  // started.infra may be [] (everything was running already): then nothing is stopped.
+  const r = await down(started.infra, {
+    nodes,
+    startedBy: { by: startedBy.by, pid: startedBy.pid },
+  }).catch((e) => console.error(e.message));
+  const kept = r?.leftRunning ?? [];
+  if (kept.length > 0) console.log(`left running (not started by this run): ${kept.join(', ')}`);
   process.exit(code);
 }
 
@@ -221,13 +235,19 @@ local.json      ${join(STATE_DIR, 'local.json')}  (the hanpyo command reads it)
 }
 
 try {
-  console.log('== Bring up Kafka and Cassandra');
-  const infra = await up(undefined, {});
+  console.log(
+    `== Bring up Kafka and Cassandra${nodes > 1 ? ` (a local cluster, ${nodes} nodes each)` : ''}`,
+  );
+  const infra = await up(undefined, { nodes, startedBy });
   started.infra = infra.started;
+  for (const name of infra.alreadyRunning)
+    console.log(`[infra] ${name}: already running; this run will not stop it`);
   console.log('\n== Start the services');
   started.services = await startServices();
   if (!args.has('--no-demo')) await demo();
-  console.log('Serving. Ctrl-C stops what this command started; `npm stop` stops everything.');
+  console.log(
+    'Serving. Ctrl-C stops what this command started; `npm stop` stops what npm start started here.',
+  );
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
   setInterval(() => undefined, 1 << 30);

@@ -6,6 +6,15 @@ import { fileURLToPath } from 'node:url';
 /** The servers this project runs locally, in start order. */
 export const SERVERS = Object.freeze(['kafka', 'cassandra']);
 
+/** The loopback addresses of a local cluster's nodes 1..3 (the single node stays on 127.0.0.1). */
+export const CLUSTER_HOSTS = Object.freeze(['127.0.0.2', '127.0.0.3', '127.0.0.4']);
+
+/** Node counts `--nodes` accepts: one node (the default) or a three-node cluster. */
+export const NODE_COUNTS = Object.freeze([1, 3]);
+
+/** The Cassandra data centre of a local cluster (GossipingPropertyFileSnitch); racks are r1..r3. */
+export const CLUSTER_DATACENTER = 'dc1';
+
 /** Repository root (this file is scripts/infra/config.mjs). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -81,11 +90,28 @@ function dir(env, name, fallback) {
   return raw === undefined || raw === '' ? fallback : resolve(raw);
 }
 
+function nodeCount(env, requested) {
+  const raw = requested ?? env.HANPYO_INFRA_NODES;
+  if (raw === undefined || raw === '') return 1;
+  const n = Number(raw);
+  if (!NODE_COUNTS.includes(n))
+    throw new InfraError(
+      'CONFIG_INVALID',
+      `${requested === undefined ? 'HANPYO_INFRA_NODES' : '--nodes'}=${raw}: ` +
+        `expected ${NODE_COUNTS.join(' or ')}`,
+    );
+  return n;
+}
+
 /**
  * Reads the HANPYO_* variables (defaults in docs/infrastructure.md) into a frozen configuration.
- * Throws InfraError('CONFIG_INVALID') on a malformed value or two servers on one port.
+ * `nodes` (or HANPYO_INFRA_NODES) picks the layout: 1, the servers `kafka` and `cassandra` on
+ * 127.0.0.1, or 3, the nodes `kafka-1..3` and `cassandra-1..3` on CLUSTER_HOSTS with the same
+ * ports. Throws InfraError('CONFIG_INVALID') on a malformed value or two servers on one address
+ * and port.
  */
-export function loadConfig(env = process.env) {
+export function loadConfig(env = process.env, { nodes: requestedNodes } = {}) {
+  const nodes = nodeCount(env, requestedNodes);
   const infraDir = dir(env, 'HANPYO_INFRA_DIR', join(REPO_ROOT, '.infra'));
   // The jar cache can be another infra directory's, so a second pair of servers (the secured
   // ones of test/integration/secure.spec.ts) fetches nothing.
@@ -97,13 +123,28 @@ export function loadConfig(env = process.env) {
   const securityDir = join(infraDir, 'security');
   const server = (name, fields) => {
     const home = join(infraDir, name);
+    const host = fields.host ?? '127.0.0.1';
+    // Where each port is bound: the node's own address, except Cassandra's JMX, which Cassandra
+    // binds to 127.0.0.1 only (a cluster node gets a port of its own for it instead).
+    const bindings = Object.entries(fields.ports).map(([variable, p]) =>
+      Object.freeze({
+        variable,
+        host: variable === 'HANPYO_CASSANDRA_JMX_PORT' ? '127.0.0.1' : host,
+        port: p,
+      }),
+    );
+    // A cluster node (kafka-2) shares its kind's jars and templates.
+    const kind = name.replace(/-\d+$/, '');
     return Object.freeze({
       name,
+      kind,
+      host,
+      nodeId: 1,
       home,
-      libDir: join(jarsDir, name, 'lib'),
+      libDir: join(jarsDir, kind, 'lib'),
       confDir: join(home, 'conf'),
-      templateDir: join(REPO_ROOT, 'infra', name),
-      pom: join(REPO_ROOT, 'infra', name, 'pom.xml'),
+      templateDir: join(REPO_ROOT, 'infra', kind),
+      pom: join(REPO_ROOT, 'infra', kind, 'pom.xml'),
       logFile: join(logsDir, `${name}.log`),
       pidFile: join(runDir, `${name}.pid`),
       stateFile: join(runDir, `${name}.json`),
@@ -112,6 +153,7 @@ export function loadConfig(env = process.env) {
       securityDir,
       ...fields,
       ports: Object.freeze(fields.ports),
+      bindings: Object.freeze(bindings),
     });
   };
   const kafka = server('kafka', {
@@ -136,12 +178,62 @@ export function loadConfig(env = process.env) {
       HANPYO_CASSANDRA_JMX_PORT: port(env, 'HANPYO_CASSANDRA_JMX_PORT', 7199),
     },
   });
+  let servers = { kafka, cassandra };
+  let cluster;
+  if (nodes > 1) {
+    if (secure)
+      throw new InfraError(
+        'CONFIG_INVALID',
+        'HANPYO_INFRA_SECURE=true is for the single node; a local cluster (--nodes 3) is plaintext',
+      );
+    const hosts = CLUSTER_HOSTS.slice(0, nodes);
+    const jmxBase = cassandra.ports.HANPYO_CASSANDRA_JMX_PORT;
+    const node = (base, i, extra) =>
+      server(`${base.name}-${i + 1}`, {
+        host: hosts[i],
+        nodeId: i + 1,
+        port: base.port,
+        heap: base.heap,
+        dataDir: join(infraDir, 'data', `${base.name}-${i + 1}`),
+        // Three times the work on the same cores: three times the single node's limit.
+        startTimeoutMs: timeout ?? base.startTimeoutMs * 3,
+        ...extra,
+      });
+    const kafkaNodes = hosts.map((_, i) =>
+      node(kafka, i, { users: kafka.users, ports: { ...kafka.ports } }),
+    );
+    const cassandraNodes = hosts.map((_, i) =>
+      node(cassandra, i, {
+        rack: `r${i + 1}`,
+        ports: {
+          HANPYO_CASSANDRA_PORT: cassandra.ports.HANPYO_CASSANDRA_PORT,
+          HANPYO_CASSANDRA_STORAGE_PORT: cassandra.ports.HANPYO_CASSANDRA_STORAGE_PORT,
+          // 127.0.0.1 only (see bindings): 7201..7203 by default, beside the single node's 7199.
+          HANPYO_CASSANDRA_JMX_PORT: jmxBase + 2 + i,
+        },
+      }),
+    );
+    cluster = Object.freeze({
+      nodes,
+      hosts: Object.freeze(hosts),
+      datacenter: CLUSTER_DATACENTER,
+      kafkaClusterIdFile: join(infraDir, 'run', 'kafka-cluster.id'),
+      kafka: Object.freeze(kafkaNodes.map((n) => n.name)),
+      cassandra: Object.freeze(cassandraNodes.map((n) => n.name)),
+    });
+    const withCluster = (n) => Object.freeze({ ...n, cluster });
+    servers = Object.fromEntries(
+      [...kafkaNodes, ...cassandraNodes].map((n) => [n.name, withCluster(n)]),
+    );
+  }
   const seen = new Map();
-  for (const s of [kafka, cassandra])
-    for (const [name, p] of Object.entries(s.ports)) {
-      if (seen.has(p))
-        throw new InfraError('CONFIG_INVALID', `${name} and ${seen.get(p)} are both ${p}`);
-      seen.set(p, name);
+  for (const s of Object.values(servers))
+    for (const b of s.bindings) {
+      const key = `${b.host}:${b.port}`;
+      const what = `${s.name} ${b.variable}`;
+      if (seen.has(key))
+        throw new InfraError('CONFIG_INVALID', `${what} and ${seen.get(key)} are both ${key}`);
+      seen.set(key, what);
     }
   const javaHome = env.JAVA_HOME;
   return Object.freeze({
@@ -154,7 +246,10 @@ export function loadConfig(env = process.env) {
     runDir,
     java: javaHome ? join(javaHome, 'bin', 'java') : 'java',
     maven: 'mvn',
-    servers: Object.freeze({ kafka, cassandra }),
+    nodes,
+    cluster,
+    clusterFile: join(infraDir, 'cluster.json'),
+    servers: Object.freeze(servers),
   });
 }
 
@@ -169,10 +264,21 @@ export function displayPath(config, path) {
  * list means none: `down(started)` after an `up` that started nothing must stop nothing (it once
  * stopped every server that others were using).
  */
-export function serverNames(names) {
-  if (names === undefined) return [...SERVERS];
-  for (const n of names)
-    if (!SERVERS.includes(n))
-      throw new InfraError('USAGE', `unknown server '${n}' (expected ${SERVERS.join(' or ')})`);
-  return SERVERS.filter((s) => names.includes(s));
+export function serverNames(names, config) {
+  const all = config ? Object.keys(config.servers) : [...SERVERS];
+  if (names === undefined) return all;
+  const picked = new Set();
+  for (const n of names) {
+    if (all.includes(n)) picked.add(n);
+    else if (SERVERS.includes(n) && all.some((a) => a.startsWith(`${n}-`))) {
+      // A kind in a cluster: each of its nodes.
+      for (const a of all) if (a.startsWith(`${n}-`)) picked.add(a);
+    } else
+      throw new InfraError(
+        'USAGE',
+        `unknown server '${n}' (expected ${[...new Set([...SERVERS, ...all])].join(', ')}` +
+          `${config?.nodes > 1 || !/-\d+$/.test(n) ? '' : '; node names such as kafka-2 need --nodes 3'})`,
+      );
+  }
+  return all.filter((s) => picked.has(s));
 }

@@ -22,8 +22,8 @@ const MARKER = '.hanpyo-fetch.json';
 /** The server version the POM asks for (its `<kafka.version>` or `<cassandra.version>`). */
 export function pomVersion(server) {
   const pom = readFileSync(server.pom, 'utf8');
-  const m = new RegExp(`<${server.name}\\.version>([^<]+)</`).exec(pom);
-  if (!m) throw new InfraError('CONFIG_INVALID', `${server.pom} has no <${server.name}.version>`);
+  const m = new RegExp(`<${server.kind}\\.version>([^<]+)</`).exec(pom);
+  if (!m) throw new InfraError('CONFIG_INVALID', `${server.pom} has no <${server.kind}.version>`);
   return m[1].trim();
 }
 
@@ -69,7 +69,7 @@ export async function ensureJars(config, server, log) {
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(dirname(server.libDir), { recursive: true });
   log(
-    `${server.name}: fetching ${server.name} ${version} and its runtime dependencies with Maven ` +
+    `${server.name}: fetching ${server.kind} ${version} and its runtime dependencies with Maven ` +
       `(${displayPath(config, server.pom)} → ${displayPath(config, server.libDir)})…`,
   );
   const started = Date.now();

@@ -145,6 +145,15 @@ describe('templates', () => {
       KEYSTORE: '/k.p12',
       STORE_PASSWORD: 's',
       CA_FILE: '/ca.pem',
+      // A cluster node's (server-cluster.properties, cassandra-cluster.yaml, cassandra-rackdc).
+      NODE_ID: 2,
+      HOST: '127.0.0.3',
+      QUORUM_VOTERS: '1@127.0.0.2:2',
+      REPLICATION_FACTOR: 3,
+      MIN_INSYNC_REPLICAS: 2,
+      SEEDS: '127.0.0.2:3',
+      DATACENTER: 'dc1',
+      RACK: 'r2',
     };
     for (const server of ['kafka', 'cassandra'])
       for (const file of readdirSync(join(REPO_ROOT, 'infra', server))) {

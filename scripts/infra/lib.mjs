@@ -31,13 +31,32 @@ import {
 } from './proc.mjs';
 import { SERVER_KINDS, javaMajor } from './servers.mjs';
 
-export { InfraError, SERVERS, loadConfig };
+export { InfraError, SERVERS, loadConfig, serverNames };
 
 const DATA_MARKER = '.hanpyo-data';
 const defaultLog = (message) => console.log(`[infra] ${message}`);
 
+/** `opts.config`, or the environment's with `opts.nodes` (1 by default, 3 for a local cluster). */
 function options(o = {}) {
-  return { config: o.config ?? loadConfig(), log: o.log ?? defaultLog };
+  return {
+    config: o.config ?? loadConfig(process.env, { nodes: o.nodes }),
+    log: o.log ?? defaultLog,
+  };
+}
+
+/** Who starts servers in this process unless the caller says: `npm run infra` or a script. */
+function defaultStartedBy() {
+  return { by: 'infra', pid: process.pid };
+}
+
+/**
+ * True when a node's recorded `startedBy` matches every field of `filter` (an object such as
+ * `{ by: 'npm start', stateDir }`). A node recorded before startedBy existed matches no filter.
+ */
+export function startedByMatches(startedBy, filter) {
+  if (filter === undefined) return true;
+  if (startedBy === undefined || startedBy === null) return false;
+  return Object.entries(filter).every(([k, v]) => startedBy[k] === v);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -214,9 +233,9 @@ function fetchSerially(config, server, log) {
 }
 
 async function checkPorts(config, server) {
-  for (const [variable, port] of Object.entries(server.ports)) {
-    if (await isPortFree(port)) continue;
-    const holder = whoListens(port);
+  for (const { variable, host, port } of server.bindings) {
+    if (await isPortFree(port, host)) continue;
+    const holder = whoListens(port, host);
     const who = holder ? `pid ${holder.pid}, ${describeCommand(holder.argv)}; ` : '';
     const marker = holder?.argv.find((a) => a.startsWith('-Dhanpyo.infra.server='));
     const origin = marker
@@ -224,7 +243,7 @@ async function checkPorts(config, server) {
       : 'not started by hanpyo';
     throw new InfraError(
       'PORT_IN_USE',
-      `${server.name}: port ${port} is in use by another process (${who}${origin}); ` +
+      `${server.name}: port ${host}:${port} is in use by another process (${who}${origin}); ` +
         `set ${variable} to a free port`,
     );
   }
@@ -243,7 +262,7 @@ function sameSetup(state, server) {
  * probe. Resolves true, or false at the deadline; throws START_FAILED if the process exits.
  */
 async function waitReady(config, server, pid, offset, deadline, exited) {
-  const kind = SERVER_KINDS[server.name];
+  const kind = SERVER_KINDS[server.kind];
   let seen = false;
   let carry = '';
   for (;;) {
@@ -267,8 +286,8 @@ async function waitReady(config, server, pid, offset, deadline, exited) {
   }
 }
 
-async function startOne(config, server, log) {
-  const kind = SERVER_KINDS[server.name];
+async function startOne(config, server, log, startedBy) {
+  const kind = SERVER_KINDS[server.kind];
   const running = ourProcess(config, server, log);
   if (running !== undefined) {
     if (!sameSetup(running, server))
@@ -281,7 +300,7 @@ async function startOne(config, server, log) {
       );
     if (await kind.probe(server)) {
       log(
-        `${server.name}: already running (pid ${running.pid}, 127.0.0.1:${server.port}), nothing to do`,
+        `${server.name}: already running (pid ${running.pid}, ${server.host}:${server.port}), nothing to do`,
       );
       return { name: server.name, action: 'running', pid: running.pid };
     }
@@ -291,7 +310,7 @@ async function startOne(config, server, log) {
       return { name: server.name, action: 'running', pid: running.pid };
     throw new InfraError(
       'START_TIMEOUT',
-      `${server.name}: pid ${running.pid} does not answer on 127.0.0.1:${server.port} after ` +
+      `${server.name}: pid ${running.pid} does not answer on ${server.host}:${server.port} after ` +
         `${server.startTimeoutMs / 1000} s; stop it with: npm run infra -- down ${server.name}\n` +
         logExcerpt(config, server),
     );
@@ -300,7 +319,7 @@ async function startOne(config, server, log) {
   await checkPorts(config, server);
   const fetch = await fetchSerially(config, server, log);
   javaChecked ??= javaMajor(config);
-  if (server.name === 'cassandra' && javaChecked !== 17)
+  if (server.kind === 'cassandra' && javaChecked !== 17)
     log(`cassandra: warning: java ${javaChecked}; Cassandra 5.0 is run and tested here on Java 17`);
 
   for (const d of [config.logsDir, config.runDir, server.home]) mkdirSync(d, { recursive: true });
@@ -316,7 +335,7 @@ async function startOne(config, server, log) {
   if (existsSync(server.logFile)) renameSync(server.logFile, `${server.logFile}.1`);
   const version = pomVersion(server);
   log(
-    `${server.name}: starting ${server.secure ? 'a secured ' : ''}${server.name} ${version} on 127.0.0.1:${server.port} ` +
+    `${server.name}: starting ${server.secure ? 'a secured ' : ''}${server.kind} ${version} on ${server.host}:${server.port} ` +
       `(heap ${server.heap}, data ${show(config, server.dataDir)}, log ${show(config, server.logFile)})`,
   );
   const started = Date.now();
@@ -355,7 +374,11 @@ async function startOne(config, server, log) {
     dataDir: server.dataDir,
     secure: server.secure,
     logFile: server.logFile,
+    host: server.host,
     startedAt: new Date(started).toISOString(),
+    // Who started it: `down` with a startedBy filter (npm start's shutdown, npm stop) stops only
+    // the nodes whose record matches, never what someone else started.
+    startedBy,
   });
 
   let ready;
@@ -400,14 +423,33 @@ async function startOne(config, server, log) {
  * started and should stop. On failure it throws the first error, with `error.started` listing the
  * servers that this call did start (they are left running; stop them with `down(error.started)`).
  */
-export async function up(names, opts) {
+export async function up(names, opts = {}) {
   const { config, log } = options(opts);
-  const servers = serverNames(names).map((n) => config.servers[n]);
-  const outcomes = await Promise.allSettled(
-    servers.map((s) =>
-      withLock(config, s, s.startTimeoutMs + 600_000, () => startOne(config, s, log)),
-    ),
-  );
+  const startedBy = opts.startedBy ?? defaultStartedBy();
+  const servers = serverNames(names, config).map((n) => config.servers[n]);
+  const start = (s) =>
+    withLock(config, s, s.startTimeoutMs + 600_000, () => startOne(config, s, log, startedBy));
+  if (config.cluster) writeClusterFile(config);
+  // Kafka nodes start together (a quorum needs two of them up); Cassandra nodes one after the
+  // other, node 1 (the seed) first: two nodes joining the ring at once is refused.
+  const kafkaNodes = servers.filter((s) => s.kind === 'kafka');
+  const serial = servers.filter((s) => s.kind === 'cassandra');
+  const serialOutcomes = (async () => {
+    const out = [];
+    for (const s of serial) {
+      const o = await start(s).then(
+        (value) => ({ status: 'fulfilled', value }),
+        (reason) => ({ status: 'rejected', reason }),
+      );
+      out.push(o);
+      if (o.status === 'rejected' && config.cluster) break;
+    }
+    return out;
+  })();
+  const outcomes = [
+    ...(await Promise.allSettled(kafkaNodes.map(start))),
+    ...(await serialOutcomes),
+  ];
   const results = {};
   for (const o of outcomes) if (o.status === 'fulfilled') results[o.value.name] = o.value;
   const started = Object.values(results)
@@ -441,14 +483,16 @@ async function stopPid(pid, graceMs) {
 }
 
 /**
- * Stops the named servers (all when none are named), but only processes that scripts/infra
- * started from this infra directory: SIGTERM (clean shutdown), up to `graceMs` (30 s), then
- * SIGKILL. Resolves `{ stopped: string[], notRunning: string[] }`.
+ * Stops the named servers (all when none are named; an empty list is none), but only processes
+ * that scripts/infra started from this infra directory: SIGTERM (clean shutdown), up to `graceMs`
+ * (30 s), then SIGKILL. With `opts.startedBy` (e.g. `{ by: 'npm start', stateDir }`) it stops
+ * only the nodes whose recorded startedBy matches it and leaves the others running. Resolves
+ * `{ stopped, notRunning, leftRunning }` (server names; leftRunning: running, not ours to stop).
  */
 export async function down(names, opts = {}) {
   const { config, log } = options(opts);
   const graceMs = opts.graceMs ?? 30_000;
-  const servers = serverNames(names).map((n) => config.servers[n]);
+  const servers = serverNames(names, config).map((n) => config.servers[n]);
   const outcomes = await Promise.all(
     servers.map((server) =>
       withLock(config, server, 120_000, async () => {
@@ -456,6 +500,12 @@ export async function down(names, opts = {}) {
         if (running === undefined) {
           log(`${server.name}: not running`);
           return { name: server.name, stopped: false };
+        }
+        if (!startedByMatches(running.startedBy, opts.startedBy)) {
+          log(
+            `${server.name}: left running (pid ${running.pid}, started by ${describeStartedBy(running.startedBy)})`,
+          );
+          return { name: server.name, stopped: false, leftRunning: true };
         }
         log(`${server.name}: stopping pid ${running.pid} (SIGTERM)…`);
         const r = await stopPid(running.pid, graceMs);
@@ -470,8 +520,17 @@ export async function down(names, opts = {}) {
   );
   return {
     stopped: outcomes.filter((o) => o.stopped).map((o) => o.name),
-    notRunning: outcomes.filter((o) => !o.stopped).map((o) => o.name),
+    notRunning: outcomes.filter((o) => !o.stopped && !o.leftRunning).map((o) => o.name),
+    leftRunning: outcomes.filter((o) => o.leftRunning).map((o) => o.name),
   };
+}
+
+/** A recorded startedBy for a person: `npm start (pid 123, .hanpyo)`. */
+export function describeStartedBy(startedBy) {
+  if (!startedBy) return 'an older infra command (not recorded)';
+  const parts = [`pid ${startedBy.pid}`];
+  if (startedBy.stateDir) parts.push(startedBy.stateDir);
+  return `${startedBy.by} (${parts.join(', ')})`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -486,12 +545,13 @@ export async function status(names, opts) {
   const quiet = () => undefined;
   const out = {};
   await Promise.all(
-    serverNames(names).map(async (name) => {
+    serverNames(names, config).map(async (name) => {
       const server = config.servers[name];
       const jars = fetchedJars(server);
       const base = {
         version: pomVersion(server),
         fetchedVersion: jars?.version ?? null,
+        host: server.host,
         port: server.port,
         dataDir: server.dataDir,
         logFile: server.logFile,
@@ -501,7 +561,7 @@ export async function status(names, opts) {
         out[name] = { state: 'stopped', ...base };
         return;
       }
-      const answers = await SERVER_KINDS[name].probe({
+      const answers = await SERVER_KINDS[server.kind].probe({
         ...server,
         port: running.port ?? server.port,
       });
@@ -519,10 +579,15 @@ export async function status(names, opts) {
           ? Math.round((Date.now() - Date.parse(running.startedAt)) / 1000)
           : null,
         rssBytes: residentBytes(running.pid) ?? null,
+        startedBy: running.startedBy ?? null,
       };
     }),
   );
-  return Object.fromEntries(SERVERS.filter((s) => s in out).map((s) => [s, out[s]]));
+  return Object.fromEntries(
+    Object.keys(config.servers)
+      .filter((s) => s in out)
+      .map((s) => [s, out[s]]),
+  );
 }
 
 /**
@@ -531,7 +596,7 @@ export async function status(names, opts) {
  */
 export async function reset(names, opts) {
   const { config, log } = options(opts);
-  const picked = serverNames(names);
+  const picked = serverNames(names, config);
   await down(picked, { config, log });
   for (const name of picked) {
     const server = config.servers[name];
@@ -551,6 +616,11 @@ export async function reset(names, opts) {
       log(`${name}: wiped ${show(config, server.dataDir)}`);
     });
   }
+  // A whole cluster wiped: back to the single-node layout until the next `up --nodes 3`.
+  if (config.cluster && picked.length === Object.keys(config.servers).length) {
+    rmSync(config.clusterFile, { force: true });
+    rmSync(config.cluster.kafkaClusterIdFile, { force: true });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -562,11 +632,11 @@ export async function reset(names, opts) {
  */
 export async function logs(names, opts = {}) {
   const { config } = options(opts);
-  const picked = serverNames(names);
+  const picked = serverNames(names, config);
   const write = opts.write ?? ((text) => process.stdout.write(text));
   const lines = opts.lines ?? 50;
   const prefix = (name, text) =>
-    picked.length === 1 ? text : text.replace(/^(?=.)/gm, `${name.padEnd(9)} | `);
+    picked.length === 1 ? text : text.replace(/^(?=.)/gm, `${name.padEnd(11)} | `);
   const offsets = {};
   for (const name of picked) {
     const server = config.servers[name];
@@ -601,11 +671,11 @@ export async function logs(names, opts = {}) {
  * were already running), also when `fn` throws or the process gets SIGINT/SIGTERM. For the test
  * runner and `npm start`.
  */
-export async function withServers(names, fn, opts) {
+export async function withServers(names, fn, opts = {}) {
   const { config, log } = options(opts);
   let started = [];
   try {
-    const r = await up(names, { config, log });
+    const r = await up(names, { config, log, startedBy: opts.startedBy });
     started = r.started;
   } catch (error) {
     if (error.started?.length) await down(error.started, { config, log });
@@ -627,4 +697,156 @@ export async function withServers(names, fn, opts) {
     process.off('SIGTERM', onSignal);
     if (started.length > 0) await down(started, { config, log });
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A local cluster: .infra/cluster.json, the services' environment, one node at a time (chaos)
+
+/**
+ * What .infra/cluster.json says about a cluster of `config` (loadConfig with nodes 3): the nodes
+ * with their addresses and ports, and the durability settings every service must use.
+ */
+export function clusterDescription(config) {
+  const { cluster } = config;
+  if (!cluster) throw new InfraError('USAGE', 'not a cluster configuration (--nodes 3)');
+  const node = (name) => {
+    const s = config.servers[name];
+    return {
+      name,
+      kind: s.kind,
+      nodeId: s.nodeId,
+      host: s.host,
+      ports: s.ports,
+      ...(s.rack ? { datacenter: cluster.datacenter, rack: s.rack } : {}),
+      dataDir: s.dataDir,
+      logFile: s.logFile,
+    };
+  };
+  const kafka = cluster.kafka.map(node);
+  const cassandra = cluster.cassandra.map(node);
+  const replicationFactor = Math.min(3, cluster.nodes);
+  return {
+    nodes: cluster.nodes,
+    kafka,
+    cassandra,
+    durability: {
+      kafkaReplicationFactor: replicationFactor,
+      kafkaMinInsyncReplicas: Math.min(2, cluster.nodes),
+      cassandraReplication: `NetworkTopologyStrategy:${cluster.datacenter}=${replicationFactor}`,
+      cassandraConsistency: 'LOCAL_QUORUM',
+      cassandraDatacenter: cluster.datacenter,
+    },
+    env: serviceEnvFrom(kafka, cassandra, replicationFactor, cluster),
+  };
+}
+
+function serviceEnvFrom(kafka, cassandra, replicationFactor, cluster) {
+  return {
+    HANPYO_KAFKA_BROKERS: kafka.map((n) => `${n.host}:${n.ports.HANPYO_KAFKA_PORT}`).join(','),
+    HANPYO_KAFKA_REPLICATION_FACTOR: String(replicationFactor),
+    HANPYO_KAFKA_MIN_INSYNC_REPLICAS: String(Math.min(2, cluster.nodes)),
+    HANPYO_CASSANDRA_CONTACT_POINTS: cassandra
+      .map((n) => `${n.host}:${n.ports.HANPYO_CASSANDRA_PORT}`)
+      .join(','),
+    HANPYO_CASSANDRA_DATACENTER: cluster.datacenter,
+    HANPYO_CASSANDRA_REPLICATION: `NetworkTopologyStrategy:${cluster.datacenter}=${replicationFactor}`,
+    HANPYO_CASSANDRA_CONSISTENCY: 'LOCAL_QUORUM',
+  };
+}
+
+/** Writes .infra/cluster.json (atomically: a reader never sees half of it). */
+export function writeClusterFile(config) {
+  mkdirSync(config.infraDir, { recursive: true });
+  const tmp = `${config.clusterFile}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(clusterDescription(config), null, 2)}\n`);
+  renameSync(tmp, config.clusterFile);
+}
+
+/**
+ * The cluster recorded in the infra directory (HANPYO_INFRA_DIR, or `opts.infraDir`), or
+ * undefined when there is none (the single-node layout). A malformed file is CONFIG_INVALID.
+ */
+export function readCluster(opts = {}) {
+  const infraDir = opts.infraDir ?? loadConfig(opts.env ?? process.env).infraDir;
+  const file = `${infraDir}/cluster.json`;
+  let text;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  }
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new InfraError('CONFIG_INVALID', `${file}: not JSON (${error.message})`);
+  }
+  if (!Number.isInteger(parsed?.nodes) || typeof parsed.env?.HANPYO_KAFKA_BROKERS !== 'string')
+    throw new InfraError('CONFIG_INVALID', `${file}: not a cluster description (nodes, env)`);
+  return parsed;
+}
+
+/**
+ * The environment every service needs to use the recorded local cluster: all Kafka bootstrap
+ * addresses, all Cassandra contact points, RF 3 / min.insync.replicas 2, NetworkTopologyStrategy
+ * dc1=3 and LOCAL_QUORUM. Empty when the infra directory has no cluster.json.
+ */
+export function clusterServiceEnv(opts = {}) {
+  return { ...(readCluster(opts)?.env ?? {}) };
+}
+
+function oneServer(config, name) {
+  const server = config.servers[name];
+  if (server === undefined)
+    throw new InfraError(
+      'USAGE',
+      `unknown node '${name}' (expected ${Object.keys(config.servers).join(', ')})`,
+    );
+  return server;
+}
+
+/** The pid of a running node that scripts/infra started (e.g. 'kafka-2'), or undefined. */
+export function nodePid(name, opts = {}) {
+  const { config } = options({ log: () => undefined, nodes: 3, ...opts });
+  return ourProcess(config, oneServer(config, name), () => undefined)?.pid;
+}
+
+/**
+ * Sends a signal (SIGKILL, SIGSTOP, SIGCONT, SIGTERM) to one running node that scripts/infra
+ * started, for chaos tests. Resolves the pid signalled. After SIGKILL the node's records are
+ * left as they are: `up([name])` (or `restartNode`) starts it again from its data.
+ */
+export async function signalNode(name, sig, opts = {}) {
+  const { config } = options({ nodes: 3, ...opts });
+  if (!['SIGKILL', 'SIGSTOP', 'SIGCONT', 'SIGTERM'].includes(sig))
+    throw new InfraError('USAGE', `signalNode: ${sig} is not SIGKILL, SIGSTOP, SIGCONT or SIGTERM`);
+  const server = oneServer(config, name);
+  const running = ourProcess(config, server, () => undefined);
+  if (running === undefined) throw new InfraError('USAGE', `${name}: not running`);
+  signal(running.pid, sig);
+  if (sig === 'SIGKILL') await waitForExit(running.pid, 10_000);
+  return running.pid;
+}
+
+/**
+ * Starts one node again after a kill (or stops it first when it still runs, with SIGKILL when
+ * `opts.kill`): resolves `{ pid, seconds }`. Its startedBy stays the original one's when known.
+ */
+export async function restartNode(name, opts = {}) {
+  const { config, log } = options({ nodes: 3, ...opts });
+  const server = oneServer(config, name);
+  const before = readState(server);
+  const running = ourProcess(config, server, log);
+  if (running !== undefined) {
+    if (opts.kill) await signalNode(name, 'SIGKILL', { config });
+    else await down([name], { config, log });
+  }
+  const t0 = Date.now();
+  const r = await up([name], {
+    config,
+    log,
+    startedBy: opts.startedBy ?? before?.startedBy ?? defaultStartedBy(),
+  });
+  return { pid: r.results[name].pid, seconds: (Date.now() - t0) / 1000 };
 }

@@ -6,15 +6,13 @@ import { clearTimeout, setTimeout } from 'node:timers';
 import { connect as connectTls } from 'node:tls';
 
 /**
- * Sends `request` to 127.0.0.1:port and resolves with the first `want` bytes of the reply, or
+ * Sends `request` to host:port (127.0.0.1 unless a cluster node's address) and resolves with the first `want` bytes of the reply, or
  * undefined on refusal, reset, or silence for `timeoutMs`. With `tls` (node:tls options, a CA for
  * one) it speaks TLS, and a certificate that does not verify is no reply.
  */
-function exchange(port, request, want, timeoutMs, tls) {
+function exchange(port, request, want, timeoutMs, tls, host = '127.0.0.1') {
   return new Promise((resolvePromise) => {
-    const socket = tls
-      ? connectTls({ host: '127.0.0.1', port, ...tls })
-      : connect({ host: '127.0.0.1', port });
+    const socket = tls ? connectTls({ host, port, ...tls }) : connect({ host, port });
     const chunks = [];
     let length = 0;
     const finish = (value) => {
@@ -34,10 +32,10 @@ function exchange(port, request, want, timeoutMs, tls) {
   });
 }
 
-/** Resolves true when something accepts TCP connections on 127.0.0.1:port. */
-export function tcpOpen(port, timeoutMs = 1000) {
+/** Resolves true when something accepts TCP connections on host:port. */
+export function tcpOpen(port, timeoutMs = 1000, host = '127.0.0.1') {
   return new Promise((resolvePromise) => {
-    const socket = connect({ host: '127.0.0.1', port });
+    const socket = connect({ host, port });
     const timer = setTimeout(() => done(false), timeoutMs);
     function done(ok) {
       clearTimeout(timer);
@@ -55,7 +53,7 @@ export function tcpOpen(port, timeoutMs = 1000) {
  * UNSUPPORTED_VERSION), which is just as good a sign of life. A SASL_SSL listener (`tls`) answers
  * it too, before any authentication (KIP-35).
  */
-export async function probeKafka(port, timeoutMs = 2000, tls = undefined) {
+export async function probeKafka(port, timeoutMs = 2000, tls = undefined, host = '127.0.0.1') {
   const clientId = Buffer.from('hanpyo-infra');
   const correlationId = 0x68616e70; // "hanp"
   const body = Buffer.alloc(2 + 2 + 4 + 2 + clientId.length);
@@ -67,7 +65,7 @@ export async function probeKafka(port, timeoutMs = 2000, tls = undefined) {
   const size = Buffer.alloc(4);
   size.writeInt32BE(body.length, 0);
   // Reply: int32 size, int32 correlation_id, int16 error_code, ...
-  const reply = await exchange(port, Buffer.concat([size, body]), 10, timeoutMs, tls);
+  const reply = await exchange(port, Buffer.concat([size, body]), 10, timeoutMs, tls, host);
   return reply !== undefined && reply.readInt32BE(4) === correlationId;
 }
 
@@ -76,8 +74,8 @@ export async function probeKafka(port, timeoutMs = 2000, tls = undefined) {
  * (opcode 0x06) in a response frame (version byte 0x84) once it accepts CQL clients, over TLS
  * (`tls`) too, before any authentication.
  */
-export async function probeCassandra(port, timeoutMs = 2000, tls = undefined) {
+export async function probeCassandra(port, timeoutMs = 2000, tls = undefined, host = '127.0.0.1') {
   const frame = Buffer.from([0x04, 0x00, 0x00, 0x01, 0x05, 0x00, 0x00, 0x00, 0x00]);
-  const reply = await exchange(port, frame, 9, timeoutMs, tls);
+  const reply = await exchange(port, frame, 9, timeoutMs, tls, host);
   return reply !== undefined && reply[0] === 0x84 && reply[4] === 0x06;
 }

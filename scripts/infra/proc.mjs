@@ -75,8 +75,8 @@ export function residentBytes(pid) {
   }
 }
 
-/** Resolves true when nothing holds 127.0.0.1:port, by binding it for an instant. */
-export function isPortFree(port) {
+/** Resolves true when nothing holds host:port (127.0.0.1 by default), by binding it for an instant. */
+export function isPortFree(port, host = '127.0.0.1') {
   return new Promise((resolvePromise, reject) => {
     const probe = createServer();
     probe.unref();
@@ -84,9 +84,7 @@ export function isPortFree(port) {
       if (error.code === 'EADDRINUSE' || error.code === 'EACCES') resolvePromise(false);
       else reject(error);
     });
-    probe.listen({ port, host: '127.0.0.1', exclusive: true }, () =>
-      probe.close(() => resolvePromise(true)),
-    );
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolvePromise(true)));
   });
 }
 
@@ -94,9 +92,22 @@ export function isPortFree(port) {
  * Best effort: the pid and command of whoever listens on TCP `port` (Linux, and only processes we
  * may inspect). Used in messages only, never to act on that process.
  */
-export function whoListens(port) {
+export function whoListens(port, host = undefined) {
   if (!hasProc) return undefined;
   const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  // /proc/net/tcp writes an IPv4 address as the hex of its bytes in host (little-endian) order;
+  // a listener on 0.0.0.0 holds every address.
+  const hexHost = (h) =>
+    h
+      .split('.')
+      .reverse()
+      .map((b) => Number(b).toString(16).toUpperCase().padStart(2, '0'))
+      .join('');
+  const holds = (local) =>
+    host === undefined ||
+    local.startsWith(`${hexHost(host)}:`) ||
+    local.startsWith('00000000:') ||
+    local.length > 14;
   const inodes = new Set();
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let rows;
@@ -108,7 +119,8 @@ export function whoListens(port) {
     for (const row of rows) {
       const f = row.trim().split(/\s+/);
       // f[1] local address:port, f[3] state (0A = LISTEN), f[9] socket inode.
-      if (f.length > 9 && f[1].endsWith(`:${hexPort}`) && f[3] === '0A') inodes.add(f[9]);
+      if (f.length > 9 && f[1].endsWith(`:${hexPort}`) && f[3] === '0A' && holds(f[1]))
+        inodes.add(f[9]);
     }
   }
   if (inodes.size === 0) return undefined;

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { InfraError } from './config.mjs';
 import { probeCassandra, probeKafka } from './probe.mjs';
 import { run } from './proc.mjs';
@@ -27,16 +27,17 @@ export function readJvmOptions(file) {
 
 /**
  * Renders template `name` into conf/, followed by the template `appendix` when given (a secured
- * pair's settings). A file that holds passwords is readable by its owner only.
+ * pair's settings). A file that holds passwords is readable by its owner only. `source` names
+ * another template to render into `name` (a cluster node's).
  */
-function renderFile(server, name, values, appendix) {
+function renderFile(server, name, values, appendix, source = name) {
   const text = (file) => {
-    const source = join(server.templateDir, file);
-    return render(readFileSync(source, 'utf8'), values, source);
+    const path = join(server.templateDir, file);
+    return render(readFileSync(path, 'utf8'), values, path);
   };
   mkdirSync(server.confDir, { recursive: true });
   const target = join(server.confDir, name);
-  writeFileSync(target, text(name) + (appendix ? text(appendix) : ''), {
+  writeFileSync(target, text(source) + (appendix ? text(appendix) : ''), {
     mode: appendix ? 0o600 : 0o644,
   });
   return target;
@@ -89,10 +90,107 @@ function markerFlags(server) {
   return [`-Dhanpyo.infra.server=${server.name}`];
 }
 
+/** A Kafka Uuid: 16 random bytes, URL-safe base64 without padding, not starting with '-'. */
+function newKafkaClusterId() {
+  // Not starting with '-', so that the command line does not read it as an option.
+  let id;
+  do id = randomBytes(16).toString('base64url');
+  while (id.startsWith('-'));
+  return id;
+}
+
+/** Runs the StorageTool's `format` of a node's data directory with the given cluster id. */
+async function formatKafka(config, server, clusterId, properties, log4j, extra = []) {
+  const r = await run(
+    config.java,
+    [
+      '-Xmx256m',
+      `-Dlog4j2.configurationFile=${log4j}`,
+      '-cp',
+      join(server.libDir, '*'),
+      'kafka.tools.StorageTool',
+      'format',
+      '--cluster-id',
+      clusterId,
+      '--config',
+      properties,
+      '--ignore-formatted',
+      ...extra,
+    ],
+    server.home,
+  );
+  if (r.code !== 0)
+    throw new InfraError(
+      'START_FAILED',
+      `${server.name}: formatting ${server.dataDir} failed (exit ${r.code}):\n` +
+        `${r.output.trim().split('\n').slice(-20).join('\n')}`,
+    );
+}
+
+/**
+ * The KRaft cluster id every node of a local cluster is formatted with: made once, kept in
+ * run/kafka-cluster.id. Written with O_EXCL, so nodes preparing at once agree on one id.
+ */
+export function kafkaClusterId(cluster) {
+  try {
+    return readFileSync(cluster.kafkaClusterIdFile, 'utf8').trim();
+  } catch (error) {
+    if (error.code !== 'ENOENT') throw error;
+  }
+  mkdirSync(dirname(cluster.kafkaClusterIdFile), { recursive: true });
+  try {
+    writeFileSync(cluster.kafkaClusterIdFile, `${newKafkaClusterId()}\n`, { flag: 'wx' });
+  } catch (error) {
+    if (error.code !== 'EEXIST') throw error;
+  }
+  return readFileSync(cluster.kafkaClusterIdFile, 'utf8').trim();
+}
+
+/** The values of a cluster node's server.properties (infra/kafka/server-cluster.properties). */
+export function kafkaNodeProperties(server) {
+  const controllerPort = server.ports.HANPYO_KAFKA_CONTROLLER_PORT;
+  return {
+    NODE_ID: server.nodeId,
+    HOST: server.host,
+    PORT: server.ports.HANPYO_KAFKA_PORT,
+    CONTROLLER_PORT: controllerPort,
+    QUORUM_VOTERS: server.cluster.hosts.map((h, i) => `${i + 1}@${h}:${controllerPort}`).join(','),
+    DATA_DIR: server.dataDir,
+    REPLICATION_FACTOR: Math.min(3, server.cluster.nodes),
+    MIN_INSYNC_REPLICAS: Math.min(2, server.cluster.nodes),
+  };
+}
+
+/** A cluster node: its own server.properties, formatted once with the cluster's shared id. */
+async function prepareKafkaNode(config, server, log) {
+  const properties = renderFile(
+    server,
+    'server.properties',
+    kafkaNodeProperties(server),
+    undefined,
+    'server-cluster.properties',
+  );
+  const log4j = renderFile(server, 'log4j2.properties', {});
+  const clusterId = kafkaClusterId(server.cluster);
+  const meta = join(server.dataDir, 'meta.properties');
+  if (existsSync(meta)) {
+    const m = /^cluster\.id=(.*)$/m.exec(readFileSync(meta, 'utf8'));
+    if (m?.[1] !== clusterId)
+      throw new InfraError(
+        'CONFIG_MISMATCH',
+        `${server.name}: ${server.dataDir} belongs to KRaft cluster ${m?.[1]}, not ${clusterId} ` +
+          `(${server.cluster.kafkaClusterIdFile}); npm run infra -- reset --nodes 3`,
+      );
+    return;
+  }
+  log(`${server.name}: formatting ${server.dataDir} (KRaft cluster id ${clusterId})`);
+  await formatKafka(config, server, clusterId, properties, log4j);
+}
+
 const kafka = {
   mainClass: 'kafka.Kafka',
   readyLine: /Kafka Server started|started \(kafka\.server\.KafkaRaftServer\)/,
-  probe: (server) => probeKafka(server.port, undefined, probeTls(server)),
+  probe: (server) => probeKafka(server.port, undefined, probeTls(server), server.host),
 
   /**
    * Writes conf/, then formats the storage directory once (KRaft needs a cluster id on disk). A
@@ -100,6 +198,7 @@ const kafka = {
    * metadata by the format: the broker needs its own before it can serve anyone.
    */
   async prepare(config, server, log) {
+    if (server.cluster) return prepareKafkaNode(config, server, log);
     const security = server.secure ? await ensureSecurity(config, log) : undefined;
     const properties = renderFile(
       server,
@@ -123,9 +222,7 @@ const kafka = {
     if (checkFormatted(server)) return;
     // A Kafka Uuid: 16 random bytes, URL-safe base64 without padding; not starting with '-' so
     // that the command line does not read it as an option.
-    let clusterId;
-    do clusterId = randomBytes(16).toString('base64url');
-    while (clusterId.startsWith('-'));
+    const clusterId = newKafkaClusterId();
     log(`kafka: formatting ${server.dataDir} (KRaft cluster id ${clusterId})`);
     // The passwords are hex, which the --add-scram syntax takes as they are.
     const scram = security
@@ -139,30 +236,7 @@ const kafka = {
           ]),
         )
       : [];
-    const r = await run(
-      config.java,
-      [
-        '-Xmx256m',
-        `-Dlog4j2.configurationFile=${log4j}`,
-        '-cp',
-        join(server.libDir, '*'),
-        'kafka.tools.StorageTool',
-        'format',
-        '--cluster-id',
-        clusterId,
-        '--config',
-        properties,
-        '--ignore-formatted',
-        ...scram,
-      ],
-      server.home,
-    );
-    if (r.code !== 0)
-      throw new InfraError(
-        'START_FAILED',
-        `kafka: formatting ${server.dataDir} failed (exit ${r.code}):\n` +
-          `${r.output.trim().split('\n').slice(-20).join('\n')}`,
-      );
+    await formatKafka(config, server, clusterId, properties, log4j, scram);
     if (security)
       writeFileSync(
         join(server.dataDir, SECURE_MARKER),
@@ -187,12 +261,58 @@ const kafka = {
   env: () => ({}),
 };
 
+/** The values of a cluster node's cassandra.yaml and cassandra-rackdc.properties. */
+export function cassandraNodeValues(server) {
+  return {
+    HOST: server.host,
+    PORT: server.ports.HANPYO_CASSANDRA_PORT,
+    STORAGE_PORT: server.ports.HANPYO_CASSANDRA_STORAGE_PORT,
+    DATA_DIR: server.dataDir,
+    // One seed, node 1 (started first).
+    SEEDS: `${server.cluster.hosts[0]}:${server.ports.HANPYO_CASSANDRA_STORAGE_PORT}`,
+    DATACENTER: server.cluster.datacenter,
+    RACK: server.rack,
+  };
+}
+
+/**
+ * The JVM flags of infra/cassandra/jvm.options; a cluster node drops `unsafesystem` (with it a
+ * table was lost after kill -9) and waits 15 s for ring information instead of 30 s. Not less:
+ * the same delay bounds the shadow round, and with 3 s a joining node on a loaded machine (load
+ * average 30) gave up with "Unable to gossip with any peers". It keeps skipping the gossip-settle
+ * waits: measured, they cost three times 8 s per joining node, and the nodes join one at a time.
+ */
+export function cassandraJvmOptions(server) {
+  const flags = readJvmOptions(join(server.templateDir, 'jvm.options'));
+  if (!server.cluster) return flags;
+  return [
+    ...flags.filter((f) => !f.startsWith('-Dcassandra.unsafesystem')),
+    '-Dcassandra.ring_delay_ms=15000',
+    // A joining node waits for the others' schema, 30 s by default, and then gives up: on a busy
+    // machine 30 s was not enough. It goes on as soon as the schemas agree.
+    '-Dcassandra.schema_delay_ms=180000',
+  ];
+}
+
 const cassandra = {
   mainClass: 'org.apache.cassandra.service.CassandraDaemon',
   readyLine: /Starting listening for CQL clients/,
-  probe: (server) => probeCassandra(server.port, undefined, probeTls(server)),
+  probe: (server) => probeCassandra(server.port, undefined, probeTls(server), server.host),
 
   async prepare(config, server, log) {
+    if (server.cluster) {
+      renderFile(
+        server,
+        'cassandra.yaml',
+        cassandraNodeValues(server),
+        undefined,
+        'cassandra-cluster.yaml',
+      );
+      renderFile(server, 'cassandra-rackdc.properties', cassandraNodeValues(server));
+      renderFile(server, 'logback.xml', {});
+      mkdirSync(join(server.home, 'triggers'), { recursive: true });
+      return;
+    }
     const security = server.secure ? await ensureSecurity(config, log) : undefined;
     renderFile(
       server,
@@ -219,7 +339,7 @@ const cassandra = {
       throw new InfraError('START_FAILED', `cassandra: no jamm-*.jar in ${server.libDir}`);
     return [
       ...heapFlags(server.heap),
-      ...readJvmOptions(join(server.templateDir, 'jvm.options')),
+      ...cassandraJvmOptions(server),
       ...markerFlags(server),
       `-javaagent:${join(server.libDir, jamm)}`,
       // Keep stdout/stderr open: bin/cassandra -f sets this; without it the daemon closes them.

@@ -3,7 +3,7 @@
 // log in .hanpyo/logs/<service>.log and its pid in .hanpyo/run/<service>.pid, readiness awaited on
 // /health/ready, and .hanpyo/local.json written for the `hanpyo` command and newcomers.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
   existsSync,
@@ -16,6 +16,7 @@ import {
 import { createConnection } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { clusterServiceEnv } from '../infra/lib.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const STATE_DIR = process.env.HANPYO_STATE_DIR ?? join(ROOT, '.hanpyo');
@@ -49,19 +50,60 @@ export function localKeys() {
   return keys;
 }
 
+/**
+ * The registrar's role-scoped credentials (docs/security.md, "Access control"): one key per role,
+ * made once and kept in .hanpyo/registrar-keys.json (mode 0600, for the local CLI through
+ * local.json), and the credentials file the registrar reads, .hanpyo/registrar-credentials.json,
+ * which holds only each key's SHA-256.
+ */
+export function localRegistrarCredentials() {
+  const keysFile = join(STATE_DIR, 'registrar-keys.json');
+  const file = join(STATE_DIR, 'registrar-credentials.json');
+  const roles = ['operator', 'issuer', 'tally', 'observer'];
+  let keys = existsSync(keysFile) ? JSON.parse(readFileSync(keysFile, 'utf8')) : undefined;
+  if (!keys) {
+    mkdirSync(STATE_DIR, { recursive: true });
+    keys = Object.fromEntries(roles.map((r) => [r, randomBytes(24).toString('base64url')]));
+    writeFileSync(keysFile, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
+  }
+  const credentials = roles.map((role) => ({
+    id: `local-${role}`,
+    roles: [role],
+    sha256: createHash('sha256').update(keys[role]).digest('hex'),
+  }));
+  writeFileSync(file, `${JSON.stringify({ credentials }, null, 2)}\n`, { mode: 0o600 });
+  return { file, keys };
+}
+
 async function publicKey(seedHex) {
   const crypto = await import(join(ROOT, 'libs', 'crypto', 'dist', 'index.js'));
   return crypto.base64url(crypto.signingKeyFromSeed('k', crypto.fromHex(seedHex, 32)).publicKey);
 }
 
-/** Every service's environment, from the parent's environment and the local keys. */
+/**
+ * Every service's environment, from the parent's environment and the local keys. With a local
+ * cluster recorded in the infra directory (cluster.json) and no servers named in the environment
+ * (HANPYO_KAFKA_BROKERS, HANPYO_CASSANDRA_CONTACT_POINTS: a test's own), every service gets the
+ * cluster's addresses and durability (RF 3, min.insync.replicas 2, dc1=3, LOCAL_QUORUM); a
+ * variable set in the environment still wins.
+ */
 export async function serviceEnvironments(env = process.env) {
   const keys = localKeys();
+  const cluster =
+    env.HANPYO_KAFKA_BROKERS || env.HANPYO_CASSANDRA_CONTACT_POINTS
+      ? {}
+      : clusterServiceEnv({ env });
   const common = {
+    ...cluster,
     ...env,
-    HANPYO_KAFKA_BROKERS: env.HANPYO_KAFKA_BROKERS ?? `127.0.0.1:${env.HANPYO_KAFKA_PORT ?? 9092}`,
+    HANPYO_KAFKA_BROKERS:
+      env.HANPYO_KAFKA_BROKERS ??
+      cluster.HANPYO_KAFKA_BROKERS ??
+      `127.0.0.1:${env.HANPYO_KAFKA_PORT ?? 9092}`,
     HANPYO_CASSANDRA_CONTACT_POINTS:
-      env.HANPYO_CASSANDRA_CONTACT_POINTS ?? `127.0.0.1:${env.HANPYO_CASSANDRA_PORT ?? 9042}`,
+      env.HANPYO_CASSANDRA_CONTACT_POINTS ??
+      cluster.HANPYO_CASSANDRA_CONTACT_POINTS ??
+      `127.0.0.1:${env.HANPYO_CASSANDRA_PORT ?? 9042}`,
     // One machine, one clock: shorter waits than production's defaults. The ledger derives its
     // final-cut grace from these (write timeout + cache TTL + skew = 7 s), so every service must
     // see the same values.
@@ -75,6 +117,8 @@ export async function serviceEnvironments(env = process.env) {
     registrar: {
       ...common,
       HANPYO_REGISTRAR_ADMIN_TOKEN: keys.adminToken,
+      HANPYO_REGISTRAR_CREDENTIALS_FILE:
+        env.HANPYO_REGISTRAR_CREDENTIALS_FILE ?? localRegistrarCredentials().file,
       HANPYO_REGISTRAR_KEY_SEED: keys.registrarSeed,
       HANPYO_REGISTRAR_NULLIFIER_SECRET: keys.nullifierSecret,
       HANPYO_EDGE_SIGNERS: await signer('edge-1', keys.edgeSeed),
@@ -228,7 +272,11 @@ function writeLocal(envs) {
   const previous = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   const local = {
     ...previous,
-    registrar: { url: url('registrar'), adminToken: envs.registrar.HANPYO_REGISTRAR_ADMIN_TOKEN },
+    registrar: {
+      url: url('registrar'),
+      adminToken: envs.registrar.HANPYO_REGISTRAR_ADMIN_TOKEN,
+      credentials: localRegistrarCredentials().keys,
+    },
     edge: { url: url('edge') },
     ledger: { url: url('ledger') },
     observer: { url: url('observer') },

@@ -19,11 +19,12 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Block, BlockSignatures, EncryptedBallot, Manifest } from '@hanpyo/contracts';
-import { trackingCode } from '@hanpyo/crypto';
+import { fromHex, signingKeyFromSeed, trackingCode } from '@hanpyo/crypto';
 import { initFastestBackend } from '@hanpyo/crypto-native';
 import { createKafka, kafkaConfigFromEnv, topicNames } from '@hanpyo/kafka';
-import { verifyBlockSignatures } from '@hanpyo/ledger';
+import { blockSignatures, verifyBlockSignatures } from '@hanpyo/ledger';
 import { uniqueName } from '../support/env.js';
+import { readTopic } from '../support/read-topic.js';
 import { until } from '../support/wait.js';
 
 const run = promisify(execFile);
@@ -470,5 +471,76 @@ describe('observer: replays, verifies and cosigns every block (real services and
     assert.equal(s3.divergences, 0);
     assert.ok(s3.refusedEntries >= 1);
     await assertCosigned(tamperedHeight - 1, s3.height);
+
+    // 4. Written straight to the blocks topic after block h (as a fenced-too-late ledger, or
+    //    anyone able to write there, could): a byte-identical copy of block h, a different block
+    //    for height h validly signed by the ledger's key, an unsigned block h + 1, and bytes that
+    //    are no block. The observer reads by height: the copy is skipped and counted, the others
+    //    are divergences with their codes, and it goes on cosigning the ledger's later blocks.
+    const blocksTopic = topicNames(kafkaConfig, electionId).blocks;
+    const onTopic = await readTopic(kafka, blocksTopic);
+    const last = onTopic[onTopic.length - 1]!;
+    const lastSigned = JSON.parse(last.value!.toString('utf8')) as {
+      block: Block;
+      signatures: BlockSignatures;
+    };
+    const h = lastSigned.block.height;
+    await until(`the observer at height ${h}`, async () =>
+      (await status()).height >= h ? true : undefined,
+    );
+    const seed = (await stack.serviceEnvironments(process.env)).ledger!.HANPYO_LEDGER_KEY_SEED!;
+    const ledgerSigningKey = signingKeyFromSeed('ledger-1', fromHex(seed, 32));
+    const conflicting = { ...lastSigned.block, closedAt: new Date(now - 1000).toISOString() };
+    const next = { ...lastSigned.block, height: h + 1 };
+    const stray = kafka.producer();
+    await stray.connect();
+    await stray.send({
+      topic: blocksTopic,
+      acks: -1,
+      messages: [
+        { key: String(h), value: last.value },
+        {
+          key: String(h),
+          value: JSON.stringify({
+            block: conflicting,
+            signatures: blockSignatures(conflicting, [ledgerSigningKey]),
+          }),
+        },
+        {
+          key: String(h + 1),
+          value: JSON.stringify({
+            block: next,
+            signatures: { ...blockSignatures(next, [ledgerSigningKey]), signatures: [] },
+          }),
+        },
+        { key: String(h + 1), value: 'not a block' },
+      ],
+    });
+    await stray.disconnect();
+    const skipped = (reason: string, text: string) =>
+      metric(text, 'hanpyo_observer_skipped_block_messages_total', {
+        election: electionId,
+        reason,
+      }) ?? 0;
+    await until('the four stray messages judged', async () => {
+      const text = await metrics();
+      return skipped('duplicate', text) >= 1 &&
+        skipped('BLOCK_CONFLICT', text) >= 1 &&
+        skipped('BLOCK_UNSIGNED', text) >= 1 &&
+        skipped('BLOCK_MALFORMED', text) >= 1
+        ? true
+        : undefined;
+    });
+    const castThird = await castBallots(10, 'c');
+    const third = await replayedWith(castFirst + castSecond + castThird);
+    assert.ok(third > h);
+    const s4 = await status();
+    assert.equal(s4.divergedAt, null, JSON.stringify(s4.recentDivergences));
+    assert.deepEqual(s4.recentDivergences.map((d) => d.code).sort(), [
+      'BLOCK_CONFLICT',
+      'BLOCK_MALFORMED',
+      'BLOCK_UNSIGNED',
+    ]);
+    await assertCosigned(h + 1, third);
   });
 });

@@ -39,9 +39,14 @@ describe('hanpyo init (real servers)', () => {
     });
     await admin.disconnect();
     const client = createCassandraClient(cassandra);
-    await client.execute(`DROP KEYSPACE IF EXISTS ${cassandra.keyspace}`);
-    await client.shutdown();
-    await rm(dir, { recursive: true, force: true });
+    try {
+      await client.execute(`DROP KEYSPACE IF EXISTS ${cassandra.keyspace}`);
+    } finally {
+      // A failed drop (a busy node's timeout) must not leave the driver's sockets holding the
+      // file open until the harness's timeout.
+      await client.shutdown();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('creates the topics and applies the migrations, then finds them there', async () => {

@@ -1,7 +1,7 @@
 // Client setup and the one way statements are executed: prepared, with the configured
 // consistency, idempotence declared so the driver may retry, errors classified.
 import cassandra from 'cassandra-driver';
-import { verifiedTlsOptions } from '@hanpyo/secrets';
+import { DurabilityError, replicationFactors, verifiedTlsOptions } from '@hanpyo/secrets';
 import type { CassandraConfig } from './config.js';
 import { CassandraAdapterError, classifyCassandraError } from './errors.js';
 import { MIGRATIONS, migrationChecksum } from './migrations.js';
@@ -127,6 +127,40 @@ export async function executeBatch(
 export interface MigrationReport {
   readonly applied: number[];
   readonly alreadyApplied: number[];
+  /**
+   * How the existing keyspace's replication differs from the configured one (empty: it does
+   * not). In production a difference is refused (CASSANDRA_KEYSPACE_MISMATCH) instead.
+   */
+  readonly keyspaceMismatch: string[];
+}
+
+/**
+ * How an existing keyspace's replication (as system_schema.keyspaces holds it) falls short of the
+ * configured one: another strategy, a data center missing or with fewer replicas. Pure.
+ */
+export function keyspaceReplicationProblems(
+  keyspace: string,
+  existing: Readonly<Record<string, string>>,
+  wanted: Readonly<Record<string, string | number>>,
+): string[] {
+  const strategy = (r: Readonly<Record<string, string | number>>) =>
+    String(r.class ?? '').replace(/^org\.apache\.cassandra\.locator\./, '');
+  const problems: string[] = [];
+  if (strategy(existing) !== strategy(wanted)) {
+    problems.push(
+      `keyspace ${keyspace} uses ${strategy(existing) || 'no strategy'}, the configuration ${strategy(wanted)}`,
+    );
+    return problems;
+  }
+  const have = replicationFactors(existing);
+  for (const [where, rf] of Object.entries(replicationFactors(wanted))) {
+    const found = have[where];
+    if (found === undefined || found < rf)
+      problems.push(
+        `keyspace ${keyspace}: ${where === 'replication_factor' ? 'replication factor' : `data center ${where}`} is ${found ?? 0}, the configuration wants ${rf}`,
+      );
+  }
+  return problems;
 }
 
 /**
@@ -136,7 +170,8 @@ export interface MigrationReport {
  */
 export async function migrate(
   client: CassandraClient,
-  config: Pick<CassandraConfig, 'keyspace' | 'replication'>,
+  config: Pick<CassandraConfig, 'keyspace' | 'replication'> &
+    Partial<Pick<CassandraConfig, 'profile'>>,
   migrations: readonly Migration[] = MIGRATIONS,
 ): Promise<MigrationReport> {
   const replication = JSON.stringify(config.replication).replaceAll('"', "'");
@@ -148,6 +183,21 @@ export async function migrate(
     }
   };
   await ddl(`CREATE KEYSPACE IF NOT EXISTS {ks} WITH replication = ${replication}`);
+  // An existing keyspace keeps its replication whatever the configuration says: read it back.
+  const found = await execute(
+    client,
+    config,
+    'SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?',
+    [config.keyspace],
+  );
+  const existing = (found.rows[0]?.get('replication') ?? {}) as Record<string, string>;
+  const keyspaceMismatch = keyspaceReplicationProblems(
+    config.keyspace,
+    existing,
+    config.replication,
+  );
+  if (config.profile === 'production' && keyspaceMismatch.length > 0)
+    throw new DurabilityError('CASSANDRA_KEYSPACE_MISMATCH', keyspaceMismatch);
   await ddl(`CREATE TABLE IF NOT EXISTS {ks}.schema_migrations (
     version int PRIMARY KEY, name text, checksum text, applied_at timestamp)`);
   const rows = await execute(
@@ -158,7 +208,7 @@ export async function migrate(
   const done = new Map<number, string>(
     rows.rows.map((r) => [r.get('version') as number, r.get('checksum') as string]),
   );
-  const report: MigrationReport = { applied: [], alreadyApplied: [] };
+  const report: MigrationReport = { applied: [], alreadyApplied: [], keyspaceMismatch };
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     const checksum = migrationChecksum(m);
     const recorded = done.get(m.version);

@@ -149,3 +149,27 @@ describe('cassandraConfigFromEnv: security', () => {
     refusal({ HANPYO_CASSANDRA_TLS: 'TRUE!' }, 'HANPYO_CASSANDRA_TLS');
   });
 });
+
+describe('cassandraConfigFromEnv: production profile', () => {
+  it('refuses RF 1 and consistency ONE in production with PROFILE_REFUSED naming both', () => {
+    assert.throws(
+      () =>
+        cassandraConfigFromEnv({
+          HANPYO_PROFILE: 'production',
+          HANPYO_CASSANDRA_CONSISTENCY: 'ONE',
+        }),
+      (e: unknown) =>
+        (e as { code?: unknown }).code === 'PROFILE_REFUSED' &&
+        /replication factor is 1/.test((e as Error).message) &&
+        /HANPYO_CASSANDRA_CONSISTENCY is ONE/.test((e as Error).message),
+    );
+  });
+
+  it('takes NetworkTopologyStrategy dc1=3 with LOCAL_QUORUM in production', () => {
+    const c = cassandraConfigFromEnv({
+      HANPYO_PROFILE: 'production',
+      HANPYO_CASSANDRA_REPLICATION: 'NetworkTopologyStrategy:dc1=3',
+    });
+    assert.equal(c.profile, 'production');
+  });
+});

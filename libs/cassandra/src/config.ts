@@ -1,8 +1,17 @@
 // Cassandra client configuration, parsed once from the environment into a frozen object.
 // Authentication, TLS and their rules: docs/security.md.
 import { z } from 'zod';
-import { caBundleFromFile, dnsName, flag, optional, secretFromEnv } from '@hanpyo/secrets';
-import type { Secret } from '@hanpyo/secrets';
+import {
+  caBundleFromFile,
+  cassandraProfileProblems,
+  dnsName,
+  flag,
+  optional,
+  profileFromEnv,
+  refuseInProduction,
+  secretFromEnv,
+} from '@hanpyo/secrets';
+import type { Profile, Secret } from '@hanpyo/secrets';
 
 const schema = z.object({
   HANPYO_CASSANDRA_CONTACT_POINTS: z
@@ -67,6 +76,8 @@ export interface CassandraTls {
 
 /** Validated Cassandra settings. */
 export interface CassandraConfig {
+  /** HANPYO_PROFILE: production refuses RF < 3, consistency below a quorum, a mismatched keyspace. */
+  readonly profile: Profile;
   readonly contactPoints: readonly string[];
   readonly localDataCenter: string;
   readonly keyspace: string;
@@ -123,7 +134,14 @@ export function cassandraConfigFromEnv(
             spec.split(',').map((p) => [p.split('=')[0]!, Number(p.split('=')[1])]),
           ),
         };
+  // Production: keyspace RF >= 3 in every data center and a quorum, or PROFILE_REFUSED.
+  const profile = profileFromEnv(env);
+  refuseInProduction(
+    profile,
+    cassandraProfileProblems({ replication, consistency: v.HANPYO_CASSANDRA_CONSISTENCY }),
+  );
   return Object.freeze({
+    profile,
     contactPoints: Object.freeze([...v.HANPYO_CASSANDRA_CONTACT_POINTS]),
     localDataCenter: v.HANPYO_CASSANDRA_DATACENTER,
     keyspace: v.HANPYO_CASSANDRA_KEYSPACE,

@@ -62,3 +62,12 @@ export {
   setVerdictProgress,
 } from './verdicts.js';
 export type { StoredVerdict } from './verdicts.js';
+export { AUDIT_PAGE_MAX, appendAudit, auditDay, isAuditId, listAudit } from './audit.js';
+export type { AuditEntry, StoredAuditEntry } from './audit.js';
+export {
+  getTallyRetryState,
+  markTallyFailed,
+  markTallyStarted,
+  resetTally,
+} from './tally-reset.js';
+export type { TallyRetryState } from './tally-reset.js';

@@ -137,6 +137,31 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 6,
+    name: 'audit log; tally failures and resets',
+    statements: [
+      // The registrar's append-only audit log of state-changing calls, by election, in time order
+      // (timeuuid). An election sees a few thousand such calls (tokens are minted in bulk calls of
+      // up to 1,000 voters: 10,000 calls for 10 million), so one partition per election stays small.
+      `CREATE TABLE IF NOT EXISTS {ks}.audit_log (
+        scope text, id timeuuid, at timestamp, credential_id text, role text, method text,
+        route text, election_id text, action text, status int, code text, detail text,
+        PRIMARY KEY ((scope), id)
+      ) WITH CLUSTERING ORDER BY (id ASC)`,
+      // Calls that name no election (a create refused before its manifest parsed), by UTC day.
+      `CREATE TABLE IF NOT EXISTS {ks}.audit_global (
+        day text, id timeuuid, at timestamp, credential_id text, role text, method text,
+        route text, election_id text, action text, status int, code text, detail text,
+        PRIMARY KEY ((day), id)
+      ) WITH CLUSTERING ORDER BY (id ASC)`,
+      // When the aggregation started (a stale one may be reset), and a combination's failure
+      // (TALLY_DECODE_FAILED), kept until the tally is reset.
+      'ALTER TABLE {ks}.tallies ADD IF NOT EXISTS started_at timestamp',
+      'ALTER TABLE {ks}.tallies ADD IF NOT EXISTS failure_code text',
+      'ALTER TABLE {ks}.tallies ADD IF NOT EXISTS failure_message text',
+    ],
+  },
 ];
 
 /** The checksum recorded for a migration: SHA-256 of its statements. */

@@ -1,7 +1,16 @@
 // @hanpyo/contracts: one definition of every document the services and tools exchange.
 export { ContractError, jsonPath, parseWith } from './validation.js';
 export type { ContractIssue } from './validation.js';
-export { b64u32, b64u64, count, hex32, identifier, instant, proofSchema } from './primitives.js';
+export {
+  b64u32,
+  b64u64,
+  count,
+  hex32,
+  identifier,
+  instant,
+  parseDecimal,
+  proofSchema,
+} from './primitives.js';
 export type { Proof } from './primitives.js';
 export { ed25519Jwk, manifestSchema, parseManifest } from './manifest.js';
 export type {

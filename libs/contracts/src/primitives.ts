@@ -8,10 +8,33 @@ export const b64u32 = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'expected 32 bytes
 export const b64u64 = z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'expected 64 bytes in base64url');
 /** A SHA-256 identifier: 64 lowercase hex digits. */
 export const hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits');
+/** A lone UTF-16 surrogate: no UTF-8 encoding exists for it, so JCS (RFC 8785) cannot hash it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether a string is well-formed Unicode (JSON's "\ud800" escape can make one that is not). */
+export function isWellFormed(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
+
 /** An identifier chosen by the commission (election, contest, option, district, key). */
-export const identifier = z.string().min(1).max(128);
+export const identifier = z
+  .string()
+  .min(1)
+  .max(128)
+  .refine(isWellFormed, 'expected well-formed Unicode (no lone surrogate)');
 /** A non-negative safe integer. */
 export const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const DECIMAL = /^(0|[1-9][0-9]{0,15})$/;
+
+/**
+ * A non-negative safe integer written in canonical decimal ("0", "17"), as in a path or query
+ * parameter; undefined for anything else ("", "01", "1e3", "0x10", " 1", "+1", "1.0", an array).
+ */
+export function parseDecimal(text: unknown): number | undefined {
+  if (typeof text !== 'string' || !DECIMAL.test(text)) return undefined;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
 const INSTANT =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-](\d{2}):(\d{2}))$/;
 

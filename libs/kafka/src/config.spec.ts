@@ -225,3 +225,25 @@ describe('kafkaConfigFromEnv: security', () => {
     assert.equal(message.split('; ').length, 5, message);
   });
 });
+
+describe('kafkaConfigFromEnv: production profile', () => {
+  it('refuses RF 1 and min ISR 1 in production with PROFILE_REFUSED naming both', () => {
+    assert.throws(
+      () => kafkaConfigFromEnv({ HANPYO_PROFILE: 'production' }),
+      (e: unknown) =>
+        (e as { code?: unknown }).code === 'PROFILE_REFUSED' &&
+        /HANPYO_KAFKA_REPLICATION_FACTOR is 1/.test((e as Error).message) &&
+        /HANPYO_KAFKA_MIN_INSYNC_REPLICAS is 1/.test((e as Error).message),
+    );
+  });
+
+  it('takes RF 3 and min ISR 2 in production, and the defaults in development', () => {
+    const c = kafkaConfigFromEnv({
+      HANPYO_PROFILE: 'production',
+      HANPYO_KAFKA_REPLICATION_FACTOR: '3',
+      HANPYO_KAFKA_MIN_INSYNC_REPLICAS: '2',
+    });
+    assert.equal(c.profile, 'production');
+    assert.equal(kafkaConfigFromEnv({}).profile, 'development');
+  });
+});

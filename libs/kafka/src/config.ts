@@ -1,8 +1,17 @@
 // Kafka client configuration, parsed once from the environment into a frozen object (STYLE.md §4).
 // Security (SASL/SCRAM, TLS) and its rules: docs/security.md.
 import { z } from 'zod';
-import { caBundleFromFile, dnsName, flag, optional, secretFromEnv } from '@hanpyo/secrets';
-import type { Secret } from '@hanpyo/secrets';
+import {
+  caBundleFromFile,
+  dnsName,
+  flag,
+  kafkaProfileProblems,
+  optional,
+  profileFromEnv,
+  refuseInProduction,
+  secretFromEnv,
+} from '@hanpyo/secrets';
+import type { Profile, Secret } from '@hanpyo/secrets';
 
 const hostPort = z.string().regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, 'expected host:port');
 
@@ -56,8 +65,16 @@ export interface KafkaTls {
   readonly servername?: string;
 }
 
+/**
+ * The acks of every producer the adapter makes (the board's and the blocks'): all in-sync
+ * replicas. A constant, not a setting; the production profile checks it all the same.
+ */
+export const PRODUCER_ACKS = -1;
+
 /** Validated Kafka settings. */
 export interface KafkaConfig {
+  /** HANPYO_PROFILE: production refuses weak durability and mismatched existing topics. */
+  readonly profile: Profile;
   readonly brokers: readonly string[];
   readonly clientId: string;
   /** Prefixed to every topic name: one deployment's topics, or one test's. */
@@ -108,7 +125,18 @@ export function kafkaConfigFromEnv(env: Readonly<Record<string, string | undefin
     );
   if (problems.length > 0)
     throw new KafkaConfigError(`invalid Kafka configuration: ${problems.join('; ')}`);
+  // Production: RF >= 3, min ISR >= 2, acks=all, or PROFILE_REFUSED listing each problem.
+  const profile = profileFromEnv(env);
+  refuseInProduction(
+    profile,
+    kafkaProfileProblems({
+      replicationFactor: v.HANPYO_KAFKA_REPLICATION_FACTOR,
+      minInsyncReplicas: v.HANPYO_KAFKA_MIN_INSYNC_REPLICAS,
+      acks: PRODUCER_ACKS,
+    }),
+  );
   return Object.freeze({
+    profile,
     brokers: Object.freeze([...v.HANPYO_KAFKA_BROKERS]),
     clientId: v.HANPYO_KAFKA_CLIENT_ID,
     topicPrefix: v.HANPYO_KAFKA_TOPIC_PREFIX,

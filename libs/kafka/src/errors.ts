@@ -76,29 +76,109 @@ function securityRefusal(
     : undefined;
 }
 
+/** Protocol errors that a later attempt can get past: the cluster is electing, moving or catching up. */
+const TRANSIENT_PROTOCOL = new Set([
+  'LEADER_NOT_AVAILABLE',
+  'NOT_LEADER_FOR_PARTITION',
+  'NOT_LEADER_OR_FOLLOWER',
+  'REPLICA_NOT_AVAILABLE',
+  'BROKER_NOT_AVAILABLE',
+  'NETWORK_EXCEPTION',
+  'COORDINATOR_NOT_AVAILABLE',
+  'COORDINATOR_LOAD_IN_PROGRESS',
+  'NOT_COORDINATOR',
+  'KAFKA_STORAGE_ERROR',
+  'FENCED_LEADER_EPOCH',
+  'UNKNOWN_LEADER_EPOCH',
+  'OFFSET_NOT_AVAILABLE',
+  'NOT_CONTROLLER',
+  'CONCURRENT_TRANSACTIONS',
+  'THROTTLING_QUOTA_EXCEEDED',
+  // An idempotent producer whose sequence the restarted broker no longer knows: a new producer
+  // (a new producer id) writes again (see producerBroken). INVALID_PRODUCER_EPOCH is not here: for
+  // a transactional producer it means fenced by a newer one (fenced-publisher.ts), final.
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+]);
+
+/** kafkajs failures of the connection or of waiting, by class name (network, timeouts, metadata). */
+const TRANSIENT_CLASSES = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSNoBrokerAvailableError',
+  'KafkaJSMetadataNotLoaded',
+  'KafkaJSTopicMetadataNotLoaded',
+  'KafkaJSStaleTopicMetadataAssignment',
+  'KafkaJSLockTimeout',
+  'KafkaJSTimeout',
+]);
+
+/** Node's socket errors: the broker is down, unreachable or went away. */
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+
 /**
- * Classifies any error thrown by kafkajs. Retriable: the broker or the network may recover (a
- * produce can be retried; the idempotent producer keeps it exactly-once). Not retriable: the
- * request itself is wrong (too large, invalid topic), the credentials are refused
- * (KAFKA_AUTHENTICATION_FAILED) or the ACLs do not allow it (KAFKA_NOT_AUTHORIZED) — retrying
- * cannot help.
+ * The failure a kafkajs error stands for: "retries exceeded" (KafkaJSNumberOfRetriesExceeded) and
+ * the retrier's non-retriable wrapper (KafkaJSNonRetriableError, whose `cause` is the original)
+ * are peeled off, nested ones too, down to the error that kept happening.
+ */
+export function rootKafkaError(error: unknown): unknown {
+  let e = error;
+  for (let depth = 0; depth < 8; depth++) {
+    const wrapper =
+      e instanceof KafkaJSNumberOfRetriesExceeded ||
+      (e instanceof KafkaJSNonRetriableError && e.constructor === KafkaJSNonRetriableError);
+    const cause = wrapper ? (e as Error).cause : undefined;
+    if (cause === undefined || cause === e) return e;
+    e = cause;
+  }
+  return e;
+}
+
+/**
+ * Whether the producer that threw this should be replaced rather than used again: kafkajs says it
+ * is disconnected, or the broker no longer knows its idempotent producer id or sequence (a broker
+ * restarted or lost its producer state), after which every send of that producer fails.
+ */
+export function producerBroken(error: unknown): boolean {
+  const root = rootKafkaError(error instanceof KafkaAdapterError ? error.cause : error);
+  if (root instanceof KafkaJSProtocolError)
+    return root.type === 'OUT_OF_ORDER_SEQUENCE_NUMBER' || root.type === 'UNKNOWN_PRODUCER_ID';
+  return root instanceof KafkaJSError && /producer is disconnected/i.test(root.message);
+}
+
+/**
+ * Classifies any error thrown by kafkajs, after peeling its retry wrappers (rootKafkaError).
+ * Retriable: the broker or the network may recover — a connection refused or closed, a request
+ * timeout, a leader election (LEADER_NOT_AVAILABLE, NOT_LEADER_FOR_PARTITION), too few in-sync
+ * replicas, a disconnected producer (a produce can be retried; the idempotent producer keeps it
+ * exactly-once). Not retriable: the request itself is wrong (too large, invalid topic), the
+ * credentials are refused (KAFKA_AUTHENTICATION_FAILED) or the ACLs do not allow it
+ * (KAFKA_NOT_AUTHORIZED) — retrying cannot help.
  */
 export function classifyKafkaError(error: unknown): KafkaAdapterError {
   if (error instanceof KafkaAdapterError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  // Unwrap "retries exceeded" to the error that kept happening.
-  const inner =
-    error instanceof KafkaJSNumberOfRetriesExceeded && error.cause ? error.cause : error;
   const refused = securityRefusal(error, 0);
   if (refused !== undefined)
     return new KafkaAdapterError(refused, false, message, { cause: error });
+  const inner = rootKafkaError(error);
+  const retriable = (code: KafkaErrorCode) =>
+    new KafkaAdapterError(code, true, message, { cause: error });
   if (inner instanceof KafkaJSProtocolError) {
     const type = inner.type;
-    if (type === 'NOT_ENOUGH_REPLICAS' || type === 'NOT_ENOUGH_REPLICAS_AFTER_APPEND') {
-      return new KafkaAdapterError('KAFKA_NOT_ENOUGH_REPLICAS', true, message, { cause: error });
-    }
-    if (type === 'REQUEST_TIMED_OUT')
-      return new KafkaAdapterError('KAFKA_TIMEOUT', true, message, { cause: error });
+    if (type === 'NOT_ENOUGH_REPLICAS' || type === 'NOT_ENOUGH_REPLICAS_AFTER_APPEND')
+      return retriable('KAFKA_NOT_ENOUGH_REPLICAS');
+    if (type === 'REQUEST_TIMED_OUT') return retriable('KAFKA_TIMEOUT');
+    if (TRANSIENT_PROTOCOL.has(type)) return retriable('KAFKA_UNAVAILABLE');
     return new KafkaAdapterError(
       inner.retriable ? 'KAFKA_UNAVAILABLE' : 'KAFKA_REJECTED',
       inner.retriable,
@@ -106,11 +186,15 @@ export function classifyKafkaError(error: unknown): KafkaAdapterError {
       { cause: error },
     );
   }
-  if (inner instanceof KafkaJSRequestTimeoutError)
-    return new KafkaAdapterError('KAFKA_TIMEOUT', true, message, { cause: error });
-  if (inner instanceof KafkaJSConnectionError)
-    return new KafkaAdapterError('KAFKA_UNAVAILABLE', true, message, { cause: error });
+  if (inner instanceof KafkaJSRequestTimeoutError) return retriable('KAFKA_TIMEOUT');
+  if (inner instanceof KafkaJSConnectionError) return retriable('KAFKA_UNAVAILABLE');
+  if (inner instanceof Error && TRANSIENT_CLASSES.has(inner.name))
+    return retriable(/timeout/i.test(inner.name) ? 'KAFKA_TIMEOUT' : 'KAFKA_UNAVAILABLE');
+  const socket = (inner as { code?: unknown } | null)?.code;
+  if (typeof socket === 'string' && SOCKET_CODES.has(socket)) return retriable('KAFKA_UNAVAILABLE');
   if (inner instanceof KafkaJSError) {
+    if (/producer is disconnected|closed connection|connection (is )?closed/i.test(inner.message))
+      return retriable('KAFKA_UNAVAILABLE');
     return new KafkaAdapterError(
       inner.retriable ? 'KAFKA_UNAVAILABLE' : 'KAFKA_REJECTED',
       inner.retriable,

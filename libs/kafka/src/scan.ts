@@ -44,7 +44,13 @@ export async function scanTopic(
       if (Number(o.high) > Number(o.low)) last.set(o.partition, Number(o.high) - 1);
     }
     if (last.size === 0) return 0;
-    const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
+    // read_committed (kafkajs' default): aborted messages and transaction control records are
+    // never handed over, so offsets are not contiguous and the last offset may be a commit marker.
+    const consumer = kafka.consumer({
+      groupId,
+      allowAutoTopicCreation: false,
+      readUncommitted: false,
+    });
     await consumer.connect();
     joined = true;
     let count = 0;
@@ -59,6 +65,28 @@ export async function scanTopic(
             ),
           );
         }
+        /** A partition is read once the fetch position passed its end, markers included. */
+        function reached(partition: number, lastOffset: number): void {
+          const end = last.get(partition);
+          if (end === undefined || lastOffset < end) return;
+          last.delete(partition);
+          consumer.pause([{ topic, partitions: [partition] }]);
+          if (last.size === 0) {
+            clearTimeout(timer);
+            resolve();
+          }
+        }
+        // A fetch holding only control records (or aborted messages) never reaches eachBatch;
+        // kafkajs still reports its last offset in this event (runner.js, kafkajs#1256).
+        consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
+          const { partition, lastOffset } = event.payload as {
+            partition: number;
+            lastOffset: string;
+          };
+          clearTimeout(timer);
+          if (last.size > 0) timer = setTimeout(stalled, idleMs);
+          reached(partition, Number(lastOffset));
+        });
         consumer
           .run({
             autoCommit: false,
@@ -84,16 +112,10 @@ export async function scanTopic(
                   headers,
                 });
                 count++;
-                if (offset === end) {
-                  last.delete(batch.partition);
-                  consumer.pause([{ topic, partitions: [batch.partition] }]);
-                }
               }
               await payload.heartbeat();
-              if (last.size === 0) {
-                clearTimeout(timer);
-                resolve();
-              }
+              // The batch's last offset counts control records the consumer skipped.
+              reached(batch.partition, Number(batch.lastOffset()));
             },
           })
           .catch((e: unknown) => {

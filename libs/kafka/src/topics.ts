@@ -1,8 +1,10 @@
 // The project's topics (DESIGN.md): the board, the blocks, and the dead-letter topic. Created
 // idempotently; the board's partition count comes from the manifest's partition layout and is
 // fixed for the election.
+import kafkajs from 'kafkajs';
 import type { Admin } from 'kafkajs';
 import type { PartitionLayout } from '@hanpyo/ledger';
+import { DurabilityError } from '@hanpyo/secrets';
 import type { KafkaConfig } from './config.js';
 import { KafkaAdapterError, classifyKafkaError } from './errors.js';
 
@@ -61,12 +63,72 @@ export interface TopicReport {
   readonly topic: string;
   readonly partitions: number;
   readonly created: boolean;
+  /**
+   * How the existing topic falls short of the configuration (replicas, min ISR, unclean leader
+   * election); empty when it does not. In production a shortfall is refused instead.
+   */
+  readonly mismatches: readonly string[];
+}
+
+/** What a topic actually has, as the brokers report it. */
+export interface TopicState {
+  readonly topic: string;
+  /** Replicas of each partition. */
+  readonly replicas: readonly number[];
+  /** The topic's configs (describeConfigs), by name. */
+  readonly configs: Readonly<Record<string, string>>;
+}
+
+/**
+ * How an existing topic falls short of the configured durability: fewer replicas on a
+ * partition, a lower min.insync.replicas, unclean leader election enabled. Pure.
+ */
+export function topicConfigProblems(
+  state: TopicState,
+  config: Pick<KafkaConfig, 'replicationFactor' | 'minInsyncReplicas'>,
+): string[] {
+  const problems: string[] = [];
+  const fewest = state.replicas.length === 0 ? 0 : Math.min(...state.replicas);
+  if (fewest < config.replicationFactor)
+    problems.push(
+      `topic ${state.topic} has ${fewest} replicas on a partition, the configuration wants ${config.replicationFactor}`,
+    );
+  const minIsr = Number(state.configs['min.insync.replicas'] ?? '1');
+  if (!(minIsr >= config.minInsyncReplicas))
+    problems.push(
+      `topic ${state.topic} has min.insync.replicas ${state.configs['min.insync.replicas'] ?? 'unset (1)'}, the configuration wants ${config.minInsyncReplicas}`,
+    );
+  if (state.configs['unclean.leader.election.enable'] === 'true')
+    problems.push(`topic ${state.topic} allows unclean leader election`);
+  return problems;
+}
+
+/** Reads back each topic's replicas and configs (metadata and describeConfigs). */
+async function topicStates(admin: Admin, topics: readonly string[]): Promise<TopicState[]> {
+  const { topics: metadata } = await admin.fetchTopicMetadata({ topics: [...topics] });
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: topics.map((name) => ({ type: kafkajs.ConfigResourceTypes.TOPIC, name })),
+  });
+  return topics.map((topic) => {
+    const entries = described.resources.find((r) => r.resourceName === topic)?.configEntries ?? [];
+    return {
+      topic,
+      replicas: (metadata.find((m) => m.name === topic)?.partitions ?? []).map(
+        (p) => p.replicas.length,
+      ),
+      configs: Object.fromEntries(entries.map((e) => [e.configName, e.configValue])),
+    };
+  });
 }
 
 /**
  * Creates the board (with `layout.partitionCount` partitions), blocks and dead-letter topics when
  * missing; leaves existing ones alone. Throws KAFKA_TOPIC_LAYOUT_MISMATCH when the board exists
  * with another partition count: the district → partition map must never change under an election.
+ * Existing topics are read back: fewer replicas, a lower min.insync.replicas or unclean leader
+ * election are listed in each report's `mismatches` (development) or refused with
+ * KAFKA_TOPIC_CONFIG_MISMATCH (production).
  */
 export async function ensureTopics(
   admin: Admin,
@@ -101,6 +163,15 @@ export async function ensureTopics(
       );
     }
     const metadata = await admin.fetchTopicMetadata({ topics: wanted.map((t) => t.topic) });
+    // Existing topics keep the replicas and configs they were made with: read them back.
+    const states = await topicStates(
+      admin,
+      wanted.map((t) => t.topic),
+    );
+    const mismatches = new Map(states.map((st) => [st.topic, topicConfigProblems(st, config)]));
+    const all = [...mismatches.values()].flat();
+    if (config.profile === 'production' && all.length > 0)
+      throw new DurabilityError('KAFKA_TOPIC_CONFIG_MISMATCH', all);
     return wanted.map((t) => {
       const partitions = metadata.topics.find((m) => m.name === t.topic)?.partitions.length ?? 0;
       if (partitions !== t.numPartitions) {
@@ -110,9 +181,15 @@ export async function ensureTopics(
           `topic ${t.topic} has ${partitions} partitions, the layout needs ${t.numPartitions}`,
         );
       }
-      return { topic: t.topic, partitions, created: missing.some((m) => m.topic === t.topic) };
+      return {
+        topic: t.topic,
+        partitions,
+        created: missing.some((m) => m.topic === t.topic),
+        mismatches: mismatches.get(t.topic) ?? [],
+      };
     });
   } catch (e) {
+    if (e instanceof DurabilityError) throw e;
     throw classifyKafkaError(e);
   }
 }

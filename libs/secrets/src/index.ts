@@ -137,3 +137,14 @@ export function verifiedTlsOptions(tls: TlsSettings): ConnectionOptions {
     ...(tls.servername !== undefined ? { servername: tls.servername } : {}),
   };
 }
+
+export {
+  DurabilityError,
+  PRODUCTION_MINIMUMS,
+  cassandraProfileProblems,
+  kafkaProfileProblems,
+  profileFromEnv,
+  refuseInProduction,
+  replicationFactors,
+} from './profile.js';
+export type { DurabilityCode, Profile } from './profile.js';

@@ -7,9 +7,18 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { ApiExceptionFilter } from './filter.js';
+import {
+  ApiExceptionFilter,
+  MAX_PARAM_LENGTH,
+  clientErrorHandler,
+  frameworkErrorHandler,
+  serverFactory,
+} from './filter.js';
 import type { Health } from './health.js';
 import type { JsonLogger } from './logger.js';
+// In-flight limit (helper H4, issue 12).
+import { limitInFlight, maxInFlightFromEnv } from './in-flight.js';
+import { Metrics } from './metrics.js';
 
 export interface ServiceOptions {
   readonly name: string;
@@ -21,6 +30,12 @@ export interface ServiceOptions {
   readonly bodyLimit: number;
   readonly logger: JsonLogger;
   readonly health: Health;
+  /**
+   * Requests worked on at once; beyond it 503 OVERLOADED (in-flight.ts). Default:
+   * HANPYO_<NAME>_MAX_IN_FLIGHT, else the service's default (registrar 64, ledger 256). `false`:
+   * none here (the edge bounds its ballot routes itself, with the same limiter).
+   */
+  readonly maxInFlight?: number | false;
 }
 
 /** Creates, documents and starts a service; resolves once it listens. */
@@ -30,7 +45,14 @@ export async function startService(
 ): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     module,
-    new FastifyAdapter({ bodyLimit: options.bodyLimit }),
+    new FastifyAdapter({
+      bodyLimit: options.bodyLimit,
+      // Errors Fastify answers before a route runs leave with a code too (filter.ts).
+      routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+      frameworkErrors: frameworkErrorHandler,
+      clientErrorHandler,
+      serverFactory,
+    }),
     {
       logger: options.logger,
       bufferLogs: false,
@@ -50,6 +72,18 @@ export async function startService(
     .getHttpAdapter()
     .getInstance()
     .get('/openapi.json', (_request, reply) => reply.send(document));
+  // In-flight limit (helper H4, issue 12): every route but /health, /metrics and /openapi.json.
+  const maxInFlight =
+    options.maxInFlight === undefined
+      ? maxInFlightFromEnv(options.name, process.env)
+      : options.maxInFlight || undefined;
+  if (maxInFlight !== undefined) {
+    limitInFlight(
+      app.getHttpAdapter().getInstance(),
+      maxInFlight,
+      app.get(Metrics, { strict: false }),
+    );
+  }
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   await app.listen(options.port, options.host);
   options.logger.info(`${options.name} listening`, {

@@ -1,5 +1,6 @@
 // Errors are typed, coded and classified (STYLE.md §7): a union of stable codes, and the one place
 // that maps each code to an HTTP status. docs/errors.md lists them. Body: {"error":{"code","message"}}.
+import { retryAfterSeconds } from './retry-after.js';
 
 /** Stable error codes of the HTTP APIs. */
 export type ApiErrorCode =
@@ -28,6 +29,7 @@ export type ApiErrorCode =
   | 'ROLL_CONFLICT'
   | 'ROLL_DISTRICT_FULL'
   | 'ADMIN_UNAUTHORIZED'
+  | 'ROLE_FORBIDDEN'
   | 'DISTRICT_MISMATCH'
   | 'VOTER_MISMATCH'
   | 'ELECTION_NOT_OPEN'
@@ -42,9 +44,13 @@ export type ApiErrorCode =
   | 'CEREMONY_INVALID'
   | 'DECRYPTION_SHARE_INVALID'
   | 'TALLY_NOT_FOUND'
+  | 'TALLY_DECODE_FAILED'
+  | 'TALLY_COMPLETE'
+  | 'TALLY_RUNNING'
   | 'SIGNATURE_INVALID'
   | 'WITNESS_UNKNOWN'
   | 'PAYLOAD_TOO_LARGE'
+  | 'RATE_LIMITED'
   | 'OVERLOADED'
   | 'UNAVAILABLE'
   | 'INTERNAL';
@@ -76,6 +82,7 @@ export const HTTP_STATUS: Readonly<Record<ApiErrorCode, number>> = {
   ROLL_CONFLICT: 409,
   ROLL_DISTRICT_FULL: 409,
   ADMIN_UNAUTHORIZED: 401,
+  ROLE_FORBIDDEN: 403,
   DISTRICT_MISMATCH: 403,
   VOTER_MISMATCH: 403,
   ELECTION_NOT_OPEN: 403,
@@ -90,9 +97,13 @@ export const HTTP_STATUS: Readonly<Record<ApiErrorCode, number>> = {
   CEREMONY_INVALID: 400,
   DECRYPTION_SHARE_INVALID: 400,
   TALLY_NOT_FOUND: 404,
+  TALLY_DECODE_FAILED: 409,
+  TALLY_COMPLETE: 409,
+  TALLY_RUNNING: 409,
   SIGNATURE_INVALID: 400,
   WITNESS_UNKNOWN: 403,
   PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
   OVERLOADED: 503,
   UNAVAILABLE: 503,
   INTERNAL: 500,
@@ -101,13 +112,20 @@ export const HTTP_STATUS: Readonly<Record<ApiErrorCode, number>> = {
 /** An error a handler means to send, with its code. */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
+  /**
+   * Seconds the client should wait (sent as Retry-After). Every 503 and 429 has one: the jittered
+   * wait of retry-after.ts unless the caller names its own.
+   */
+  readonly retryAfterSeconds: number | undefined;
   constructor(
     readonly code: ApiErrorCode,
     message: string,
-    /** For 503s: seconds the client should wait (sent as Retry-After). */
-    readonly retryAfterSeconds?: number,
+    retryAfter?: number,
   ) {
     super(message);
+    const status = HTTP_STATUS[code];
+    this.retryAfterSeconds =
+      retryAfter ?? (status === 503 || status === 429 ? retryAfterSeconds() : undefined);
   }
 }
 
@@ -151,8 +169,59 @@ export function toApiError(error: unknown): ApiError {
   }
   if (e.name === 'SyntaxError' || e.statusCode === 400)
     return new ApiError('MALFORMED_JSON', 'request body is not valid JSON');
-  if (e.retriable === true)
-    return new ApiError('UNAVAILABLE', 'a backing store is unavailable; retry shortly', 2);
+  if (transient(error))
+    return new ApiError('UNAVAILABLE', 'a backing store is unavailable; retry shortly');
   if (e.statusCode === 404) return new ApiError('NOT_FOUND', 'no such resource');
   return new ApiError('INTERNAL', 'internal error');
+}
+
+/**
+ * Driver failures that waiting can cure, by name: cassandra-driver's and kafkajs' own classes,
+ * for errors that reach a handler without passing their adapter's classifier.
+ */
+const TRANSIENT_NAMES = new Set([
+  'NoHostAvailableError',
+  'OperationTimedOutError',
+  'BusyConnectionError',
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSTimeout',
+  'KafkaJSLockTimeout',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSNoBrokerAvailableError',
+  'KafkaJSMetadataNotLoaded',
+  'KafkaJSTopicMetadataNotLoaded',
+]);
+
+/** Node's socket errors: the peer is down, unreachable or went away. */
+const TRANSIENT_SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+
+/**
+ * Whether retrying may help. An adapter's error (KafkaAdapterError, CassandraAdapterError) has
+ * already been classified and is taken at its word; a driver's wrapper ("retries exceeded", a
+ * non-retriable wrapper around a retriable failure) is judged by the failure it wraps.
+ */
+function transient(error: unknown, depth = 0): boolean {
+  if (depth > 5 || typeof error !== 'object' || error === null) return false;
+  const e = error as { name?: unknown; retriable?: unknown; cause?: unknown; code?: unknown };
+  const name = typeof e.name === 'string' ? e.name : '';
+  if (name.endsWith('AdapterError') && typeof e.retriable === 'boolean') return e.retriable;
+  if (TRANSIENT_NAMES.has(name)) return true;
+  if (typeof e.code === 'string' && TRANSIENT_SOCKET_CODES.has(e.code)) return true;
+  if (
+    (name === 'KafkaJSNumberOfRetriesExceeded' || name === 'KafkaJSNonRetriableError') &&
+    e.cause !== undefined &&
+    e.cause !== error
+  )
+    return transient(e.cause, depth + 1);
+  return e.retriable === true;
 }

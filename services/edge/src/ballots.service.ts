@@ -22,14 +22,23 @@ import {
   voterRefusal,
 } from '@hanpyo/counting';
 import type { AuthorizationContext, CheckedToken } from '@hanpyo/counting';
-import { ApiError, CLOCK, Health, JsonLogger, toApiError } from '@hanpyo/service-kit';
+import {
+  ApiError,
+  CLOCK,
+  HTTP_STATUS,
+  Health,
+  JsonLogger,
+  retryAfterSeconds,
+  toApiError,
+} from '@hanpyo/service-kit';
 import type { Clock, Election } from '@hanpyo/service-kit';
 import { BoardRepository } from './board.repository.js';
+import { CastRateLimiter } from './cast-rate.js';
 import { CryptoPool } from './crypto-pool.js';
 import { EdgeKeys } from './keys.js';
 import { EdgeMetrics } from './edge.metrics.js';
 import { ElectionsRepository } from './elections.repository.js';
-import { RETRY_AFTER_SECONDS, ballotError, boardError, refusalError } from './errors.js';
+import { ballotError, boardError, refusalError } from './errors.js';
 import { InFlightLimiter } from './limiter.js';
 import { RecentSet } from './recent-set.js';
 import { memoizedVerify } from './verify-memo.js';
@@ -67,6 +76,8 @@ export class BallotsService implements BeforeApplicationShutdown {
   private readonly limiter: InFlightLimiter;
   /** Tracking codes of ballots this process encrypted lately (edge mode), not cast yet. */
   private readonly encrypted = new RecentSet(50_000);
+  /** Casts per voter (cast-rate.ts): re-votes are allowed, not unbounded. */
+  private readonly castRate: CastRateLimiter;
 
   constructor(
     @Inject(CONFIG) config: EdgeConfig,
@@ -82,6 +93,12 @@ export class BallotsService implements BeforeApplicationShutdown {
     this.limiter = new InFlightLimiter(config.HANPYO_EDGE_MAX_IN_FLIGHT, (n) =>
       metrics.inFlight.set(n),
     );
+    this.castRate = new CastRateLimiter({
+      rate: config.HANPYO_EDGE_TOKEN_RATE,
+      burst: config.HANPYO_EDGE_TOKEN_BURST,
+      tracked: config.HANPYO_EDGE_TOKEN_TRACKED,
+      now: () => clock.now().getTime(),
+    });
   }
 
   /** `GET /v1/elections/{id}`: the manifest and, once the ceremony is accepted, the joint key. */
@@ -120,8 +137,8 @@ export class BallotsService implements BeforeApplicationShutdown {
     if (shed !== undefined) {
       this.metrics.shed.inc({ reason: shed });
       throw shed === 'draining'
-        ? new ApiError('UNAVAILABLE', 'the edge is shutting down; retry', RETRY_AFTER_SECONDS)
-        : new ApiError('OVERLOADED', 'the edge is at capacity; retry shortly', RETRY_AFTER_SECONDS);
+        ? new ApiError('UNAVAILABLE', 'the edge is shutting down; retry')
+        : new ApiError('OVERLOADED', 'the edge is at capacity; retry shortly');
     }
     const started = performance.now();
     try {
@@ -167,6 +184,41 @@ export class BallotsService implements BeforeApplicationShutdown {
     const code = trackingCode(ballot);
     const unsigned = castRefusal(policy.casts, voter.deviceKey, request.castSignature, code);
     if (unsigned) throw refusalError(unsigned);
+    // Only the device key's holder gets here, so no one can spend another voter's casts; and a
+    // limited cast costs no proof check.
+    const rateKey = `${electionId}\u0000${voter.claims.sub}`;
+    this.limitCastRate(rateKey);
+    try {
+      return await this.castChecked(
+        electionId,
+        election,
+        policy,
+        context,
+        voter,
+        now,
+        ballot,
+        code,
+        request,
+      );
+    } catch (e) {
+      // Unavailable or at capacity (503): not the voter's doing, so not one of their casts.
+      if (e instanceof ApiError && HTTP_STATUS[e.code] === 503) this.castRate.refund(rateKey);
+      throw e;
+    }
+  }
+
+  /** A cast from its proofs on: checked, written to the board, receipted. */
+  private async castChecked(
+    electionId: string,
+    election: Election,
+    policy: ElectionPolicy,
+    context: ElectionContext,
+    voter: Voter,
+    now: Date,
+    ballot: EncryptedBallot,
+    code: string,
+    request: { ballot: unknown; castSignature: unknown },
+  ): Promise<{ receipt: Receipt }> {
     // A ballot this edge encrypted itself (edge mode, step 1) is valid by construction: the same
     // tracking code is the same ballot, so its proofs need not be checked a second time.
     if (this.encrypted.take(`${electionId}\u0000${code}`)) this.metrics.ownBallots.inc();
@@ -253,6 +305,20 @@ export class BallotsService implements BeforeApplicationShutdown {
     const context = this.openContext(election, now);
     const voter = this.voter(policy, authorization, now);
     return { election, policy, context, voter, now };
+  }
+
+  /** 429 RATE_LIMITED beyond the voter's cast rate, asked to wait until a cast is due, jittered. */
+  private limitCastRate(key: string): void {
+    const wait = this.castRate.take(key);
+    this.metrics.rateTracked.set(this.castRate.size);
+    if (wait === undefined) return;
+    this.metrics.rateLimited.inc();
+    const due = Math.max(1, Math.ceil(wait));
+    throw new ApiError(
+      'RATE_LIMITED',
+      "this voter's casts exceed the edge's rate; retry after Retry-After seconds",
+      retryAfterSeconds(Math.random, due, due + 2),
+    );
   }
 
   /** A receipt under a key the manifest does not list would be worthless: refuse before writing. */

@@ -13,6 +13,7 @@ import {
   classifyKafkaError,
   createBoardProducer,
   createKafka,
+  producerBroken,
   topicNames,
 } from '@hanpyo/kafka';
 import { Health, JsonLogger, connectOnce } from '@hanpyo/service-kit';
@@ -40,26 +41,25 @@ export interface BoardEntry {
 
 @Injectable()
 export class BoardRepository implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly producer;
+  private readonly kafka;
+  /** Replaced when kafkajs leaves it broken (replaceProducer). */
+  private producer;
   private readonly admin;
   private readonly writer: BoardWriter;
   private producerConnected = false;
+  /** Connects the current producer and the admin, once per producer. */
+  private connectProducer: () => Promise<void>;
 
   constructor(
     @Inject(CONFIG) private readonly config: EdgeConfig,
     @Inject(Health) health: Health,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
-    @Inject(EdgeMetrics) metrics: EdgeMetrics,
+    @Inject(EdgeMetrics) private readonly metrics: EdgeMetrics,
   ) {
-    const kafka = createKafka(config.kafka, logger);
-    this.producer = createBoardProducer(kafka);
-    this.admin = kafka.admin();
-    this.producer.on(this.producer.events.CONNECT, () => {
-      this.producerConnected = true;
-    });
-    this.producer.on(this.producer.events.DISCONNECT, () => {
-      this.producerConnected = false;
-    });
+    this.kafka = createKafka(config.kafka, logger);
+    this.admin = this.kafka.admin();
+    this.producer = this.newProducer();
+    this.connectProducer = this.connector();
     this.writer = new BoardWriter({
       lingerMs: config.HANPYO_EDGE_BOARD_LINGER_MS,
       maxBatch: config.HANPYO_EDGE_BOARD_MAX_BATCH,
@@ -67,17 +67,23 @@ export class BoardRepository implements OnApplicationBootstrap, OnApplicationShu
       timeoutMs: config.HANPYO_EDGE_WRITE_TIMEOUT_MS,
       send: async (topic, messages) => {
         await this.ready();
-        return this.producer.send({
-          topic,
-          acks: -1,
-          messages: messages.map((m) => ({
-            partition: m.partition,
-            key: m.key,
-            value: m.value,
-            headers: { ...m.headers },
-            timestamp: m.timestamp,
-          })),
-        });
+        const producer = this.producer;
+        try {
+          return await producer.send({
+            topic,
+            acks: -1,
+            messages: messages.map((m) => ({
+              partition: m.partition,
+              key: m.key,
+              value: m.value,
+              headers: { ...m.headers },
+              timestamp: m.timestamp,
+            })),
+          });
+        } catch (e) {
+          if (producer === this.producer && producerBroken(e)) this.replaceProducer(e);
+          throw e;
+        }
       },
       onBatch: (size, seconds, ok) => {
         metrics.boardWrite.observe({ outcome: ok ? 'ok' : 'error' }, seconds);
@@ -99,10 +105,47 @@ export class BoardRepository implements OnApplicationBootstrap, OnApplicationShu
   }
 
   /** Connects the producer (which fetches its idempotent producer id) and the admin, once. */
-  readonly ready = connectOnce(async () => {
-    await this.producer.connect();
-    await this.admin.connect();
-  }, classifyKafkaError);
+  readonly ready = (): Promise<void> => this.connectProducer();
+
+  private newProducer() {
+    const producer = createBoardProducer(this.kafka);
+    producer.on(producer.events.CONNECT, () => {
+      if (producer === this.producer) this.producerConnected = true;
+    });
+    producer.on(producer.events.DISCONNECT, () => {
+      if (producer === this.producer) this.producerConnected = false;
+    });
+    return producer;
+  }
+
+  private connector(): () => Promise<void> {
+    const producer = this.producer;
+    return connectOnce(async () => {
+      await producer.connect();
+      await this.admin.connect();
+    }, classifyKafkaError);
+  }
+
+  /**
+   * kafkajs left the producer unusable (disconnected, or the broker forgot its producer id after a
+   * restart): every later send would fail the same way, so the next batch goes through a new
+   * producer with a new producer id. The failed batch's callers got their 503.
+   */
+  private replaceProducer(cause: unknown): void {
+    const broken = this.producer;
+    this.producer = this.newProducer();
+    this.producerConnected = false;
+    this.connectProducer = this.connector();
+    this.metrics.producerReplaced.inc();
+    this.logger.warn('board producer replaced', {
+      error: cause instanceof Error ? cause.message : String(cause),
+    });
+    broken.disconnect().catch((e: unknown) =>
+      this.logger.debug('broken board producer did not disconnect cleanly', {
+        error: e instanceof Error ? e.message : String(e),
+      }),
+    );
+  }
 
   onApplicationBootstrap(): void {
     // Connect early so the first ballot does not pay for it; readiness reports a failure.

@@ -22,6 +22,12 @@ const schema = z.object({
   HANPYO_EDGE_CRYPTO_THREADS: z.coerce.number().int().min(1).max(256).optional(),
   /** Ballot requests handled at once; beyond it the edge answers 503 OVERLOADED at once. */
   HANPYO_EDGE_MAX_IN_FLIGHT: int(1, 100_000, 256),
+  /** Casts per second per voter (token nullifier), refilled; beyond the burst 429. 0: no limit. */
+  HANPYO_EDGE_TOKEN_RATE: z.coerce.number().min(0).max(1_000_000).default(0.2),
+  /** Most casts of one voter in a row before the rate applies. */
+  HANPYO_EDGE_TOKEN_BURST: int(1, 1_000_000, 10),
+  /** Most voters whose cast rate is remembered (least recently seen forgotten first). */
+  HANPYO_EDGE_TOKEN_TRACKED: int(1, 100_000_000, 100_000),
   /** Largest request body (bytes); bigger ones get 413. A ballot is a few KiB. */
   HANPYO_EDGE_BODY_LIMIT: int(1024, 16 * 1024 * 1024, 256 * 1024),
   /** How long the board writer lets ballots gather before one produce request (ms). */

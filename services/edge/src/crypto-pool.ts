@@ -14,7 +14,6 @@ import type { TaskError } from './ballot-worker.js';
 import { CONFIG } from './config.js';
 import type { EdgeConfig } from './config.js';
 import { EdgeMetrics } from './edge.metrics.js';
-import { RETRY_AFTER_SECONDS } from './errors.js';
 
 @Injectable()
 export class CryptoPool implements OnApplicationShutdown {
@@ -65,11 +64,7 @@ export class CryptoPool implements OnApplicationShutdown {
     } catch (e) {
       if (e instanceof PoolOverloadedError) {
         this.metrics.shed.inc({ reason: 'crypto_queue' });
-        throw new ApiError(
-          'OVERLOADED',
-          'the edge is at capacity; retry shortly',
-          RETRY_AFTER_SECONDS,
-        );
+        throw new ApiError('OVERLOADED', 'the edge is at capacity; retry shortly');
       }
       throw e;
     } finally {

@@ -26,6 +26,12 @@ export class EdgeMetrics {
   readonly cryptoThreads: ReturnType<Metrics['gauge']>;
   /** Time of one crypto task (check, encrypt), its wait for a thread included. */
   readonly cryptoSeconds: ReturnType<Metrics['histogram']>;
+  /** Board producers replaced after kafkajs left one broken (disconnected, producer id lost). */
+  readonly producerReplaced: ReturnType<Metrics['counter']>;
+  /** Casts refused for their voter's rate (429 RATE_LIMITED). */
+  readonly rateLimited: ReturnType<Metrics['counter']>;
+  /** Voters whose cast rate is tracked now (bounded by HANPYO_EDGE_TOKEN_TRACKED). */
+  readonly rateTracked: ReturnType<Metrics['gauge']>;
 
   constructor(@Inject(Metrics) metrics: Metrics) {
     this.accepted = metrics.counter(
@@ -76,6 +82,18 @@ export class EdgeMetrics {
       'Time of one crypto task (ballot check, edge-mode encryption), waiting for a thread included',
       ['task'],
       [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    );
+    this.producerReplaced = metrics.counter(
+      'hanpyo_edge_board_producer_replaced_total',
+      'Board producers replaced because kafkajs left one broken',
+    );
+    this.rateLimited = metrics.counter(
+      'hanpyo_edge_rate_limited_total',
+      "Casts refused with 429 RATE_LIMITED for their voter's cast rate",
+    );
+    this.rateTracked = metrics.gauge(
+      'hanpyo_edge_rate_tracked_voters',
+      'Voters whose cast rate the edge tracks now',
     );
   }
 }

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import type { BallotIssue } from '@hanpyo/crypto';
 import type { Refusal } from '@hanpyo/counting';
 import { KafkaAdapterError } from '@hanpyo/kafka';
-import { HTTP_STATUS } from '@hanpyo/service-kit';
+import { HTTP_STATUS, RETRY_AFTER_MAX_SECONDS, RETRY_AFTER_MIN_SECONDS } from '@hanpyo/service-kit';
 import { BoardWriterError } from './board-writer.js';
 import { ballotError, boardError, refusalError } from './errors.js';
 
@@ -110,10 +110,18 @@ describe('ballotError', () => {
 });
 
 describe('boardError', () => {
+  /** `retryAfter` 1: a jittered Retry-After of 1–3 s (service-kit retry-after.ts). */
   const check = (e: unknown, code: string, retryAfter: number | undefined) => {
     const api = boardError(e);
     assert.equal(api.code, code);
-    assert.equal(api.retryAfterSeconds, retryAfter);
+    if (retryAfter === undefined) assert.equal(api.retryAfterSeconds, undefined);
+    else
+      assert.ok(
+        api.retryAfterSeconds !== undefined &&
+          api.retryAfterSeconds >= RETRY_AFTER_MIN_SECONDS &&
+          api.retryAfterSeconds <= RETRY_AFTER_MAX_SECONDS,
+        `Retry-After ${api.retryAfterSeconds}`,
+      );
   };
 
   it('sheds a full queue as 503 OVERLOADED with Retry-After', () => {
@@ -131,6 +139,6 @@ describe('boardError', () => {
     check(new KafkaAdapterError('KAFKA_NOT_ENOUGH_REPLICAS', true, 'x'), 'UNAVAILABLE', 1);
     check(new KafkaAdapterError('KAFKA_REJECTED', false, 'x'), 'INTERNAL', undefined);
     check(new Error('unknown'), 'INTERNAL', undefined);
-    check(new BoardWriterError('ACK_MISSING', 'x'), 'INTERNAL', undefined);
+    check(new BoardWriterError('ACK_MISSING', 'x'), 'UNAVAILABLE', 1);
   });
 });

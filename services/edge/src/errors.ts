@@ -7,9 +7,6 @@ import { ApiError } from '@hanpyo/service-kit';
 import type { ApiErrorCode } from '@hanpyo/service-kit';
 import { BoardWriterError } from './board-writer.js';
 
-/** Seconds a shed or unavailable request is asked to wait before retrying. */
-export const RETRY_AFTER_SECONDS = 1;
-
 /**
  * A SPEC §6 refusal (@hanpyo/counting) → the API error a voter's app gets. A token that is
  * unparseable, signed by an unknown key, forged, or names a district that is not in the election is
@@ -85,25 +82,25 @@ export function boardError(e: unknown): ApiError {
   if (e instanceof BoardWriterError) {
     switch (e.code) {
       case 'QUEUE_FULL':
-        return new ApiError(
-          'OVERLOADED',
-          'the edge is at capacity; retry shortly',
-          RETRY_AFTER_SECONDS,
-        );
+        return new ApiError('OVERLOADED', 'the edge is at capacity; retry shortly');
       case 'CLOSED':
-        return new ApiError('UNAVAILABLE', 'the edge is shutting down; retry', RETRY_AFTER_SECONDS);
+        return new ApiError('UNAVAILABLE', 'the edge is shutting down; retry');
       case 'TIMEOUT':
         return new ApiError(
           'UNAVAILABLE',
           'the board did not acknowledge the ballot in time; retry shortly',
-          RETRY_AFTER_SECONDS,
         );
       case 'ACK_MISSING':
-        return new ApiError('INTERNAL', 'the board write was not acknowledged');
+        // The broker answered without this ballot's partition: whether it was written is unknown,
+        // and no receipt was issued. Casting again is safe (a re-vote of the same ballot).
+        return new ApiError(
+          'UNAVAILABLE',
+          'the board did not acknowledge the ballot; retry shortly',
+        );
     }
   }
   const kafka = classifyKafkaError(e);
   return kafka.retriable
-    ? new ApiError('UNAVAILABLE', 'the board is unavailable; retry shortly', RETRY_AFTER_SECONDS)
+    ? new ApiError('UNAVAILABLE', 'the board is unavailable; retry shortly')
     : new ApiError('INTERNAL', 'the board refused the write');
 }

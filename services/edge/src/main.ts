@@ -16,4 +16,6 @@ await startService(EdgeModule.forRoot(config, { logger, metrics: new Metrics('ed
   bodyLimit: config.HANPYO_EDGE_BODY_LIMIT,
   logger,
   health,
+  // The ballot routes have their own in-flight bound (HANPYO_EDGE_MAX_IN_FLIGHT, ballots.service.ts).
+  maxInFlight: false,
 });

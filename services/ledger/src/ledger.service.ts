@@ -10,6 +10,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import type { ElectionRow } from '@hanpyo/cassandra';
 import type { Cut } from '@hanpyo/contracts';
+import { KafkaFencedError, valueDigest } from '@hanpyo/kafka';
 import { blockSignatures } from '@hanpyo/ledger';
 import { CLOCK, Health, JsonLogger, Metrics, finalCutAt } from '@hanpyo/service-kit';
 import type { Clock } from '@hanpyo/service-kit';
@@ -63,6 +64,7 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
   private readonly leaseHeld;
   private readonly missing;
   private readonly diverged;
+  private readonly fenced;
 
   constructor(
     @Inject(CONFIG) private readonly config: LedgerConfig,
@@ -100,6 +102,11 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
     this.missing = metrics.gauge(
       'hanpyo_ledger_cut_missing_entries',
       'Offsets of the pending cut the persister has not written yet',
+      ['election'],
+    );
+    this.fenced = metrics.counter(
+      'hanpyo_ledger_fenced_total',
+      'Publications refused because a newer replica claimed the election (this one stopped)',
       ['election'],
     );
     this.diverged = metrics.gauge(
@@ -168,6 +175,7 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
     if (t.signerProblem) return;
     if (!(await this.holdLease(t, false))) return;
     await this.publishMissing(t);
+    if (!t.leaseHeld) return; // fenced while publishing
     await this.cut(t, row);
   }
 
@@ -281,6 +289,7 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
       });
       t.publishedHeight = undefined;
       t.pending = undefined;
+      if (!held) await this.kafka.release(id);
     }
     t.leaseHeld = held;
     this.leaseHeld.set({ election: id }, held ? 1 : 0);
@@ -291,14 +300,23 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
     const id = t.ledger.electionId;
     t.leaseHeld = false;
     this.leaseHeld.set({ election: id }, 0);
+    await this.kafka.release(id);
     await this.chain.releaseLease(id, this.config.HANPYO_LEDGER_INSTANCE_ID);
   }
 
-  /** Puts every stored block not yet on the blocks topic there, in height order. */
+  /**
+   * Puts every stored block not yet on the blocks topic there, in height order, through the
+   * election's fenced publisher. After taking the lease (or a failed publication) it first claims
+   * the publisher role, which fences any older replica, then reads what the topic already holds:
+   * a height already there is never published again (docs/ledger.md, "Fenced publication").
+   */
   private async publishMissing(t: Tracked): Promise<void> {
     const id = t.ledger.electionId;
     try {
-      t.publishedHeight ??= await this.kafka.publishedHeight(id);
+      if (t.publishedHeight === undefined) {
+        await this.kafka.claim(id);
+        t.publishedHeight = await this.alreadyPublished(t);
+      }
       const from = t.publishedHeight + 1;
       for (let h = from; h <= t.ledger.height; h += 100) {
         const batch: StoredBlock[] = [];
@@ -310,11 +328,58 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
       }
     } catch (e) {
       t.publishedHeight = undefined;
+      if (e instanceof KafkaFencedError) {
+        // A newer replica claimed the election's publisher: this one is a zombie whose lease
+        // lapsed. Stop publishing and give the lease up; the store tells who cuts next.
+        this.fenced.inc({ election: id });
+        this.logger.warn('fenced by a newer ledger replica; stopped publishing, lease given up', {
+          electionId: id,
+          code: e.code,
+          instance: this.config.HANPYO_LEDGER_INSTANCE_ID,
+        });
+        t.pending = undefined;
+        t.leaseTriedAt = this.clock.now().getTime();
+        await this.release(t).catch((r: unknown) =>
+          this.logger.warn('cannot release the cutter lease', {
+            electionId: id,
+            error: (r as Error).message,
+          }),
+        );
+        return;
+      }
       this.logger.warn('cannot publish blocks yet; retrying', {
         electionId: id,
         error: (e as Error).message,
+        code: (e as { code?: unknown }).code,
       });
     }
+  }
+
+  /**
+   * The height the blocks topic already holds. The block there at that height must be
+   * byte-identical to the stored one; if it is not, it is still never published twice (an
+   * observer would see a conflict), and the difference is logged as BLOCK_CONFLICT.
+   */
+  private async alreadyPublished(t: Tracked): Promise<number> {
+    const id = t.ledger.electionId;
+    const last = await this.kafka.lastPublished(id);
+    if (last.height === 0) return 0;
+    const stored = t.ledger.block(last.height);
+    const digest = stored ? valueDigest(KafkaRepository.value(stored)) : undefined;
+    if (last.digest !== null && digest !== undefined && last.digest !== digest) {
+      this.logger.error('the blocks topic holds another block at this height than the store', {
+        electionId: id,
+        height: last.height,
+        code: 'BLOCK_CONFLICT',
+      });
+    } else if (last.height > 0) {
+      this.logger.info('blocks already on the topic; publishing only what follows', {
+        electionId: id,
+        height: last.height,
+        identical: digest !== undefined && last.digest === digest,
+      });
+    }
+    return last.height;
   }
 
   /** Picks a cut when one is due, and builds, signs, stores and publishes it once it is written. */

@@ -6,6 +6,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Block, BlockSignatures } from '@hanpyo/contracts';
 import { ApiError } from '@hanpyo/service-kit';
 import { ChainRepository } from './chain.repository.js';
+import { MAX_HEIGHT, parseHeight } from './height.js';
 import type { ConsistencyAnswer } from './election-ledger.js';
 import { LedgerService } from './ledger.service.js';
 import type { Tracked } from './ledger.service.js';
@@ -24,7 +25,6 @@ export interface ReceiptStatus {
 }
 
 const TRACKING_CODE = /^[0-9a-f]{64}$/;
-const HEIGHT = /^[1-9][0-9]{0,15}$/;
 
 @Injectable()
 export class ProofsService {
@@ -38,8 +38,12 @@ export class ProofsService {
     electionId: string,
     height: string,
   ): Promise<{ block: Block; signatures: BlockSignatures }> {
-    if (height !== 'latest' && !HEIGHT.test(height)) {
-      throw new ApiError('REQUEST_INVALID', 'a block height is a positive integer, or latest');
+    const wanted = height === 'latest' ? 'latest' : parseHeight(height);
+    if (wanted === undefined) {
+      throw new ApiError(
+        'REQUEST_INVALID',
+        `a block height is an integer from 1 to ${MAX_HEIGHT}, or latest`,
+      );
     }
     await this.known(electionId);
     // The latest block is the latest this replica has replayed, so a receipt asked next is proven
@@ -47,7 +51,7 @@ export class ProofsService {
     const replayed = this.ledgers.election(electionId)?.ledger.height ?? 0;
     const stored = await this.chain.block(
       electionId,
-      height !== 'latest' ? Number(height) : replayed > 0 ? replayed : 'latest',
+      wanted !== 'latest' ? wanted : replayed > 0 ? replayed : 'latest',
     );
     if (!stored) {
       throw new ApiError(
@@ -106,15 +110,10 @@ export class ProofsService {
     from: unknown,
     to: unknown,
   ): Promise<ConsistencyAnswer> {
-    if (
-      typeof from !== 'string' ||
-      typeof to !== 'string' ||
-      !HEIGHT.test(from) ||
-      !HEIGHT.test(to)
-    ) {
-      throw new ApiError('REQUEST_INVALID', 'from and to are block heights (positive integers)');
+    const [h1, h2] = [parseHeight(from), parseHeight(to)];
+    if (h1 === undefined || h2 === undefined) {
+      throw new ApiError('REQUEST_INVALID', `from and to are block heights (1 to ${MAX_HEIGHT})`);
     }
-    const [h1, h2] = [Number(from), Number(to)];
     if (h1 > h2) throw new ApiError('REQUEST_INVALID', 'from must not be above to');
     await this.known(electionId);
     const t = this.usable(electionId);

@@ -6,8 +6,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { fromBase64url, fromHex, verifySignature } from '@hanpyo/crypto';
 import { ApiError } from '@hanpyo/service-kit';
 import { ChainRepository } from './chain.repository.js';
+import { MAX_HEIGHT, parseHeight } from './height.js';
 
-const HEIGHT = /^[1-9][0-9]{0,15}$/;
 const SIGNATURE = /^[A-Za-z0-9_-]{86}$/;
 
 @Injectable()
@@ -20,8 +20,8 @@ export class SignaturesService {
     height: string,
     body: unknown,
   ): Promise<{ height: number; blockHash: string; keyId: string }> {
-    if (!HEIGHT.test(height)) {
-      throw new ApiError('REQUEST_INVALID', 'a block height is a positive integer');
+    if (parseHeight(height) === undefined) {
+      throw new ApiError('REQUEST_INVALID', `a block height is an integer from 1 to ${MAX_HEIGHT}`);
     }
     const { keyId, signature } = (typeof body === 'object' && body !== null ? body : {}) as {
       keyId?: unknown;

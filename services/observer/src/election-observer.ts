@@ -88,6 +88,15 @@ export const checkpointSchema = z.object({
       offset: z.number().optional(),
     }),
   ),
+  /**
+   * The blocks topic's offset after the last block message taken (replayed or skipped); absent
+   * in older checkpoints: read from the topic's start, heights up to `height` skipped.
+   */
+  blocksOffset: z.number().int().min(0).optional(),
+  /** SHA-256 of the last replayed block's message, to tell a duplicate from a conflict. */
+  lastBlockDigest: z.string().optional(),
+  /** Blocks-topic messages skipped: byte-identical duplicates, and rejected ones by code. */
+  skippedBlocks: z.record(z.string(), z.number().int().min(0)).optional(),
   /** Cosignatures made but not yet accepted by the ledger. */
   unpublished: z.array(
     z.object({ height: z.number().int(), blockHash: z.string(), signature: z.string() }),
@@ -278,6 +287,46 @@ export class ElectionObserver {
       divergences,
       refused,
       cosign: this.followed === null && divergedAt === null && blockHash !== '',
+    };
+  }
+
+  /** Where the blocks topic is read from after a restart (0: its start). */
+  get blocksOffset(): number {
+    return this.state.blocksOffset ?? 0;
+  }
+
+  /** The digest of the last replayed block's message, when this checkpoint kept it. */
+  get lastBlockDigest(): string | undefined {
+    return this.state.lastBlockDigest;
+  }
+
+  /** A block message was taken at `offset`; the replayed ones also keep their digest. */
+  tookBlockMessage(offset: number, digest?: string): void {
+    this.state = {
+      ...this.state,
+      blocksOffset: Math.max(this.state.blocksOffset ?? 0, offset + 1),
+      ...(digest !== undefined ? { lastBlockDigest: digest } : {}),
+    };
+  }
+
+  /**
+   * A blocks-topic message that is not part of the chain (a duplicate, a conflicting, unsigned or
+   * malformed block): counted, and a divergence other than a duplicate is kept for the status
+   * page; it never stops cosigning, since the chain replayed is unchanged.
+   */
+  skippedBlock(offset: number, kind: string, divergence?: Divergence): void {
+    const skipped = { ...(this.state.skippedBlocks ?? {}) };
+    skipped[kind] = (skipped[kind] ?? 0) + 1;
+    this.state = {
+      ...this.state,
+      blocksOffset: Math.max(this.state.blocksOffset ?? 0, offset + 1),
+      skippedBlocks: skipped,
+      ...(divergence
+        ? {
+            divergences: this.state.divergences + 1,
+            recentDivergences: [...this.state.recentDivergences, divergence].slice(-RECENT),
+          }
+        : {}),
     };
   }
 

@@ -49,7 +49,11 @@ interface PartitionBuffer {
 export class ElectionFollower {
   private readonly buffers = new Map<number, PartitionBuffer>();
   private readonly blocks: BlockMessage[] = [];
-  private nextBlockOffset: number;
+  /**
+   * The blocks topic's next offset to read: one past the last message taken in. Offsets of a
+   * transactional topic are not heights (commit markers take some), so this is kept, never derived.
+   */
+  private blocksPosition: number;
   private waiters: (() => void)[] = [];
   private failure: Error | undefined;
   /** The member reading for this follower now (replaced when the group's topic set changes). */
@@ -60,14 +64,14 @@ export class ElectionFollower {
     private readonly electionId: string,
     private readonly topics: { board: string; blocks: string },
     private readonly maxBuffered: number,
-    startHeight: number,
+    startBlocksOffset: number,
     startOffsets: readonly number[],
     /** The board partitions to read. */
     partitions: readonly number[],
     /** The board's other partitions: paused, never fetched. */
     private readonly skipped: readonly number[] = [],
   ) {
-    this.nextBlockOffset = startHeight;
+    this.blocksPosition = startBlocksOffset;
     for (const p of partitions) {
       this.buffers.set(p, { start: startOffsets[p] ?? 0, records: [], paused: false });
     }
@@ -94,8 +98,9 @@ export class ElectionFollower {
   private blocksRead(messages: readonly KafkaMessage[]): void {
     for (const m of messages) {
       const offset = Number(m.offset);
-      if (offset < this.nextBlockOffset + this.blocks.length) continue;
+      if (offset < this.blocksPosition) continue;
       this.blocks.push({ offset, value: text(m.value) });
+      this.blocksPosition = offset + 1;
     }
   }
 
@@ -132,7 +137,7 @@ export class ElectionFollower {
     consumer.seek({
       topic: this.topics.blocks,
       partition: 0,
-      offset: String(this.nextBlockOffset + this.blocks.length),
+      offset: String(this.blocksPosition),
     });
     const paused = [...this.skipped];
     for (const [partition, buf] of this.buffers) {
@@ -146,13 +151,12 @@ export class ElectionFollower {
     if (paused.length > 0) consumer.pause([{ topic: this.topics.board, partitions: paused }]);
   }
 
-  /** The next message of the blocks topic (height order), once it is there. */
+  /** The next message of the blocks topic (offset order; heights are judged by the caller). */
   async nextBlock(stopped: () => boolean): Promise<BlockMessage | undefined> {
     while (this.blocks.length === 0) {
       if (stopped()) return undefined;
       await this.wait(1000);
     }
-    this.nextBlockOffset++;
     return this.blocks.shift();
   }
 
@@ -273,19 +277,22 @@ export class KafkaRepository implements OnApplicationShutdown {
     }
   }
 
-  /** How many blocks the election's blocks topic holds (its end offset). */
-  async publishedHeight(electionId: string): Promise<number> {
+  /**
+   * The blocks topic's end offset (last stable offset): messages and commit markers, so an upper
+   * bound of what is left to read, never a height.
+   */
+  async blocksEnd(electionId: string): Promise<number> {
     await this.ready();
     return (await endOffsets(this.admin, topicNames(this.config.kafka, electionId).blocks))[0] ?? 0;
   }
 
   /**
-   * Starts reading the election's board and blocks after `height`, from `offsets`: every board
-   * partition, or only `partitions`.
+   * Starts reading the election's blocks topic from `blocksOffset` and its board from `offsets`:
+   * every board partition, or only `partitions`.
    */
   async follow(
     electionId: string,
-    height: number,
+    blocksOffset: number,
     offsets: readonly number[],
     partitions?: readonly number[],
   ): Promise<ElectionFollower> {
@@ -300,7 +307,7 @@ export class KafkaRepository implements OnApplicationShutdown {
         electionId,
         { board: names.ballots, blocks: names.blocks },
         this.config.HANPYO_OBSERVER_MAX_BUFFERED,
-        height,
+        blocksOffset,
         offsets,
         all.filter((p) => !partitions || partitions.includes(p)),
         all.filter((p) => partitions && !partitions.includes(p)),

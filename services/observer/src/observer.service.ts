@@ -5,11 +5,13 @@
 // Every divergence is counted and logged as an alarm; the observer keeps going.
 import { Inject, Injectable } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { ContractError, parseSignedBlock } from '@hanpyo/contracts';
+import { createHash } from 'node:crypto';
 import type { SignedBlock } from '@hanpyo/contracts';
 import { signBlockHash } from '@hanpyo/ledger';
 import { JsonLogger, Metrics } from '@hanpyo/service-kit';
 import { BallotPool } from './ballot-pool.js';
+import { BlockSequence } from './block-sequence.js';
+import type { SequenceDecision } from './block-sequence.js';
 import { CheckpointRepository } from './checkpoint.repository.js';
 import { CONFIG } from './config.js';
 import type { ObserverConfig } from './config.js';
@@ -49,9 +51,19 @@ export interface ElectionStatus {
   readonly recentDivergences: readonly Divergence[];
 }
 
+/** A blocks-topic message skipped before the block taken (applied in order, at its replay). */
+interface Skipped {
+  readonly offset: number;
+  readonly decision: Exclude<SequenceDecision, { kind: 'next' }>;
+}
+
 interface Prepared {
+  /** Undefined: stopped before a block came. */
   readonly signed: SignedBlock | undefined;
-  readonly problem: string | undefined;
+  /** The block message's offset and digest. */
+  readonly offset: number;
+  readonly digest: string;
+  readonly skipped: readonly Skipped[];
   readonly checked: CheckedEntry[];
   readonly expected: number;
 }
@@ -78,6 +90,7 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
   private readonly blocksReplayed: ReturnType<Metrics['counter']>;
   private readonly ballotsVerified: ReturnType<Metrics['counter']>;
   private readonly divergences: ReturnType<Metrics['counter']>;
+  private readonly skippedBlocks: ReturnType<Metrics['counter']>;
   private readonly refusedEntries: ReturnType<Metrics['counter']>;
   private readonly cosignatures: ReturnType<Metrics['counter']>;
   private readonly height: ReturnType<Metrics['gauge']>;
@@ -128,6 +141,11 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
       'Cosignatures the ledger accepted',
       e,
     );
+    this.skippedBlocks = metrics.counter(
+      'hanpyo_observer_skipped_block_messages_total',
+      'Blocks-topic messages not replayed: a byte-identical duplicate of a height replayed, or rejected (conflict, unsigned, malformed, gap)',
+      ['election', 'reason'],
+    );
     this.height = metrics.gauge(
       'hanpyo_observer_verified_height',
       'Height of the last block replayed',
@@ -135,7 +153,7 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
     );
     this.lag = metrics.gauge(
       'hanpyo_observer_lag_blocks',
-      'Blocks on the blocks topic not replayed yet',
+      'Blocks-topic offsets not read yet (messages and commit markers: an upper bound of blocks)',
       e,
     );
     this.resumedFrom = metrics.gauge(
@@ -334,11 +352,16 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
     );
     const follower = await this.kafka.follow(
       electionId,
-      observer.height,
+      observer.blocksOffset,
       observer.offsets,
       followed?.partitions,
     );
     const partitions = followed ? new Set(followed.partitions) : undefined;
+    // Heights, not offsets, order the chain: duplicates and strays are judged here.
+    const sequence = new BlockSequence(election.manifest, sha256, {
+      height: observer.height,
+      ...(observer.lastBlockDigest !== undefined ? { lastDigest: observer.lastBlockDigest } : {}),
+    });
     t.follower = follower;
     t.phase = 'following';
     t.detail = null;
@@ -350,11 +373,13 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
     const stopped = () => this.stopping || observer.complete;
     let taken: Promise<unknown> = Promise.resolve();
     const prepare = (): Promise<Prepared> => {
-      const records = taken.then(() => this.take(follower, stopped, partitions));
+      const records = taken.then(() => this.take(follower, sequence, stopped, partitions));
       taken = records.catch(() => undefined);
       return records.then(async (r) => ({
         signed: r.signed,
-        problem: r.problem,
+        offset: r.offset,
+        digest: r.digest,
+        skipped: r.skipped,
         expected: r.expected,
         checked: r.records.length ? await this.pool.check(electionId, r.records) : [],
       }));
@@ -368,19 +393,8 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
       }
       const next = await queue.shift()!;
       if (this.stopping) return;
-      if (!next.signed) {
-        // An unreadable block message: the chain cannot be followed past it.
-        this.alarm(electionId, observer.height + 1, [
-          {
-            height: observer.height + 1,
-            code: 'BLOCK_MALFORMED',
-            message: next.problem ?? 'unreadable block',
-          },
-        ]);
-        t.phase = 'stopped';
-        t.detail = `block ${observer.height + 1} is unreadable: ${next.problem ?? ''}`;
-        return;
-      }
+      this.applySkipped(electionId, observer, next.skipped);
+      if (!next.signed) return; // stopped while waiting for a block
       await this.verifyBlock(electionId, observer, next, t);
       if (observer.complete) {
         // The final block: nothing follows it, so the board and blocks are not polled any more.
@@ -404,34 +418,97 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
     });
   }
 
-  /** Takes the next block and the board messages of its cuts (of `partitions` only, if given). */
+  /**
+   * Takes the next block of the chain (by height: duplicates and strays before it are returned as
+   * skipped) and the board messages of its cuts (of `partitions` only, if given).
+   */
   private async take(
     follower: ElectionFollower,
+    sequence: BlockSequence,
     stopped: () => boolean,
     partitions: ReadonlySet<number> | undefined,
   ): Promise<{
     signed: SignedBlock | undefined;
-    problem: string | undefined;
+    offset: number;
+    digest: string;
+    skipped: Skipped[];
     records: BoardRecord[];
     expected: number;
   }> {
-    const message = await follower.nextBlock(stopped);
-    if (!message) return { signed: undefined, problem: 'stopped', records: [], expected: 0 };
-    let signed: SignedBlock;
-    try {
-      signed = parseSignedBlock(JSON.parse(message.value ?? '') as unknown);
-    } catch (e) {
-      if (!(e instanceof ContractError) && !(e instanceof SyntaxError)) throw e;
-      return { signed: undefined, problem: e.message, records: [], expected: 0 };
+    const skipped: Skipped[] = [];
+    for (;;) {
+      const message = await follower.nextBlock(stopped);
+      if (!message)
+        return { signed: undefined, offset: 0, digest: '', skipped, records: [], expected: 0 };
+      const decision = sequence.offer(message.value);
+      if (decision.kind !== 'next') {
+        skipped.push({ offset: message.offset, decision });
+        continue;
+      }
+      const signed = decision.signed;
+      const records: BoardRecord[] = [];
+      let expected = 0;
+      for (const cut of signed.block.cuts) {
+        if (partitions && !partitions.has(cut.partition)) continue;
+        expected += Math.max(0, cut.toOffset - cut.fromOffset);
+        records.push(
+          ...(await follower.take(cut.partition, cut.fromOffset, cut.toOffset, stopped)),
+        );
+      }
+      return {
+        signed,
+        offset: message.offset,
+        digest: sequence.digestAt(signed.block.height) ?? '',
+        skipped,
+        records,
+        expected,
+      };
     }
-    const records: BoardRecord[] = [];
-    let expected = 0;
-    for (const cut of signed.block.cuts) {
-      if (partitions && !partitions.has(cut.partition)) continue;
-      expected += Math.max(0, cut.toOffset - cut.fromOffset);
-      records.push(...(await follower.take(cut.partition, cut.fromOffset, cut.toOffset, stopped)));
+  }
+
+  /**
+   * Counts and records the blocks-topic messages skipped before a block: a duplicate is counted
+   * only; a conflicting, unsigned, malformed or out-of-order one is a divergence alarm too, but
+   * the chain replayed is unchanged, so cosigning goes on.
+   */
+  private applySkipped(
+    electionId: string,
+    observer: ElectionObserver,
+    skipped: readonly Skipped[],
+  ): void {
+    for (const { offset, decision } of skipped) {
+      if (decision.kind === 'duplicate') {
+        observer.skippedBlock(offset, decision.known ? 'duplicate' : 'replayed_before');
+        if (decision.known) {
+          this.skippedBlocks.inc({ election: electionId, reason: 'duplicate' });
+          this.logger.info('observer: skipped a byte-identical duplicate of a replayed block', {
+            election: electionId,
+            height: decision.height,
+            blocksOffset: offset,
+          });
+        }
+        continue;
+      }
+      const divergence: Divergence = {
+        height: decision.height,
+        code: decision.code,
+        message: `${decision.message} (blocks-topic offset ${offset}; skipped, the chain goes on)`,
+      };
+      this.skippedBlocks.inc({ election: electionId, reason: decision.code });
+      this.divergences.inc({ election: electionId, code: decision.code });
+      observer.skippedBlock(offset, decision.code, divergence);
+      this.logger.error(
+        'OBSERVER ALARM: a blocks-topic message that is no block of the chain, skipped; cosigning goes on',
+        {
+          alarm: 'hanpyo.observer.divergence',
+          election: electionId,
+          height: decision.height,
+          code: decision.code,
+          blocksOffset: offset,
+          reason: decision.message,
+        },
+      );
     }
-    return { signed, problem: undefined, records, expected };
   }
 
   private async verifyBlock(
@@ -443,6 +520,7 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
     const started = performance.now();
     const { block, signatures } = prepared.signed!;
     const verdict = observer.verify(block, signatures, prepared.checked, prepared.expected);
+    observer.tookBlockMessage(prepared.offset, prepared.digest);
     const election = { election: electionId };
     this.blocksReplayed.inc(election);
     this.ballotsVerified.inc(election, verdict.ballots);
@@ -624,8 +702,8 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
       try {
         await this.publishPending(electionId, t.observer, t);
         if (t.phase === 'finished') continue;
-        const end = await this.kafka.publishedHeight(electionId);
-        t.lag = Math.max(0, end - t.observer.height);
+        const end = await this.kafka.blocksEnd(electionId);
+        t.lag = Math.max(0, end - t.observer.blocksOffset);
         this.lag.set({ election: electionId }, t.lag);
       } catch (e) {
         // Lag unknown this time; readiness reports Kafka.
@@ -636,4 +714,9 @@ export class ObserverService implements OnApplicationBootstrap, OnApplicationShu
       }
     }
   }
+}
+
+/** SHA-256 (hex) of a blocks-topic message: what "byte-identical" compares. */
+function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
 }

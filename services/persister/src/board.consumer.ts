@@ -8,15 +8,20 @@ import type { Consumer, EachBatchPayload } from 'kafkajs';
 import { GroupConsumer } from '@hanpyo/kafka';
 import { JsonLogger, Metrics } from '@hanpyo/service-kit';
 import type { BoardMessage } from './board-message.js';
+import { CONFIG } from './config.js';
+import type { PersisterConfig } from './config.js';
 import { EntriesService } from './entries.service.js';
+import { CrashAfterWrite } from './fault.js';
 import { KafkaRepository } from './kafka.repository.js';
 
 @Injectable()
 export class BoardConsumer {
   private readonly member: GroupConsumer;
   private readonly lag;
+  private readonly fault: CrashAfterWrite;
 
   constructor(
+    @Inject(CONFIG) config: PersisterConfig,
     @Inject(KafkaRepository) private readonly kafka: KafkaRepository,
     @Inject(EntriesService) private readonly entries: EntriesService,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
@@ -37,6 +42,9 @@ export class BoardConsumer {
       "Election boards read by the process's one consumer-group member",
     );
     this.onCrash = () => crashes.inc();
+    this.fault = new CrashAfterWrite(config.fault, (message, fields) =>
+      logger.warn(message, fields),
+    );
   }
 
   private readonly boards;
@@ -117,6 +125,7 @@ export class BoardConsumer {
       heartbeat: () => payload.heartbeat(),
       active: () => payload.isRunning() && !payload.isStale(),
     });
+    this.fault.afterWrite(); // HANPYO_FAULT_CRASH_AFTER_WRITE (fault.ts): tests only
     const last = batch.lastOffset();
     payload.resolveOffset(last);
     await consumer.commitOffsets([

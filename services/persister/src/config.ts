@@ -5,6 +5,8 @@ import type { CassandraConfig } from '@hanpyo/cassandra';
 import { kafkaConfigFromEnv } from '@hanpyo/kafka';
 import type { KafkaConfig } from '@hanpyo/kafka';
 import { parseConfig } from '@hanpyo/service-kit';
+import { faultConfig } from './fault.js';
+import type { FaultConfig } from './fault.js';
 
 const schema = z.object({
   HANPYO_PERSISTER_HOST: z.string().default('127.0.0.1'),
@@ -30,6 +32,8 @@ const schema = z.object({
 export type PersisterConfig = Readonly<z.infer<typeof schema>> & {
   readonly kafka: KafkaConfig;
   readonly cassandra: CassandraConfig;
+  /** Test-only fault hooks (fault.ts); refused in production. */
+  readonly fault: FaultConfig;
 };
 
 export function persisterConfig(
@@ -39,6 +43,7 @@ export function persisterConfig(
     ...parseConfig('persister', schema, env),
     kafka: kafkaConfigFromEnv({ HANPYO_KAFKA_CLIENT_ID: 'hanpyo-persister', ...env }),
     cassandra: cassandraConfigFromEnv(env),
+    fault: faultConfig(env),
   });
 }
 

@@ -4,7 +4,7 @@ import { cassandraConfigFromEnv } from '@hanpyo/cassandra';
 import type { CassandraConfig } from '@hanpyo/cassandra';
 import { kafkaConfigFromEnv } from '@hanpyo/kafka';
 import type { KafkaConfig } from '@hanpyo/kafka';
-import { finalGraceMs, parseConfig, pipelineTimingSchema } from '@hanpyo/service-kit';
+import { ConfigError, finalGraceMs, parseConfig, pipelineTimingSchema } from '@hanpyo/service-kit';
 
 const hex32 = z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits (32 bytes)');
 const keys = z
@@ -29,7 +29,22 @@ const keys = z
 const schema = z.object({
   HANPYO_REGISTRAR_HOST: z.string().default('127.0.0.1'),
   HANPYO_REGISTRAR_PORT: z.coerce.number().int().min(1).max(65535).default(8082),
-  HANPYO_REGISTRAR_ADMIN_TOKEN: z.string().min(16, 'at least 16 characters'),
+  /**
+   * Dev shortcut: one bearer key holding every role. Refused when HANPYO_PROFILE=production; use
+   * HANPYO_REGISTRAR_CREDENTIALS_FILE there (docs/security.md, "Access control").
+   */
+  HANPYO_REGISTRAR_ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  /** JSON file of role-scoped credentials {id, roles, sha256}; re-read when it changes. */
+  HANPYO_REGISTRAR_CREDENTIALS_FILE: z.string().min(1).optional(),
+  /** How often the credentials file is checked for a change, ms. */
+  HANPYO_REGISTRAR_CREDENTIALS_POLL_MS: z.coerce.number().int().min(100).default(2000),
+  /**
+   * A tally still `aggregating` with no job in this process is taken as abandoned (a crashed
+   * replica) after this long, ms, and may then be reset.
+   */
+  HANPYO_REGISTRAR_TALLY_STALE_MS: z.coerce.number().int().min(1000).default(600_000),
+  /** The deployment profile; `production` refuses the dev admin token. */
+  HANPYO_PROFILE: z.enum(['development', 'production']).default('development'),
   HANPYO_REGISTRAR_KEY_ID: z.string().min(1).default('registrar-1'),
   HANPYO_REGISTRAR_KEY_SEED: hex32,
   /** Worker threads of a tally's aggregation; default: the pod's cores. */
@@ -65,6 +80,17 @@ export function registrarConfig(
   env: Readonly<Record<string, string | undefined>>,
 ): RegistrarConfig {
   const parsed = parseConfig('registrar', schema, env);
+  if (parsed.HANPYO_PROFILE === 'production' && parsed.HANPYO_REGISTRAR_ADMIN_TOKEN !== undefined)
+    throw new ConfigError(
+      'registrar: invalid configuration\n  HANPYO_REGISTRAR_ADMIN_TOKEN: refused when HANPYO_PROFILE=production (it holds every role); use HANPYO_REGISTRAR_CREDENTIALS_FILE',
+    );
+  if (
+    parsed.HANPYO_REGISTRAR_ADMIN_TOKEN === undefined &&
+    parsed.HANPYO_REGISTRAR_CREDENTIALS_FILE === undefined
+  )
+    throw new ConfigError(
+      'registrar: invalid configuration\n  HANPYO_REGISTRAR_CREDENTIALS_FILE: required (or, outside production, HANPYO_REGISTRAR_ADMIN_TOKEN)',
+    );
   return Object.freeze({
     ...parsed,
     finalGraceMs: finalGraceMs(parsed),

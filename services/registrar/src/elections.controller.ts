@@ -1,7 +1,7 @@
 // HTTP transport of election operations (a few lines each; decisions are in ElectionsService).
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminGuard } from './admin.guard.js';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Access, BODY_LIMITS } from './admin.guard.js';
 import { ElectionsService } from './elections.service.js';
 import { TokensService } from './tokens.service.js';
 import { ApiError } from '@hanpyo/service-kit';
@@ -15,8 +15,7 @@ export class ElectionsController {
   ) {}
 
   @Post()
-  @UseGuards(AdminGuard)
-  @ApiBearerAuth()
+  @Access({ roles: ['operator'], audit: 'election.create', bodyLimit: BODY_LIMITS.medium })
   @ApiOperation({
     summary:
       'Register an election: {"manifest"} → {"manifest","manifestHash"} (keys filled from the deployment)',
@@ -36,8 +35,7 @@ export class ElectionsController {
 
   @Post(':id/ceremony')
   @HttpCode(200)
-  @UseGuards(AdminGuard)
-  @ApiBearerAuth()
+  @Access({ roles: ['operator'], audit: 'election.ceremony', bodyLimit: BODY_LIMITS.medium })
   @ApiOperation({
     summary: 'Accept the public record of a key ceremony (SPEC §3) after verifying every proof',
   })
@@ -47,8 +45,7 @@ export class ElectionsController {
 
   @Post(':id/open')
   @HttpCode(200)
-  @UseGuards(AdminGuard)
-  @ApiBearerAuth()
+  @Access({ roles: ['operator'], audit: 'election.open' })
   @ApiOperation({ summary: 'Open the election (after its ceremony)' })
   open(@Param('id') id: string) {
     return this.elections.open(id);
@@ -56,16 +53,14 @@ export class ElectionsController {
 
   @Post(':id/close')
   @HttpCode(200)
-  @UseGuards(AdminGuard)
-  @ApiBearerAuth()
+  @Access({ roles: ['operator'], audit: 'election.close' })
   @ApiOperation({ summary: 'Close the election' })
   close(@Param('id') id: string) {
     return this.elections.close(id);
   }
 
   @Post(':id/tokens')
-  @UseGuards(AdminGuard)
-  @ApiBearerAuth()
+  @Access({ roles: ['issuer'], audit: 'tokens.issue' })
   @ApiOperation({
     summary:
       'Issue a voter token (SPEC §4) for a voter of the roll, in their district, bound to the device key: {"voterId","districtId","voterKey"} → {"token"}; VOTER_NOT_ON_ROLL, VOTER_WRONG_DISTRICT, VOTER_KEY_INVALID, ROLL_MISSING',
@@ -76,8 +71,7 @@ export class ElectionsController {
   }
 
   @Post(':id/tokens/bulk')
-  @UseGuards(AdminGuard)
-  @ApiBearerAuth()
+  @Access({ roles: ['issuer'], audit: 'tokens.bulk', bodyLimit: BODY_LIMITS.medium })
   @ApiOperation({
     summary:
       'Issue up to 1,000 tokens, all or none: {"voters":[{"voterId","districtId","voterKey"}]} → {"tokens":[…]}',

@@ -2,7 +2,10 @@ import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 import { ServiceKitModule } from '@hanpyo/service-kit';
 import type { Clock, Health, JsonLogger, Metrics } from '@hanpyo/service-kit';
-import { AdminGuard } from './admin.guard.js';
+import { AccessHooks } from './access.hooks.js';
+import { AuditController } from './audit.controller.js';
+import { AuditRepository } from './audit.repository.js';
+import { AuditService } from './audit.service.js';
 import { CONFIG } from './config.js';
 import type { RegistrarConfig } from './config.js';
 import { ElectionsController } from './elections.controller.js';
@@ -27,10 +30,12 @@ export class RegistrarModule {
     return {
       module: RegistrarModule,
       imports: [ServiceKitModule.forRoot(kit)],
-      controllers: [ElectionsController, RollController, TallyController],
+      controllers: [ElectionsController, RollController, TallyController, AuditController],
       providers: [
         { provide: CONFIG, useValue: config },
-        AdminGuard,
+        AccessHooks,
+        AuditRepository,
+        AuditService,
         ElectionsRepository,
         ElectionsService,
         JudgeProcess,

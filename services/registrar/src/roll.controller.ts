@@ -1,27 +1,16 @@
 // HTTP transport of the electoral roll (a few lines each; decisions are in RollService).
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  Inject,
-  Param,
-  Post,
-  Query,
-  UseGuards,
-} from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminGuard } from './admin.guard.js';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Access, BODY_LIMITS } from './admin.guard.js';
 import { RollService } from './roll.service.js';
 
 @ApiTags('roll')
 @Controller('v1/elections')
-@UseGuards(AdminGuard)
-@ApiBearerAuth()
 export class RollController {
   constructor(@Inject(RollService) private readonly roll: RollService) {}
 
   @Get(':id/roll')
+  @Access({ roles: ['operator', 'issuer', 'observer'] })
   @ApiOperation({
     summary: 'The roll: {status: none|importing|committed, voters, districts, digest}',
   })
@@ -31,6 +20,7 @@ export class RollController {
 
   @Post(':id/roll/imports')
   @HttpCode(200)
+  @Access({ roles: ['operator'], audit: 'roll.import' })
   @ApiOperation({
     summary:
       'Start or resume the roll import of a file: {"digest"} → {status, nextPosition, …}; one roll per election, before it opens',
@@ -41,6 +31,7 @@ export class RollController {
 
   @Post(':id/roll/batches')
   @HttpCode(200)
+  @Access({ roles: ['operator'], audit: 'roll.batch', bodyLimit: BODY_LIMITS.large })
   @ApiOperation({
     summary:
       'Take the next ≤ 5,000 rows: {"from", "voters":[{voterId, districtId}]} → {nextPosition}; ROLL_INVALID, ROLL_DISTRICT_FULL',
@@ -51,6 +42,7 @@ export class RollController {
 
   @Post(':id/roll/commit')
   @HttpCode(200)
+  @Access({ roles: ['operator'], audit: 'roll.commit' })
   @ApiOperation({
     summary:
       'Commit the import: {"digest", "count"} must be what the registrar took, else ROLL_INVALID',
@@ -60,6 +52,7 @@ export class RollController {
   }
 
   @Get(':id/roll/voters')
+  @Access({ roles: ['operator', 'issuer', 'observer'] })
   @ApiOperation({
     summary: 'The committed roll in file order: ?from=POSITION&limit=1..1000 → {voters, next}',
   })

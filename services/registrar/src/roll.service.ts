@@ -6,7 +6,7 @@
 // the file). Rows are keyed by voter id, so the roll can never place one voter in two districts,
 // and it cannot change once committed; tokens are issued only from a committed roll.
 import { Inject, Injectable } from '@nestjs/common';
-import { ContractError, parseRollBatch } from '@hanpyo/contracts';
+import { ContractError, parseDecimal, parseRollBatch } from '@hanpyo/contracts';
 import { rollChainNext, rollChainStart } from '@hanpyo/crypto';
 import type { RollImportRow, RollVoter } from '@hanpyo/cassandra';
 import { ApiError, CLOCK } from '@hanpyo/service-kit';
@@ -157,15 +157,10 @@ export class RollService {
   /** The roll in file order, a page of at most 1,000 rows (what `hanpyo tokens` mints for). */
   async page(electionId: string, fromText: unknown, limitText: unknown) {
     await this.committed(electionId);
-    const from = Number(fromText ?? 0);
-    const limit = Number(limitText ?? 1000);
-    if (
-      !Number.isSafeInteger(from) ||
-      from < 0 ||
-      !Number.isSafeInteger(limit) ||
-      limit < 1 ||
-      limit > 1000
-    )
+    // Canonical decimals only (Number() would read "" as 0 and "1e3" as 1000).
+    const from = fromText === undefined ? 0 : parseDecimal(fromText);
+    const limit = limitText === undefined ? 1000 : parseDecimal(limitText);
+    if (from === undefined || limit === undefined || limit < 1 || limit > 1000)
       throw new ApiError('REQUEST_INVALID', 'use ?from=POSITION&limit=1..1000');
     const voters = await this.repository.positions(electionId, from, limit);
     const last = voters[voters.length - 1];

@@ -1,17 +1,7 @@
 // HTTP transport of the tally and of the board pages the export reads (decisions in TallyService).
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  Inject,
-  Param,
-  Post,
-  Query,
-  UseGuards,
-} from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminGuard } from './admin.guard.js';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Access, BODY_LIMITS } from './admin.guard.js';
 import { TallyService } from './tally.service.js';
 
 @ApiTags('tally')
@@ -21,14 +11,24 @@ export class TallyController {
 
   @Post(':id/tally')
   @HttpCode(202)
-  @UseGuards(AdminGuard)
-  @ApiBearerAuth()
+  @Access({ roles: ['tally'], audit: 'tally.start' })
   @ApiOperation({
     summary:
       'Start the tally after the final block: counted set and aggregates, streamed over the board (SPEC §9); poll /tally/status',
   })
   start(@Param('id') id: string) {
     return this.tallies.start(id);
+  }
+
+  @Post(':id/tally/reset')
+  @HttpCode(200)
+  @Access({ roles: ['tally', 'operator'], audit: 'tally.reset' })
+  @ApiOperation({
+    summary:
+      'Reset the tally to start again with a new trustee set: {"reason"} (kept in the audit log); TALLY_COMPLETE, TALLY_RUNNING',
+  })
+  reset(@Param('id') id: string, @Body() body: unknown) {
+    return this.tallies.reset(id, body);
   }
 
   @Get(':id/tally/status')
@@ -47,6 +47,7 @@ export class TallyController {
 
   @Post(':id/tally/shares')
   @HttpCode(200)
+  @Access({ roles: ['tally'], audit: 'tally.shares', bodyLimit: BODY_LIMITS.large })
   @ApiOperation({
     summary:
       "A trustee's partial decryptions with proofs {trustee, shares:[{districtId, contestId, optionId, D, c, z}]}: each verified against P_i (the proof authenticates the trustee)",

@@ -5,19 +5,23 @@ import {
   addTallyTrustee,
   claimCombination,
   getTally,
+  getTallyRetryState,
   getTrusteeShares,
   latestBlock,
   listDistrictTallies,
   markAggregated,
   markComplete,
+  markTallyFailed,
+  markTallyStarted,
   putDistrictAggregates,
   putDistrictResult,
   putTrusteeShares,
   readBoardRange,
   readVerdictRange,
+  resetTally,
   startTally,
 } from '@hanpyo/cassandra';
-import type { BoardRow, StoredVerdict, TallyRow } from '@hanpyo/cassandra';
+import type { BoardRow, StoredVerdict, TallyRetryState, TallyRow } from '@hanpyo/cassandra';
 import { ElectionsRepository } from './elections.repository.js';
 
 @Injectable()
@@ -92,5 +96,25 @@ export class TallyRepository {
 
   async markComplete(electionId: string, now: Date): Promise<void> {
     await markComplete(await this.store(), electionId, now);
+  }
+
+  async retryState(electionId: string): Promise<TallyRetryState | undefined> {
+    return getTallyRetryState(await this.store(), electionId);
+  }
+
+  async markStarted(electionId: string, now: Date): Promise<void> {
+    await markTallyStarted(await this.store(), electionId, now);
+  }
+
+  async markFailed(electionId: string, code: string, message: string): Promise<void> {
+    await markTallyFailed(await this.store(), electionId, code, message);
+  }
+
+  async reset(
+    electionId: string,
+    expected: 'aggregating' | 'aggregated',
+    trustees: number,
+  ): Promise<boolean> {
+    return resetTally(await this.store(), electionId, expected, trustees);
   }
 }

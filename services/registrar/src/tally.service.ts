@@ -2,11 +2,17 @@
 // per-option aggregates, streamed partition by partition over the board; trustees' partial
 // decryptions verified on arrival; combination by the first `threshold` trustees and the counts.
 //
-// Trustees do not authenticate with a credential: each share carries a Chaum–Pedersen proof
-// against the trustee's public share P_i (computable by anyone from the ceremony record), which
-// only the holder of s_i can make. A submission is therefore accepted from anyone, and only if
+// A submission needs the registrar's tally credential (docs/security.md, "Access control"), and
+// each share carries a Chaum–Pedersen proof against the trustee's public share P_i (computable by
+// anyone from the ceremony record), which only the holder of s_i can make: it is accepted only if
 // every one of its proofs verifies.
+//
+// A tally can always be retried or reset (issue 12): a failed aggregation is retried by starting
+// again; a combination whose counts do not decode is kept as TALLY_DECODE_FAILED until a reset,
+// which deletes the tally's rows (with its reason in the audit log) so it starts again with a new
+// trustee set. Only a complete tally (TALLY_COMPLETE) or a running one (TALLY_RUNNING) is kept.
 import { Inject, Injectable } from '@nestjs/common';
+import { parseDecimal } from '@hanpyo/contracts';
 import type { Block, CeremonyRecord, Manifest, TallyDistrict } from '@hanpyo/contracts';
 import {
   combinePartialDecryptions,
@@ -128,9 +134,11 @@ export class TallyService {
     const row = await this.repository.tally(electionId);
     if ((!row || row.status === 'aggregating') && !this.jobs.has(electionId)) {
       this.failures.delete(electionId);
+      // A retry: the earlier attempt's stored failure goes before the answer reports the status.
+      if (row) await this.repository.markStarted(electionId, this.clock.now());
       this.running.inc();
       const job = this.aggregate(election.manifest, election.ceremony!, block)
-        .catch((e: unknown) => {
+        .catch(async (e: unknown) => {
           const code = e instanceof TallyError ? e.code : 'TALLY_FAILED';
           this.failed.inc({ code });
           this.failures.set(electionId, { code, message: (e as Error).message });
@@ -139,6 +147,10 @@ export class TallyService {
             code,
             error: (e as Error).message,
           });
+          // Kept in the row too, so every replica sees the tally as failed, not running.
+          await this.repository
+            .markFailed(electionId, code, (e as Error).message)
+            .catch(() => undefined);
         })
         .finally(() => {
           this.running.dec();
@@ -151,8 +163,15 @@ export class TallyService {
 
   async status(electionId: string): Promise<TallyStatusView> {
     const election = await this.elections.view(electionId);
-    const row = await this.repository.tally(electionId);
-    const error = this.failures.get(electionId);
+    const [row, retry] = await Promise.all([
+      this.repository.tally(electionId),
+      this.repository.retryState(electionId),
+    ]);
+    const stored =
+      retry?.failureCode != null
+        ? { code: retry.failureCode, message: retry.failureMessage ?? retry.failureCode }
+        : undefined;
+    const error = this.failures.get(electionId) ?? stored;
     const verdicts = this.verdicts.get(electionId);
     return {
       status: row?.status ?? 'none',
@@ -183,6 +202,7 @@ export class TallyService {
     await this.cryptoReady;
     const electionId = manifest.electionId;
     await this.repository.start(electionId, block.height);
+    await this.repository.markStarted(electionId, this.clock.now());
     const entries = block.cuts.reduce((n, c) => n + c.toOffset, 0);
     const pool = new TallyPool(this.config.HANPYO_REGISTRAR_TALLY_THREADS ?? podCores());
     let aggregation;
@@ -300,6 +320,8 @@ export class TallyService {
         `the aggregates of '${electionId}' are not published yet; run the tally first`,
       );
     }
+    const retry = await this.repository.retryState(electionId);
+    if (retry?.failureCode === 'TALLY_DECODE_FAILED') throw decodeFailed(electionId, retry);
     if (row.trustees.includes(trustee)) {
       return { trustee, accepted: true, alreadySubmitted: true, status: row.status };
     }
@@ -351,7 +373,19 @@ export class TallyService {
       await this.repository.putShares(electionId, trustee, districtId, JSON.stringify(out));
     }
     await this.repository.addTrustee(electionId, trustee);
-    await this.combineIfReady(electionId);
+    try {
+      await this.combineIfReady(electionId);
+    } catch (e) {
+      // SPEC §9: a count outside [0, registeredVoters] (or a share that does not combine) means
+      // the trustees' shares and the aggregates disagree. Kept until a reset, and reported.
+      if ((e as { code?: unknown }).code !== 'DLOG_NOT_FOUND' && !(e instanceof CombineError))
+        throw e;
+      const message = `the counts do not decode with trustees ${(await this.repository.tally(electionId))?.trusteesUsed.join(', ')}: ${(e as Error).message}; reset the tally (POST …/tally/reset with a reason) to start again`;
+      this.failed.inc({ code: 'TALLY_DECODE_FAILED' });
+      await this.repository.markFailed(electionId, 'TALLY_DECODE_FAILED', message);
+      this.logger.error('tally combination failed', { electionId, code: 'TALLY_DECODE_FAILED' });
+      throw new ApiError('TALLY_DECODE_FAILED', message);
+    }
     const after = await this.repository.tally(electionId);
     return {
       trustee,
@@ -402,7 +436,8 @@ export class TallyService {
           options: c.options.map((o) => {
             const shares = used.map((trustee, k) => {
               const s = perTrustee[k]!.get(`${c.contestId}\u0000${o.optionId}`);
-              if (!s) throw new Error(`trustee ${trustee} has no stored share of ${d.districtId}`);
+              if (!s)
+                throw new CombineError(`trustee ${trustee} has no stored share of ${d.districtId}`);
               return { trustee, D: s.D, c: s.c, z: s.z };
             });
             // SPEC §9: B − Σ λ_i·D_i = count·G, count ∈ [0, registeredVoters].
@@ -429,6 +464,59 @@ export class TallyService {
     this.logger.info('tally complete', { electionId, trusteesUsed: used });
   }
 
+  /**
+   * Resets the tally so it can be started again with a new trustee set: {"reason"} (1–500
+   * characters, kept in the audit log). Refused for a complete tally (TALLY_COMPLETE) and for one
+   * aggregating now (TALLY_RUNNING: a job in this process, or a start within
+   * HANPYO_REGISTRAR_TALLY_STALE_MS with no failure recorded, which may be another replica's).
+   */
+  async reset(
+    electionId: string,
+    body: unknown,
+  ): Promise<{ status: 'none'; reset: boolean; previous: string }> {
+    const reason = (body as { reason?: unknown } | null)?.reason;
+    if (typeof reason !== 'string' || reason.trim().length === 0 || reason.length > 500) {
+      throw new ApiError('REQUEST_INVALID', 'body must be {"reason": "1–500 characters"}');
+    }
+    const election = await this.elections.view(electionId);
+    const retry = await this.repository.retryState(electionId);
+    if (!retry) return { status: 'none', reset: false, previous: 'none' };
+    if (retry.status === 'complete') throw tallyComplete(electionId);
+    const startedAt = retry.startedAt?.getTime() ?? 0;
+    const fresh =
+      this.clock.now().getTime() - startedAt < this.config.HANPYO_REGISTRAR_TALLY_STALE_MS;
+    if (
+      this.jobs.has(electionId) ||
+      (retry.status === 'aggregating' &&
+        retry.failureCode === null &&
+        fresh &&
+        !this.failures.has(electionId))
+    ) {
+      throw new ApiError(
+        'TALLY_RUNNING',
+        `the tally of '${electionId}' is aggregating now (started ${retry.startedAt?.toISOString() ?? 'at an unknown time'}); reset it once it fails or after ${this.config.HANPYO_REGISTRAR_TALLY_STALE_MS / 1000} s without progress`,
+      );
+    }
+    if (
+      !(await this.repository.reset(electionId, retry.status, election.manifest.trustees.count))
+    ) {
+      const now = await this.repository.retryState(electionId);
+      if (now?.status === 'complete') throw tallyComplete(electionId);
+      throw new ApiError(
+        'TALLY_RUNNING',
+        `the tally of '${electionId}' changed meanwhile; try again`,
+      );
+    }
+    this.failures.delete(electionId);
+    this.verdicts.delete(electionId);
+    this.logger.warn('tally reset', {
+      electionId,
+      previous: retry.status,
+      failureCode: retry.failureCode,
+    });
+    return { status: 'none', reset: true, previous: retry.status };
+  }
+
   /** The SPEC §10 tally document; 404 TALLY_NOT_FOUND until complete. */
   async tally(electionId: string) {
     const row = await this.repository.tally(electionId);
@@ -447,10 +535,11 @@ export class TallyService {
   /** A page of the board (export): entries of one partition in [from, to), placeholders skipped. */
   async board(electionId: string, partition: string, fromText: unknown, toText: unknown) {
     await this.elections.view(electionId);
-    const p = Number(partition);
-    const from = Number(fromText ?? 0);
-    const to = Number(toText);
-    if (![p, from, to].every((n) => Number.isSafeInteger(n) && n >= 0) || to <= from) {
+    // Canonical decimals only: Number() would read "" as 0 and "1e3", "0x10" or "1.0" as numbers.
+    const p = parseDecimal(partition);
+    const from = fromText === undefined ? 0 : parseDecimal(fromText);
+    const to = parseDecimal(toText);
+    if (p === undefined || from === undefined || to === undefined || to <= from) {
       throw new ApiError(
         'REQUEST_INVALID',
         'use /board/{partition}?from=OFFSET&to=OFFSET with from < to',
@@ -473,6 +562,23 @@ export class TallyService {
       next: range![1] < to ? range![1] : null,
     };
   }
+}
+
+/** A stored share is missing at combination: the tally's rows disagree (TALLY_DECODE_FAILED). */
+class CombineError extends Error {}
+
+function tallyComplete(electionId: string): ApiError {
+  return new ApiError(
+    'TALLY_COMPLETE',
+    `the tally of '${electionId}' is complete and published; it is never reset`,
+  );
+}
+
+function decodeFailed(electionId: string, retry: { failureMessage: string | null }): ApiError {
+  return new ApiError(
+    'TALLY_DECODE_FAILED',
+    retry.failureMessage ?? `the counts of '${electionId}' do not decode; reset the tally`,
+  );
 }
 
 function shareInvalid(

@@ -9,7 +9,7 @@ import type { CeremonyRecord, Manifest } from '@hanpyo/contracts';
 import { parseManifest } from '@hanpyo/contracts';
 import { base64url, scalarToText, systemRandom } from '@hanpyo/crypto';
 import { nativeSigningKey } from '@hanpyo/crypto-native';
-import { call, readLocal } from './local.js';
+import { call, readLocal, registrarKey } from './local.js';
 import { synthCeremony } from './synth.js';
 
 async function readJsonFile(path: string): Promise<unknown> {
@@ -33,7 +33,7 @@ export async function electionCreate(manifestPath: string): Promise<number> {
   out(
     await call(`${local.registrar.url}/v1/elections`, {
       body: { manifest },
-      token: local.registrar.adminToken,
+      token: registrarKey(local, 'operator'),
     }),
   );
   return 0;
@@ -46,7 +46,7 @@ export async function electionCeremony(electionId: string, recordPath: string): 
   out(
     await call(`${local.registrar.url}/v1/elections/${encodeURIComponent(electionId)}/ceremony`, {
       body: record,
-      token: local.registrar.adminToken,
+      token: registrarKey(local, 'operator'),
     }),
   );
   return 0;
@@ -60,7 +60,7 @@ export async function electionTransition(
   const local = await readLocal();
   const answer = await call<{ closedEarly?: boolean; closes?: string; finalBlockAfter?: string }>(
     `${local.registrar.url}/v1/elections/${encodeURIComponent(electionId)}/${to}`,
-    { method: 'POST', body: {}, token: local.registrar.adminToken },
+    { method: 'POST', body: {}, token: registrarKey(local, 'operator') },
   );
   out(answer);
   if (to === 'close' && answer.finalBlockAfter) {
@@ -128,7 +128,7 @@ export interface TokenLine {
  */
 export async function mintTokens(
   base: string,
-  adminToken: string,
+  issuerKey: string,
   voters: readonly { voterId: string; districtId: string }[],
 ): Promise<TokenLine[]> {
   const devices = voters.map(() => nativeSigningKey('device', randomBytes(32)));
@@ -140,7 +140,7 @@ export async function mintTokens(
         voterKey: base64url(devices[k]!.publicKey),
       })),
     },
-    token: adminToken,
+    token: issuerKey,
   });
   return voters.map((v, k) => ({
     voterId: v.voterId,
@@ -163,7 +163,7 @@ export async function tokensBulk(
 ): Promise<number> {
   const local = await readLocal();
   const base = `${local.registrar.url}/v1/elections/${encodeURIComponent(electionId)}`;
-  const token = local.registrar.adminToken;
+  const token = registrarKey(local, 'issuer');
   const file = createWriteStream(outPath, { mode: 0o600 });
   let written = 0;
   let from: number | null = 0;

@@ -1,10 +1,20 @@
 // `.hanpyo/local.json`, written by `npm start`: where the running stack is and the registrar's
-// admin credential, so every `hanpyo` command can drive it without flags.
+// credentials (one key per role, and the dev admin token), so every `hanpyo` command can drive it
+// without flags.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+/** The registrar's roles (docs/security.md, "Access control"). */
+export type RegistrarRole = 'operator' | 'issuer' | 'tally' | 'observer';
+
 export interface LocalStack {
-  registrar: { url: string; adminToken: string };
+  registrar: {
+    url: string;
+    /** The dev shortcut holding every role (older local.json files have only this). */
+    adminToken: string;
+    /** One plaintext key per role, for the local CLI. */
+    credentials?: Partial<Record<RegistrarRole, string>>;
+  };
   edge: { url: string };
   ledger: { url: string };
   observer?: { url: string };
@@ -14,6 +24,14 @@ export interface LocalStack {
 /** Path of local.json: $HANPYO_LOCAL_JSON, else .hanpyo/local.json under the current directory. */
 export function localPath(): string {
   return process.env.HANPYO_LOCAL_JSON ?? join(process.cwd(), '.hanpyo', 'local.json');
+}
+
+/**
+ * The registrar key a command uses for `role`: the role's own key from local.json, else the old
+ * admin token field, so local.json files written before role-scoped credentials keep working.
+ */
+export function registrarKey(local: LocalStack, role: RegistrarRole): string {
+  return local.registrar.credentials?.[role] ?? local.registrar.adminToken;
 }
 
 /** Reads local.json, or explains how to get one. */

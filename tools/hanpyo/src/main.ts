@@ -4,7 +4,12 @@ import { parseArgs } from 'node:util';
 import { runBench } from './bench.js';
 import { runTallyBench } from './bench-tally.js';
 import { runObserverBench } from './bench-observer.js';
-import { electionExport, electionTally, trusteeDecrypt } from './tally-commands.js';
+import {
+  electionExport,
+  electionTally,
+  electionTallyReset,
+  trusteeDecrypt,
+} from './tally-commands.js';
 import { runInit } from './init.js';
 import { runCast } from './cast.js';
 import { runReceiptsCheck } from './receipts-check.js';
@@ -43,6 +48,9 @@ commands:
         the edge over HTTP (own registrar and edge processes on free ports, real Kafka and
         Cassandra): a refused cast vs a bare Fastify route; real casts vs a raw kafkajs producer
         and vs the per-cast crypto checks on one core
+  bench overload [--seconds S] [--connections C] [--voters N] [--json] [--out FILE]
+        the edge at 1× and 2× of its capacity measured in the same run (own registrar and edge):
+        accepted rate, 503 share and Retry-After spread, p50/p99, RSS, time to recovery
   bench persister [--entries N] [--json] [--out FILE]
         the persister's write path vs raw prepared INSERTs of the same rows (real Cassandra)
   bench ledger [--leaves N] [--json] [--out FILE]
@@ -52,8 +60,10 @@ commands:
   election create --manifest FILE          register an election (prints {"manifest","manifestHash"})
   election ceremony ID --record FILE       submit a key ceremony's public record (SPEC §3)
   election open ID | election close ID
-  election tally ID                        count and aggregate after the final block (admin)
-  election export ID --out DIR             write the SPEC §10 record of the running election
+  election tally ID                        count and aggregate after the final block (tally role)
+  election tally ID --reset --reason TEXT  reset the tally to start again with a new trustee set
+  election export ID --out DIR             write the SPEC §10 record of the running election, and
+                                           its audit log beside it (audit-log.ndjson, operator role)
   trustee decrypt --election ID --share FILE
         this trustee's partial decryptions with proofs, computed here, submitted (share stays here)
   ceremony local --election ID --out DIR   run a ceremony here: ceremony.json + trustee-<i>.json
@@ -193,6 +203,19 @@ async function main(argv: string[]): Promise<number> {
           ...out,
         });
       }
+      if (positionals[0] === 'overload') {
+        const { runOverloadBench } = await import('./bench-overload.js');
+        return runOverloadBench({
+          // Phases of 20 s unless asked: the generic --seconds default (2) is crypto's.
+          seconds: rest.some((a) => a === '--seconds' || a.startsWith('--seconds='))
+            ? positiveNumber(values.seconds, '--seconds')
+            : 20,
+          connections: positiveInt(values.connections, '--connections'),
+          voters: values.voters ? positiveInt(values.voters, '--voters') : 6000,
+          json: values.json,
+          ...out,
+        });
+      }
       if (positionals[0] === 'observer') {
         return runObserverBench({
           ballots: positiveInt(values.ballots, '--ballots'),
@@ -209,7 +232,7 @@ async function main(argv: string[]): Promise<number> {
       }
       if (positionals[0] !== 'crypto')
         throw new UsageError(
-          'bench takes suite, crypto, edge, persister, ledger, observer or tally',
+          'bench takes suite, crypto, edge, overload, persister, ledger, observer or tally',
         );
       return runBench({
         json: values.json,
@@ -226,6 +249,8 @@ async function main(argv: string[]): Promise<number> {
           manifest: { type: 'string' },
           record: { type: 'string' },
           out: { type: 'string' },
+          reset: { type: 'boolean' },
+          reason: { type: 'string' },
         },
         allowPositionals: true,
         strict: true,
@@ -244,6 +269,11 @@ async function main(argv: string[]): Promise<number> {
           return electionTransition(positionals[0]!, sub);
         case 'tally':
           if (positionals.length !== 1) throw new UsageError('election tally needs ID');
+          if (values.reset) {
+            if (!values.reason?.trim())
+              throw new UsageError('election tally ID --reset needs --reason "why"');
+            return electionTallyReset(positionals[0]!, values.reason);
+          }
           return electionTally(positionals[0]!);
         case 'export':
           if (positionals.length !== 1 || !values.out)

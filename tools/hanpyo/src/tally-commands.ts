@@ -15,7 +15,7 @@ import {
   scalarToText,
   systemRandom,
 } from '@hanpyo/crypto';
-import { call, readLocal } from './local.js';
+import { ServiceCallError, call, readLocal, registrarKey } from './local.js';
 import { RECORD_FILES } from './record-io.js';
 
 interface TallyStatus {
@@ -39,8 +39,26 @@ interface Aggregates {
 const path = (id: string) => `/v1/elections/${encodeURIComponent(id)}`;
 
 /**
- * `hanpyo election tally ID`: starts the tally (admin) and waits until the aggregates are
- * published, then prints a summary (counted ballots per district).
+ * `hanpyo election tally ID --reset --reason "…"`: resets the tally (tally credential) so it can be
+ * started again with a new trustee set; the reason goes to the registrar's audit log.
+ */
+export async function electionTallyReset(electionId: string, reason: string): Promise<number> {
+  const local = await readLocal();
+  const r = await call<{ reset: boolean; previous: string }>(
+    `${local.registrar.url}${path(electionId)}/tally/reset`,
+    { body: { reason }, token: registrarKey(local, 'tally') },
+  );
+  process.stdout.write(
+    r.reset
+      ? `tally of ${electionId} reset (it was ${r.previous}); start it again with \`hanpyo election tally ${electionId}\`\n`
+      : `tally of ${electionId}: nothing to reset (no tally started)\n`,
+  );
+  return 0;
+}
+
+/**
+ * `hanpyo election tally ID`: starts the tally (tally credential) and waits until the aggregates
+ * are published, then prints a summary (counted ballots per district).
  */
 export async function electionTally(electionId: string, timeoutSeconds = 600): Promise<number> {
   const local = await readLocal();
@@ -48,7 +66,7 @@ export async function electionTally(electionId: string, timeoutSeconds = 600): P
   let status = await call<TallyStatus>(`${base}/tally`, {
     method: 'POST',
     body: {},
-    token: local.registrar.adminToken,
+    token: registrarKey(local, 'tally'),
   });
   const deadline = Date.now() + timeoutSeconds * 1000;
   while (status.status === 'aggregating' || status.status === 'none') {
@@ -141,6 +159,7 @@ export async function trusteeDecrypt(electionId: string, shareFile: string): Pro
   );
   const r = await call<{ alreadySubmitted: boolean; status: string }>(`${base}/tally/shares`, {
     body: { trustee: index, shares },
+    token: registrarKey(local, 'tally'),
   });
   process.stdout.write(
     `trustee ${index}: ${shares.length} partial decryptions ${r.alreadySubmitted ? 'were already accepted' : 'accepted'}; tally ${r.status}\n`,
@@ -196,8 +215,50 @@ export async function electionExport(electionId: string, dir: string): Promise<n
   await once(ballots, 'finish');
   const tally = await call<unknown>(`${base}/tally`);
   await writeFile(join(dir, RECORD_FILES.tally), `${JSON.stringify(tally, null, 2)}\n`);
+  const audited = await exportAuditLog(base, registrarKey(local, 'operator'), dir);
   process.stdout.write(
-    `exported ${electionId} to ${dir}: ${entries} board entries, ${latest.block.height} blocks, tally\n`,
+    `exported ${electionId} to ${dir}: ${entries} board entries, ${latest.block.height} blocks, tally` +
+      `${audited === undefined ? '' : `; ${audited} audit log entries in ${AUDIT_LOG_FILE} (not part of the verified record)`}\n`,
   );
   return 0;
+}
+
+/** The registrar's audit log of the election, beside the record (not one of its SPEC §10 files). */
+export const AUDIT_LOG_FILE = 'audit-log.ndjson';
+
+/**
+ * Writes the election's audit log, page by page, to audit-log.ndjson (operator credential). Without
+ * an operator credential the record is still exported: the file is skipped with a warning, and
+ * undefined is returned.
+ */
+async function exportAuditLog(base: string, key: string, dir: string): Promise<number | undefined> {
+  type Page = { entries: unknown[]; next: string | null };
+  let page: Page;
+  try {
+    page = await call<Page>(`${base}/audit?limit=1000`, { token: key });
+  } catch (e) {
+    if (
+      e instanceof ServiceCallError &&
+      (e.code === 'ADMIN_UNAUTHORIZED' || e.code === 'ROLE_FORBIDDEN')
+    ) {
+      process.stderr.write(
+        `hanpyo election export: ${AUDIT_LOG_FILE} skipped (${e.code}: the operator credential is needed)\n`,
+      );
+      return undefined;
+    }
+    throw e;
+  }
+  const out = createWriteStream(join(dir, AUDIT_LOG_FILE));
+  let written = 0;
+  for (;;) {
+    for (const entry of page.entries) {
+      if (!out.write(`${JSON.stringify(entry)}\n`)) await once(out, 'drain');
+    }
+    written += page.entries.length;
+    if (page.next === null) break;
+    page = await call<Page>(`${base}/audit?limit=1000&after=${page.next}`, { token: key });
+  }
+  out.end();
+  await once(out, 'finish');
+  return written;
 }
