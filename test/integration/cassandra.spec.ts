@@ -59,9 +59,15 @@ describe('Cassandra adapter (real node)', () => {
 
   it('applies the migrations once; applying them again changes nothing', async () => {
     const first = await migrate(client, config);
-    assert.deepEqual(first, { applied: MIGRATIONS.map((m) => m.version), alreadyApplied: [] });
+    assert.deepEqual(first, {
+      applied: MIGRATIONS.map((m) => m.version),
+      alreadyApplied: [],
+      keyspaceMismatch: [],
+    });
     const schema = { tables: await tables(), columns: await columns() };
     assert.deepEqual(schema.tables, [
+      'audit_global',
+      'audit_log',
       'blocks',
       'board_entries',
       'board_verdicts',
@@ -80,7 +86,11 @@ describe('Cassandra adapter (real node)', () => {
       'voter_ballots',
     ]);
     const second = await migrate(client, config);
-    assert.deepEqual(second, { applied: [], alreadyApplied: MIGRATIONS.map((m) => m.version) });
+    assert.deepEqual(second, {
+      applied: [],
+      alreadyApplied: MIGRATIONS.map((m) => m.version),
+      keyspaceMismatch: [],
+    });
     assert.deepEqual({ tables: await tables(), columns: await columns() }, schema);
     const recorded = await execute(
       client,

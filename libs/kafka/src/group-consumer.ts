@@ -122,6 +122,12 @@ export class GroupConsumer {
     await this.reconcile(false);
   }
 
+  /** Disconnects a replaced member (idempotent; errors ignored: it is leaving anyway). */
+  private retire(consumer: Consumer): void {
+    if (this.consumer === consumer) return;
+    void consumer.disconnect().catch(() => undefined);
+  }
+
   /** Queues one reconciliation; changes queued behind a running one fold into the next. */
   private reconcile(force: boolean): Promise<void> {
     if (force) this.broken = true;
@@ -144,7 +150,13 @@ export class GroupConsumer {
     // Current from now on: batches fetched before `run` returns are this member's to handle.
     this.consumer = consumer;
     consumer.on(consumer.events.CRASH, (event) => {
-      if (this.consumer !== consumer) return;
+      if (this.consumer !== consumer) {
+        // A replaced member that kafkajs is restarting (it restarts on a retriable crash even
+        // after our disconnect): once up again it would hold partitions and fetch for nobody,
+        // stalling them (seen when a broker came back). Make it leave after the restart delay.
+        if (event.payload.restart) setTimeout(() => this.retire(consumer), 1000).unref();
+        return;
+      }
       this.broken = true;
       const error = event.payload.error;
       this.logger?.error('group consumer crashed', {
@@ -163,7 +175,11 @@ export class GroupConsumer {
           const owner = this.byTopic.get(payload.batch.topic);
           // A topic unsubscribed while its batch was on the way: left for the next member, which
           // starts from the committed offsets (or the owner's seeks).
-          if (!owner || this.consumer !== consumer) return;
+          if (!owner || this.consumer !== consumer) {
+            // A member that is not the current one must not hold partitions: it leaves.
+            if (this.consumer !== consumer) this.retire(consumer);
+            return;
+          }
           await owner.eachBatch(payload, consumer);
         },
       });

@@ -6,7 +6,7 @@ import type { Admin } from 'kafkajs';
 import type { PartitionLayout } from '@hanpyo/ledger';
 import { DurabilityError } from '@hanpyo/secrets';
 import type { KafkaConfig } from './config.js';
-import { KafkaAdapterError, classifyKafkaError } from './errors.js';
+import { KafkaAdapterError, classifyKafkaError, rootKafkaError } from './errors.js';
 
 /** Names of the project's topics under the configured prefix. */
 export interface TopicNames {
@@ -162,11 +162,18 @@ export async function ensureTopics(
         missing.map((t) => t.topic),
       );
     }
-    const metadata = await admin.fetchTopicMetadata({ topics: wanted.map((t) => t.topic) });
-    // Existing topics keep the replicas and configs they were made with: read them back.
-    const states = await topicStates(
-      admin,
-      wanted.map((t) => t.topic),
+    // Right after a creation another broker of a cluster may not host the topics yet (seen on
+    // three local brokers: UNKNOWN_TOPIC_OR_PARTITION from describeConfigs), so these reads retry
+    // that for as long as the leaders may take.
+    const [metadata, states] = await notYetRetried(() =>
+      Promise.all([
+        admin.fetchTopicMetadata({ topics: wanted.map((t) => t.topic) }),
+        // Existing topics keep the replicas and configs they were made with: read them back.
+        topicStates(
+          admin,
+          wanted.map((t) => t.topic),
+        ),
+      ]),
     );
     const mismatches = new Map(states.map((st) => [st.topic, topicConfigProblems(st, config)]));
     const all = [...mismatches.values()].flat();
@@ -198,6 +205,20 @@ export async function ensureTopics(
 const LEADERS_TIMEOUT_MS = 30_000;
 /** Errors of a metadata request for a topic the controller has created and brokers not yet. */
 const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+/** Runs `read`, again while it fails with an error of NOT_YET (bounded; then that error). */
+async function notYetRetried<T>(read: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + LEADERS_TIMEOUT_MS;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    try {
+      return await read();
+    } catch (e) {
+      const type = (rootKafkaError(e) as { type?: unknown }).type;
+      if (typeof type !== 'string' || !NOT_YET.has(type) || Date.now() > deadline) throw e;
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
 
 /** Waits until every partition of `topics` has a leader (bounded; then the last error). */
 async function untilLed(admin: Admin, topics: readonly string[]): Promise<void> {

@@ -26,12 +26,10 @@
 //     ÷ (checks + floor) is the most any edge on Node, Fastify and kafkajs could read here.
 import { nobleBaseRate } from './bench-baseline.js';
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { availableParallelism, tmpdir } from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +63,7 @@ import { tokensBulk } from './election-commands.js';
 import type { TokenLine } from './election-commands.js';
 import { call, readLocal } from './local.js';
 import { importRoll, syntheticSource } from './roll.js';
+import { benchStack } from './bench-stack.js';
 import { synthCeremony } from './synth.js';
 
 export interface EdgeBenchOptions {
@@ -120,26 +119,7 @@ export interface EdgeBenchResult {
   readonly figures: readonly SuiteFigure[];
 }
 
-/** What this file uses of scripts/stack/lib.mjs. */
-interface StackModule {
-  startServices(names?: string[], options?: { timeoutMs?: number }): Promise<string[]>;
-  stopServices(names?: string[]): Promise<string[]>;
-  runningPid(name: string): number | undefined;
-}
-
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const WARM_UP_CASTS = 40;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** CPU time (user + system, every thread) of a process so far, in seconds (Linux /proc). */
 async function cpuSeconds(pid: number): Promise<number> {
@@ -239,26 +219,9 @@ export async function measureEdge(
   log: (line: string) => void,
 ): Promise<EdgeBenchResult> {
   const cores = availableParallelism();
-  // Lowercase letters and digits: valid in a topic prefix, a keyspace and an election id.
-  const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-  const state = await mkdtemp(join(tmpdir(), 'hanpyo-bench-edge-'));
-  const prefix = `bench${runId}.`;
-  const keyspace = `bench_edge_${runId}`;
-  // The stack launcher and every config read these; set before the launcher is imported.
-  Object.assign(process.env, {
-    HANPYO_STATE_DIR: state,
-    HANPYO_LOCAL_JSON: join(state, 'local.json'),
-    HANPYO_KAFKA_TOPIC_PREFIX: prefix,
-    HANPYO_CASSANDRA_KEYSPACE: keyspace,
-    HANPYO_REGISTRAR_PORT: String(await freePort()),
-    HANPYO_EDGE_PORT: String(await freePort()),
-    HANPYO_LEDGER_PORT: String(await freePort()),
-    HANPYO_PERSISTER_PORT: String(await freePort()),
-    HANPYO_OBSERVER_PORT: String(await freePort()),
-  });
+  const { runId, state, prefix, keyspace, stack } = await benchStack('edge');
   const kafkaConfig = kafkaConfigFromEnv(process.env);
   const cassandraConfig = cassandraConfigFromEnv(process.env);
-  const stack = (await import(join(ROOT, 'scripts', 'stack', 'lib.mjs'))) as StackModule;
   let started: string[] = [];
   let bare: ChildProcess | undefined;
   const kafka = createKafka(kafkaConfig);

@@ -16,13 +16,10 @@
 // accepted casts (2× as ratios to 1×), and the edge's resident memory (before, the peak during 2×,
 // after). A refused cast is not sent again: each arrival is one new voter. Prints the figures and
 // writes JSON under bench-results/. Nothing here fails on timing.
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { availableParallelism, tmpdir } from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { createCassandraClient, cassandraConfigFromEnv } from '@hanpyo/cassandra';
 import { parseManifest } from '@hanpyo/contracts';
 import type { Manifest } from '@hanpyo/contracts';
@@ -34,6 +31,7 @@ import { loadtestManifest } from './loadtest-setup.js';
 import { phaseFigures, ratio, recoverySeconds } from './overload-model.js';
 import type { PhaseFigures, Sample } from './overload-model.js';
 import { synthRoll } from './roll.js';
+import { benchStack } from './bench-stack.js';
 import { synthCeremony } from './synth.js';
 
 export interface OverloadBenchOptions {
@@ -47,32 +45,14 @@ export interface OverloadBenchOptions {
   readonly json?: boolean;
 }
 
-interface StackModule {
-  startServices(names?: string[], options?: { timeoutMs?: number }): Promise<string[]>;
-  stopServices(names?: string[]): Promise<string[]>;
-  runningPid(name: string): number | undefined;
-}
-
 /** One prepared client-mode cast (loadtest/FORMAT.md). */
 interface Cast {
   readonly token: string;
   readonly body: string;
 }
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** Most requests outstanding at once in the open model; beyond it an arrival is dropped. */
 const MAX_OUTSTANDING = 4000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resident memory of a process (bytes), from /proc/<pid>/status. */
 async function rssBytes(pid: number): Promise<number> {
@@ -200,24 +180,9 @@ export async function measureOverload(
   options: OverloadBenchOptions,
   log: (line: string) => void,
 ): Promise<OverloadBenchResult> {
-  const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-  const state = await mkdtemp(join(tmpdir(), 'hanpyo-bench-overload-'));
-  const prefix = `bench${runId}.`;
-  const keyspace = `bench_overload_${runId}`;
-  Object.assign(process.env, {
-    HANPYO_STATE_DIR: state,
-    HANPYO_LOCAL_JSON: join(state, 'local.json'),
-    HANPYO_KAFKA_TOPIC_PREFIX: prefix,
-    HANPYO_CASSANDRA_KEYSPACE: keyspace,
-    HANPYO_REGISTRAR_PORT: String(await freePort()),
-    HANPYO_EDGE_PORT: String(await freePort()),
-    HANPYO_LEDGER_PORT: String(await freePort()),
-    HANPYO_PERSISTER_PORT: String(await freePort()),
-    HANPYO_OBSERVER_PORT: String(await freePort()),
-  });
+  const { runId, state, prefix, keyspace, stack } = await benchStack('overload');
   const kafkaConfig = kafkaConfigFromEnv(process.env);
   const cassandraConfig = cassandraConfigFromEnv(process.env);
-  const stack = (await import(join(ROOT, 'scripts', 'stack', 'lib.mjs'))) as StackModule;
   let started: string[] = [];
   try {
     log(`starting a registrar and an edge of the benchmark's own (state ${state})…`);
