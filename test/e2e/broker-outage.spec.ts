@@ -9,10 +9,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { byStatus, castLoad, preparedCasts } from '../support/cast-load.js';
-import { setUpElection } from '../support/election.js';
+import { byStatus, castLoad, preparedElection } from '../support/cast-load.js';
 import { uniqueName } from '../support/env.js';
-import { contest } from '../support/manifest.js';
 import { OwnBroker } from '../support/own-broker.js';
 import { startLocalStack } from '../support/stack.js';
 import type { LocalStack } from '../support/stack.js';
@@ -75,46 +73,7 @@ describe(
     it('answers 503 with Retry-After 1–3 s, never 500, and loses no receipt', async () => {
       const stack = local!;
       const own = broker!;
-      const now = Date.now();
-      await setUpElection(
-        stack,
-        {
-          spec: 'hanpyo/1',
-          electionId,
-          title: 'broker outage',
-          opens: new Date(now - 60_000).toISOString(),
-          closes: new Date(now + 3_600_000).toISOString(),
-          revotePolicy: 'last',
-          encryptionModes: ['client'],
-          commitmentIntervalSeconds: 1,
-          contests: [contest('mayor', 'Mayor', ['a', 'b', 'c'], 1, 1)],
-          ballotStyles: [{ ballotStyleId: 's', contestIds: ['mayor'] }],
-          districts: ['d1', 'd2'].map((d) => ({
-            districtId: d,
-            name: d,
-            ballotStyleId: 's',
-            registeredVoters: VOTERS,
-          })),
-          trustees: { count: 1, threshold: 1 },
-        },
-        { roll: VOTERS, open: true },
-      );
-      const prepared = join(stack.state, 'prepared');
-      await stack.cli(
-        'loadgen',
-        'prepare',
-        '--election',
-        electionId,
-        '--voters',
-        String(VOTERS),
-        '--mode',
-        'client',
-        '--out',
-        prepared,
-        '--threads',
-        '2',
-      );
-      const casts = await preparedCasts(prepared);
+      const casts = await preparedElection(stack, electionId, 'broker outage', VOTERS);
       assert.equal(casts.length, VOTERS);
       const { edge, ledger } = JSON.parse(await readFile(stack.env.HANPYO_LOCAL_JSON!, 'utf8')) as {
         edge: { url: string };

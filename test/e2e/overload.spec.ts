@@ -5,13 +5,10 @@
 // in-flight.ts) sheds with 503 while /health and /metrics still answer.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { byStatus, castLoad, preparedCasts } from '../support/cast-load.js';
+import { byStatus, castLoad, preparedElection } from '../support/cast-load.js';
 import type { PreparedCast } from '../support/cast-load.js';
-import { setUpElection } from '../support/election.js';
 import { uniqueName } from '../support/env.js';
-import { contest } from '../support/manifest.js';
 import { startLocalStack } from '../support/stack.js';
 import type { LocalStack } from '../support/stack.js';
 
@@ -36,46 +33,7 @@ describe('overload: shedding, Retry-After, the cast rate, recovery', () => {
         HANPYO_LEDGER_MAX_IN_FLIGHT: '1',
       },
     });
-    const now = Date.now();
-    await setUpElection(
-      local,
-      {
-        spec: 'hanpyo/1',
-        electionId,
-        title: 'overload',
-        opens: new Date(now - 60_000).toISOString(),
-        closes: new Date(now + 3_600_000).toISOString(),
-        revotePolicy: 'last',
-        encryptionModes: ['client'],
-        commitmentIntervalSeconds: 1,
-        contests: [contest('mayor', 'Mayor', ['a', 'b', 'c'], 1, 1)],
-        ballotStyles: [{ ballotStyleId: 's', contestIds: ['mayor'] }],
-        districts: ['d1', 'd2'].map((d) => ({
-          districtId: d,
-          name: d,
-          ballotStyleId: 's',
-          registeredVoters: VOTERS,
-        })),
-        trustees: { count: 1, threshold: 1 },
-      },
-      { roll: VOTERS, open: true },
-    );
-    const prepared = join(local.state, 'prepared');
-    await local.cli(
-      'loadgen',
-      'prepare',
-      '--election',
-      electionId,
-      '--voters',
-      String(VOTERS),
-      '--mode',
-      'client',
-      '--out',
-      prepared,
-      '--threads',
-      '2',
-    );
-    casts = await preparedCasts(prepared);
+    casts = await preparedElection(local, electionId, 'overload', VOTERS);
     urls = JSON.parse(await readFile(local.env.HANPYO_LOCAL_JSON!, 'utf8')) as typeof urls;
   });
 

@@ -6,6 +6,9 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { setUpElection } from './election.js';
+import { contest } from './manifest.js';
+import type { LocalStack } from './stack.js';
 
 /** One prepared client-mode cast (casts-NNNNN.ndjson). */
 export interface PreparedCast {
@@ -154,4 +157,57 @@ export function byStatus(answers: readonly Answer[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const a of answers) counts[a.status] = (counts[a.status] ?? 0) + 1;
   return counts;
+}
+
+/**
+ * An open one-contest, two-district election of `voters` voters per district (client mode, a block
+ * every second, voting for the next hour), and `voters` client-mode casts prepared for it by
+ * `hanpyo loadgen prepare` in the stack's state dir.
+ */
+export async function preparedElection(
+  stack: LocalStack,
+  electionId: string,
+  title: string,
+  voters: number,
+): Promise<PreparedCast[]> {
+  const now = Date.now();
+  await setUpElection(
+    stack,
+    {
+      spec: 'hanpyo/1',
+      electionId,
+      title,
+      opens: new Date(now - 60_000).toISOString(),
+      closes: new Date(now + 3_600_000).toISOString(),
+      revotePolicy: 'last',
+      encryptionModes: ['client'],
+      commitmentIntervalSeconds: 1,
+      contests: [contest('mayor', 'Mayor', ['a', 'b', 'c'], 1, 1)],
+      ballotStyles: [{ ballotStyleId: 's', contestIds: ['mayor'] }],
+      districts: ['d1', 'd2'].map((d) => ({
+        districtId: d,
+        name: d,
+        ballotStyleId: 's',
+        registeredVoters: voters,
+      })),
+      trustees: { count: 1, threshold: 1 },
+    },
+    { roll: voters, open: true },
+  );
+  const prepared = join(stack.state, 'prepared');
+  await stack.cli(
+    'loadgen',
+    'prepare',
+    '--election',
+    electionId,
+    '--voters',
+    String(voters),
+    '--mode',
+    'client',
+    '--out',
+    prepared,
+    '--threads',
+    '2',
+  );
+  return preparedCasts(prepared);
 }
